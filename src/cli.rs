@@ -1,0 +1,176 @@
+//! The command line: clap types only. Each subcommand's behaviour lives in `commands/`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  ok
+  1  failure: not found, invalid input, a check found errors
+  2  usage: the command line is wrong
+  3  refused: a conflict, or a workflow rule blocks the action
+  4  busy: the workspace lock timed out or a file kept changing; try again
+
+Every command takes --json and then prints exactly one JSON document on stdout:
+  {\"version\":1,\"command\":...,\"ok\":true,\"data\":{...},\"warnings\":[...]}
+  {\"version\":1,\"command\":...,\"ok\":false,\"error\":{\"kind\",\"message\",\"hint\"}}";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "baton",
+    version,
+    about = "Coordinate several AI coding instances working from one TASKS.md",
+    after_help = AFTER_HELP,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The workspace root (default: the nearest folder above holding .baton.yaml or TASKS.md).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Colour in human output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Seconds to wait for the workspace lock before giving up with exit 4.
+    #[arg(long, global = true, default_value_t = 10.0, value_name = "SECS")]
+    pub wait: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The coordination board: who holds what, their last session, progress, what is next.
+    Status,
+    /// List tasks.
+    List(ListArgs),
+    /// Show one task: section, links, claim, line.
+    Show(RefArg),
+    /// The next ready task (open, unclaimed, not a checklist item); `--claim` takes it.
+    Next(NextArgs),
+    /// Claim a task (or a whole section by its heading) for an instance.
+    Claim(ClaimArgs),
+    /// Release an instance's claim, leaving the line as it was before the claim.
+    Release(ReleaseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RefArg {
+    /// A task ref, number, `L<line>`, or title fragment.
+    #[arg(value_name = "REF")]
+    pub reference: String,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct Filters {
+    /// Only tasks of this kind: research, spec or implementation.
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<String>,
+    /// Only tasks whose section path contains TEXT (case-insensitive).
+    #[arg(long, value_name = "TEXT")]
+    pub section: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only open tasks.
+    #[arg(long, conflicts_with = "done")]
+    pub open: bool,
+    /// Only done tasks.
+    #[arg(long)]
+    pub done: bool,
+    /// Only claimed tasks.
+    #[arg(long)]
+    pub claimed: bool,
+    /// Only tasks claimed by instance N.
+    #[arg(long, value_name = "N")]
+    pub instance: Option<u32>,
+    #[command(flatten)]
+    pub filters: Filters,
+}
+
+#[derive(Debug, Args)]
+pub struct InstanceArg {
+    /// The instance number (or set BATON_INSTANCE).
+    #[arg(long, short = 'i', env = "BATON_INSTANCE", value_name = "N")]
+    pub instance: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct NextArgs {
+    #[command(flatten)]
+    pub filters: Filters,
+    /// Claim the task in the same critical section (needs --instance).
+    #[arg(long)]
+    pub claim: bool,
+    #[command(flatten)]
+    pub instance: InstanceArg,
+    /// With --claim: hold this claim in addition to the ones already held.
+    #[arg(long, requires = "claim")]
+    pub also: bool,
+    /// With --claim: show what would change and write nothing.
+    #[arg(long, requires = "claim")]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ClaimArgs {
+    #[command(flatten)]
+    pub target: RefArg,
+    #[command(flatten)]
+    pub instance: InstanceArg,
+    /// Hold this claim in addition to the ones already held (beyond max_claims).
+    #[arg(long)]
+    pub also: bool,
+    /// Take over a claim older than `stale_after`.
+    #[arg(long)]
+    pub steal: bool,
+    /// Take over any claim, even a live one.
+    #[arg(long)]
+    pub force: bool,
+    /// Show what would change and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    #[command(flatten)]
+    pub target: RefArg,
+    #[command(flatten)]
+    pub instance: InstanceArg,
+    /// Release another instance's claim.
+    #[arg(long)]
+    pub force: bool,
+    /// Show what would change and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+impl Command {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Status => "status",
+            Command::List(_) => "list",
+            Command::Show(_) => "show",
+            Command::Next(_) => "next",
+            Command::Claim(_) => "claim",
+            Command::Release(_) => "release",
+        }
+    }
+}

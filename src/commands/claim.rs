@@ -1,0 +1,319 @@
+//! `baton claim REF --instance N`: take a task or a whole section, atomically.
+
+use super::require_instance;
+use crate::cli::ClaimArgs;
+use crate::context::Ctx;
+use crate::edit::Edit;
+use crate::error::{BatonError, refused};
+use crate::model::edits;
+use crate::model::refs::{self, Target};
+use crate::model::tasks::ClaimUnit;
+use crate::model::Document;
+use crate::output::{Outcome, render, wire};
+use crate::store::ClaimStore;
+use crate::txn::{self, Changeset, Planned};
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClaimOpts {
+    pub also: bool,
+    pub steal: bool,
+    pub force: bool,
+}
+
+/// The result of planning a claim or a release on one document.
+pub struct Plan {
+    pub action: &'static str,
+    pub target: Option<Target>,
+    pub edits: Vec<Edit>,
+    pub took_over: Vec<u32>,
+    /// Ledger keys (task or section refs) whose claims this adds for the instance.
+    pub recorded: Vec<(String, String)>,
+}
+
+pub fn run(ctx: &Ctx, args: ClaimArgs) -> anyhow::Result<Outcome> {
+    let n = require_instance(args.instance.instance, "claim")?;
+    let opts = ClaimOpts {
+        also: args.also,
+        steal: args.steal,
+        force: args.force,
+    };
+    let reference = args.target.reference;
+    execute(ctx, n, args.dry_run, |doc, ledger| {
+        let target = refs::resolve(doc, &reference)?;
+        plan_claim(ctx, doc, ledger, target, n, opts)
+    })
+}
+
+/// Run a claim-like plan in a transaction, update the ledger, and build the outcome.
+pub fn execute(
+    ctx: &Ctx,
+    n: u32,
+    dry_run: bool,
+    mut planner: impl FnMut(&Document, &ClaimStore) -> anyhow::Result<Plan>,
+) -> anyhow::Result<Outcome> {
+    let ws = &ctx.ws;
+    let rel = ws.tasks_rel();
+    let committed = txn::transact(ctx, dry_run, || {
+        let doc = ws.load_tasks()?;
+        let ledger = ClaimStore::load(ws);
+        let plan = planner(&doc, &ledger)?;
+        let mut changes = Changeset::default();
+        let after = if plan.edits.is_empty() {
+            None
+        } else {
+            let mut instances = vec![n];
+            instances.extend(plan.took_over.iter().copied());
+            let (all, after) =
+                edits::with_coordination(&doc, plan.edits.clone(), &instances, |t| ws.parse_tasks(t))?;
+            let (tasks, sections) = match plan.target {
+                Some(Target::Task(i)) => (vec![i], vec![]),
+                Some(Target::Section(s)) => (vec![], vec![s]),
+                None => (vec![], vec![]),
+            };
+            edits::verify_only(&doc, &after, &tasks, &sections)?;
+            changes.edit(&rel, &doc.text, all)?;
+            Some(after)
+        };
+        let after = after.unwrap_or(doc);
+        Ok(Planned {
+            changes,
+            value: (plan, after),
+        })
+    })?;
+    let (plan, after) = committed.value;
+    if committed.written {
+        let mut ledger = ClaimStore::load(ws);
+        for (key, title) in &plan.recorded {
+            ledger.record(n, key, title, ctx.now);
+        }
+        reconcile(&mut ledger, &after);
+        ledger.save(ws)?;
+    }
+    let file = crate::text::slash_path(&after.rel_path);
+    let mut check = wire::LinkChecker::new(&ws.root);
+    let (task, section) = match plan.target {
+        Some(Target::Task(i)) => (Some(wire::task(&after, &file, i, &mut check)), None),
+        Some(Target::Section(s)) => (None, Some(after.sections[s].path.as_slice())),
+        None => (None, None),
+    };
+    let data = wire::ClaimData {
+        action: plan.action,
+        instance: n,
+        dry_run,
+        task,
+        section,
+        took_over: plan.took_over.clone(),
+        changes: txn::preview(&committed.changes),
+    };
+    Outcome::new(ctx, &data, render::claim)
+}
+
+/// Drop ledger entries whose tag is gone from the document.
+pub fn reconcile(ledger: &mut ClaimStore, doc: &Document) {
+    ledger.reconcile(|inst, key| {
+        if key.starts_with("s:") {
+            doc.sections
+                .iter()
+                .any(|s| s.reference == key && s.claims.iter().any(|c| c.instance == inst))
+        } else {
+            doc.tasks
+                .iter()
+                .any(|t| t.reference == key && t.claims.iter().any(|c| c.instance == inst))
+        }
+    });
+}
+
+fn since_text(ctx: &Ctx, ledger: &ClaimStore, inst: u32, key: &str) -> String {
+    match ledger.since(inst, key) {
+        Some(t) => format!(
+            " since {} ({} ago)",
+            t.format("%Y-%m-%d %H:%M"),
+            crate::clock::age(ctx.now_secs() - t.timestamp())
+        ),
+        None => " (since an unknown time: the tag was not written by baton)".into(),
+    }
+}
+
+fn is_stale(ctx: &Ctx, ledger: &ClaimStore, inst: u32, key: &str) -> bool {
+    ledger.since(inst, key).is_some_and(|t| {
+        ctx.now_secs() - t.timestamp() > ctx.ws.config.stale_after().as_secs() as i64
+    })
+}
+
+/// Plan claiming `target` for instance `n`.
+pub fn plan_claim(
+    ctx: &Ctx,
+    doc: &Document,
+    ledger: &ClaimStore,
+    target: Target,
+    n: u32,
+    opts: ClaimOpts,
+) -> anyhow::Result<Plan> {
+    let (key, label, holders) = match target {
+        Target::Task(i) => {
+            let t = &doc.tasks[i];
+            if t.done {
+                return Err(refused(format!("task {} `{}` is already done", t.reference, doc.label(i)))
+                    .hint("pick another with `baton next`, or `baton reopen` it first")
+                    .into());
+            }
+            let heading = doc.heading_claims(i);
+            if doc.claimants(i).contains(&n) {
+                return Ok(unchanged(target));
+            }
+            if let Some(&m) = heading.iter().find(|&&m| m != n) {
+                return Err(refused(format!(
+                    "task {} `{}` is claimed by Instance {m} through its section heading",
+                    t.reference,
+                    doc.label(i)
+                ))
+                .hint("pick another task with `baton next`, or ask that instance to release the section")
+                .into());
+            }
+            let holders: Vec<(u32, String)> = t
+                .claims
+                .iter()
+                .map(|c| (c.instance, t.reference.clone()))
+                .collect();
+            (t.reference.clone(), doc.label(i), holders)
+        }
+        Target::Section(s) => {
+            let sec = &doc.sections[s];
+            if sec.claims.iter().any(|c| c.instance == n) {
+                return Ok(unchanged(target));
+            }
+            // Open tasks inside held by someone else block a heading claim.
+            let inside: Vec<String> = (0..doc.tasks.len())
+                .filter(|&i| {
+                    let t = &doc.tasks[i];
+                    !t.done
+                        && t.item.start >= sec.range.start
+                        && t.item.start < sec.end
+                        && t.claims.iter().any(|c| c.instance != n)
+                })
+                .map(|i| {
+                    format!(
+                        "{} `{}` (Instance {})",
+                        doc.tasks[i].reference,
+                        doc.label(i),
+                        doc.tasks[i].claims[0].instance
+                    )
+                })
+                .collect();
+            if !inside.is_empty() {
+                return Err(refused(format!(
+                    "cannot claim the section `{}`: tasks in it are held by other instances: {}",
+                    sec.title,
+                    inside.join(", ")
+                ))
+                .hint("claim a single task instead, or wait until they are released")
+                .into());
+            }
+            let holders = sec
+                .claims
+                .iter()
+                .map(|c| (c.instance, sec.reference.clone()))
+                .collect();
+            (sec.reference.clone(), sec.title.clone(), holders)
+        }
+    };
+    let others: Vec<(u32, String)> = holders.into_iter().filter(|(m, _)| *m != n).collect();
+    if !others.is_empty() {
+        let all_stale = others.iter().all(|(m, k)| is_stale(ctx, ledger, *m, k));
+        let allowed = opts.force || (opts.steal && all_stale);
+        if !allowed {
+            let who: Vec<String> = others
+                .iter()
+                .map(|(m, k)| format!("Instance {m}{}", since_text(ctx, ledger, *m, k)))
+                .collect();
+            let hint = if opts.steal {
+                "the claim is not stale yet: take it anyway with `--force`, or pick another task with `baton next`".to_string()
+            } else if all_stale {
+                "the claim is stale: take it over with `--steal`".to_string()
+            } else {
+                "pick another task with `baton next`; take over a stale claim with `--steal`, any claim with `--force`".to_string()
+            };
+            return Err(BatonError::new(
+                crate::error::Kind::Refused,
+                format!("`{label}` is held by {}", who.join(" and ")),
+            )
+            .hint(hint)
+            .detail(serde_json::json!({
+                "holders": others.iter().map(|(m, k)| serde_json::json!({
+                    "instance": m,
+                    "since": ledger.since(*m, k).map(|t| t.to_rfc3339()),
+                })).collect::<Vec<_>>()
+            }))
+            .into());
+        }
+    }
+    // max_claims
+    if !opts.also {
+        let held: Vec<ClaimUnit> = doc
+            .claim_units(n)
+            .into_iter()
+            .filter(|u| match u {
+                ClaimUnit::Task(i) => !doc.tasks[*i].done,
+                ClaimUnit::Section(_) => true,
+            })
+            .collect();
+        let max = ctx.ws.config.max_claims;
+        if held.len() >= max {
+            let names: Vec<String> = held
+                .iter()
+                .map(|u| match u {
+                    ClaimUnit::Task(i) => format!("{} `{}`", doc.tasks[*i].reference, doc.label(*i)),
+                    ClaimUnit::Section(s) => format!("{} `{}`", doc.sections[*s].reference, doc.sections[*s].title),
+                })
+                .collect();
+            let first = match held[0] {
+                ClaimUnit::Task(i) => doc.tasks[i].reference.clone(),
+                ClaimUnit::Section(s) => doc.sections[s].reference.clone(),
+            };
+            return Err(refused(format!(
+                "Instance {n} already holds {} claim{} (max_claims is {max}): {}",
+                held.len(),
+                if held.len() == 1 { "" } else { "s" },
+                names.join(", ")
+            ))
+            .hint(format!(
+                "finish it with `baton done {first} --instance {n}` or release it with `baton release {first} --instance {n}`; `--also` holds both"
+            ))
+            .into());
+        }
+    }
+    // A takeover turns the first holder's tag into ours and drops the rest; otherwise insert.
+    let tags = match target {
+        Target::Task(i) => &doc.tasks[i].claims,
+        Target::Section(s) => &doc.sections[s].claims,
+    };
+    let mut edit_list = Vec::new();
+    let mut others_tags = tags.iter().filter(|c| c.instance != n);
+    match others_tags.next() {
+        Some(first) => {
+            edit_list.push(Edit::replace(first.range.clone(), edits::tag(n)));
+            edit_list.extend(others_tags.map(|c| edits::remove_tag(&doc.text, c.range.clone())));
+        }
+        None => edit_list.push(match target {
+            Target::Task(i) => edits::claim_task(doc, i, n),
+            Target::Section(s) => edits::claim_section(doc, s, n),
+        }),
+    }
+    Ok(Plan {
+        action: "claimed",
+        target: Some(target),
+        edits: edit_list,
+        took_over: others.iter().map(|(m, _)| *m).collect(),
+        recorded: vec![(key, label)],
+    })
+}
+
+fn unchanged(target: Target) -> Plan {
+    Plan {
+        action: "unchanged",
+        target: Some(target),
+        edits: Vec::new(),
+        took_over: Vec::new(),
+        recorded: Vec::new(),
+    }
+}

@@ -1,0 +1,28 @@
+//! `baton list`: the tasks, filtered.
+
+use super::TaskFilter;
+use crate::cli::ListArgs;
+use crate::context::Ctx;
+use crate::output::{Outcome, render, wire};
+
+pub fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<Outcome> {
+    let doc = ctx.ws.load_tasks()?;
+    let filter = TaskFilter::new(&args.filters)?;
+    let file = crate::text::slash_path(&doc.rel_path);
+    let mut check = wire::LinkChecker::new(&ctx.ws.root);
+    let tasks = (0..doc.tasks.len())
+        .filter(|&i| {
+            let t = &doc.tasks[i];
+            (!args.open || !t.done)
+                && (!args.done || t.done)
+                && filter.matches(&doc, i)
+                && (!args.claimed && args.instance.is_none() || {
+                    let c = doc.claimants(i);
+                    !c.is_empty() && args.instance.is_none_or(|n| c.contains(&n))
+                })
+        })
+        .map(|i| wire::task(&doc, &file, i, &mut check))
+        .collect();
+    let data = wire::ListData { file: &file, tasks };
+    Outcome::new(ctx, &data, render::list)
+}

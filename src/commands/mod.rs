@@ -1,0 +1,71 @@
+//! One module per subcommand; each has a `run` that returns an `Outcome`.
+
+pub mod claim;
+pub mod list;
+pub mod next;
+pub mod release;
+pub mod show;
+pub mod status;
+
+use crate::cli::{Command, Filters};
+use crate::context::Ctx;
+use crate::error::{invalid, usage};
+use crate::model::{Document, TaskKind};
+use crate::output::Outcome;
+
+pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
+    match command {
+        Command::Status => status::run(ctx),
+        Command::List(a) => list::run(ctx, a),
+        Command::Show(a) => show::run(ctx, a),
+        Command::Next(a) => next::run(ctx, a),
+        Command::Claim(a) => claim::run(ctx, a),
+        Command::Release(a) => release::run(ctx, a),
+    }
+}
+
+/// A task filter built from `--kind` and `--section`.
+pub struct TaskFilter {
+    kind: Option<TaskKind>,
+    section: Option<String>,
+}
+
+impl TaskFilter {
+    pub fn new(f: &Filters) -> anyhow::Result<TaskFilter> {
+        let kind = match &f.kind {
+            Some(k) => Some(TaskKind::parse(k).ok_or_else(|| {
+                invalid(format!("unknown kind `{k}`")).hint("use --kind research, spec or implementation")
+            })?),
+            None => None,
+        };
+        Ok(TaskFilter {
+            kind,
+            section: f.section.as_ref().map(|s| s.to_lowercase()),
+        })
+    }
+
+    pub fn matches(&self, doc: &Document, i: usize) -> bool {
+        let t = &doc.tasks[i];
+        if self.kind.is_some_and(|k| k != t.kind) {
+            return false;
+        }
+        if let Some(s) = &self.section {
+            let Some(si) = t.section else { return false };
+            if !doc.sections[si].path.iter().any(|p| p.to_lowercase().contains(s.as_str())) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// The instance number, from `--instance` or `BATON_INSTANCE`.
+pub fn require_instance(i: Option<u32>, command: &str) -> anyhow::Result<u32> {
+    match i {
+        Some(0) => Err(usage("instance numbers start at 1").into()),
+        Some(n) => Ok(n),
+        None => Err(usage(format!("`baton {command}` needs to know which instance you are"))
+            .hint(format!("pass `--instance N` (or set BATON_INSTANCE=N), e.g. `baton {command} ... --instance 1`"))
+            .into()),
+    }
+}

@@ -1,0 +1,75 @@
+//! baton: lets several AI coding instances (and their humans) share one TASKS.md without
+//! stepping on each other. `run` is the whole program; `main.rs` only calls it.
+
+pub mod atomic;
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod config;
+pub mod context;
+pub mod edit;
+pub mod error;
+pub mod lock;
+pub mod model;
+pub mod output;
+pub mod store;
+pub mod text;
+pub mod txn;
+pub mod workspace;
+
+use clap::Parser;
+use std::time::Duration;
+
+/// Parse the command line, run the command, print its output; returns the exit code.
+pub fn run() -> i32 {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let json = args.iter().skip(1).take_while(|a| *a != "--").any(|a| a == "--json");
+    let cli = match cli::Cli::try_parse_from(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind as K;
+            if matches!(e.kind(), K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand) {
+                let _ = e.print();
+                return if e.kind() == K::DisplayHelpOnMissingArgumentOrSubcommand { error::exit::USAGE } else { 0 };
+            }
+            if json {
+                let msg = e.to_string();
+                let first = msg.lines().next().unwrap_or("").trim_start_matches("error: ").to_string();
+                let err = anyhow::Error::new(error::usage(first).hint("run `baton --help` for usage"));
+                return output::emit_error(output::Format::Json, output::Style { color: false }, "", &err);
+            }
+            let _ = e.print();
+            return error::exit::USAGE;
+        }
+    };
+    let format = if cli.global.json { output::Format::Json } else { output::Format::Human };
+    let style = output::Style::new(cli.global.color, output::stdout_is_tty());
+    let command = cli.command.name();
+    let cwd = match std::env::current_dir() {
+        Ok(c) => c,
+        Err(e) => {
+            let err = anyhow::Error::new(e).context("reading the current directory");
+            return output::emit_error(format, style, command, &err);
+        }
+    };
+    let ws = match workspace::Workspace::discover(cli.global.root.as_deref(), &cwd) {
+        Ok(ws) => ws,
+        Err(e) => return output::emit_error(format, style, command, &e),
+    };
+    if !(cli.global.wait.is_finite() && cli.global.wait >= 0.0) {
+        let err = anyhow::Error::new(error::usage("--wait takes a number of seconds, 0 or more"));
+        return output::emit_error(format, style, command, &err);
+    }
+    let ctx = context::Ctx {
+        ws,
+        format,
+        style,
+        now: clock::now(),
+        wait: Duration::from_secs_f64(cli.global.wait.min(1e9)),
+        command: command.to_string(),
+    };
+    match commands::run(&ctx, cli.command) {
+        Ok(out) => output::emit(format, style, command, &out),
+        Err(e) => output::emit_error(format, style, command, &e),
+    }
+}

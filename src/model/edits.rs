@@ -1,0 +1,158 @@
+//! Edits the document model knows how to make: claim tags, coordination cells, and the
+//! check that an edit changed only what it meant to.
+
+use super::coord::{self, AVAILABLE};
+use super::tasks::{ClaimUnit, Document};
+use crate::edit::Edit;
+use crate::text;
+
+pub fn tag(instance: u32) -> String {
+    format!("[Instance {instance}]")
+}
+
+/// Insert `[Instance N] ` right after task `i`'s checkbox.
+pub fn claim_task(doc: &Document, i: usize, instance: u32) -> Edit {
+    let t = &doc.tasks[i];
+    if t.claim_at_eol {
+        Edit::insert(t.claim_at, format!(" {}", tag(instance)))
+    } else {
+        Edit::insert(t.claim_at, format!("{} ", tag(instance)))
+    }
+}
+
+/// Append ` [Instance N]` to section `s`'s heading text.
+pub fn claim_section(doc: &Document, s: usize, instance: u32) -> Edit {
+    Edit::insert(doc.sections[s].claim_at, format!(" {}", tag(instance)))
+}
+
+/// Remove a tag so that the line reads as it did before the claim: the tag and the space
+/// after it, or (at the end of a line) the space before it.
+pub fn remove_tag(text: &str, range: std::ops::Range<usize>) -> Edit {
+    let b = text.as_bytes();
+    if b.get(range.end) == Some(&b' ') {
+        Edit::delete(range.start..range.end + 1)
+    } else if range.start > 0 && matches!(b[range.start - 1], b' ' | b'\t') {
+        Edit::delete(range.start - 1..range.end)
+    } else {
+        Edit::delete(range)
+    }
+}
+
+/// Edits removing `instance`'s tags from task `i` (every instance's when `instance` is None).
+pub fn release_task(doc: &Document, i: usize, instance: Option<u32>) -> Vec<Edit> {
+    doc.tasks[i]
+        .claims
+        .iter()
+        .filter(|c| instance.is_none_or(|n| c.instance == n))
+        .map(|c| remove_tag(&doc.text, c.range.clone()))
+        .collect()
+}
+
+pub fn release_section(doc: &Document, s: usize, instance: Option<u32>) -> Vec<Edit> {
+    doc.sections[s]
+        .claims
+        .iter()
+        .filter(|c| instance.is_none_or(|n| c.instance == n))
+        .map(|c| remove_tag(&doc.text, c.range.clone()))
+        .collect()
+}
+
+/// What the coordination table should say for `instance` in `doc`: its open claims, or Available.
+pub fn coordination_value(doc: &Document, instance: u32) -> String {
+    let labels: Vec<String> = doc
+        .claim_units(instance)
+        .into_iter()
+        .filter_map(|u| match u {
+            ClaimUnit::Task(i) if !doc.tasks[i].done => Some(doc.label(i)),
+            ClaimUnit::Section(s) => Some(doc.sections[s].title.clone()),
+            _ => None,
+        })
+        .collect();
+    if labels.is_empty() {
+        AVAILABLE.to_string()
+    } else {
+        labels.join("; ").replace('|', "\\|")
+    }
+}
+
+/// The edit that brings `instance`'s coordination cell in `before` in line with `after`
+/// (the document once the other edits are applied). None when there is no row or it agrees.
+pub fn coordination_edit(before: &Document, after: &Document, instance: u32) -> Option<Edit> {
+    let row = before.coordination.as_ref()?.row(instance)?;
+    let want = coordination_value(after, instance);
+    let have = &before.text[row.cell.clone()];
+    if have == want || (want == AVAILABLE && coord::is_available(have)) {
+        return None;
+    }
+    Some(Edit::replace(row.cell.clone(), want))
+}
+
+/// Apply `edits` plus the coordination cells of `instances`, in one pass over the original.
+pub fn with_coordination(
+    doc: &Document,
+    edits: Vec<Edit>,
+    instances: &[u32],
+    reparse: impl Fn(String) -> Document,
+) -> anyhow::Result<(Vec<Edit>, Document)> {
+    let first = crate::edit::apply(&doc.text, &edits)?;
+    let after = reparse(first);
+    let mut all = edits;
+    let mut extra = false;
+    for &n in instances {
+        if let Some(e) = coordination_edit(doc, &after, n) {
+            all.push(e);
+            extra = true;
+        }
+    }
+    if !extra {
+        return Ok((all, after));
+    }
+    let text = crate::edit::apply(&doc.text, &all)?;
+    Ok((all, reparse(text)))
+}
+
+/// Check that between `before` and `after` only the tasks in `tasks` and the sections in
+/// `sections` changed (refs, marks, claims, titles), and nothing was added or lost.
+pub fn verify_only(
+    before: &Document,
+    after: &Document,
+    tasks: &[usize],
+    sections: &[usize],
+) -> anyhow::Result<()> {
+    let fail = |what: String| -> anyhow::Result<()> {
+        Err(anyhow::anyhow!(
+            "internal: the edit would have changed {what} in {}; nothing was written",
+            text::slash_path(&before.rel_path)
+        ))
+    };
+    if before.tasks.len() != after.tasks.len() || before.sections.len() != after.sections.len() {
+        return fail(format!(
+            "the number of tasks ({} → {}) or headings ({} → {})",
+            before.tasks.len(),
+            after.tasks.len(),
+            before.sections.len(),
+            after.sections.len()
+        ));
+    }
+    for (i, (a, b)) in before.tasks.iter().zip(&after.tasks).enumerate() {
+        if tasks.contains(&i) {
+            continue;
+        }
+        let ca: Vec<u32> = a.claims.iter().map(|c| c.instance).collect();
+        let cb: Vec<u32> = b.claims.iter().map(|c| c.instance).collect();
+        if a.reference != b.reference || a.mark != b.mark || ca != cb || a.title != b.title {
+            return fail(format!("task {} (line {})", a.reference, a.line));
+        }
+    }
+    for (i, (a, b)) in before.sections.iter().zip(&after.sections).enumerate() {
+        if sections.contains(&i) {
+            continue;
+        }
+        let ca: Vec<u32> = a.claims.iter().map(|c| c.instance).collect();
+        let cb: Vec<u32> = b.claims.iter().map(|c| c.instance).collect();
+        if a.title != b.title || ca != cb {
+            return fail(format!("heading `{}` (line {})", a.title, a.line));
+        }
+    }
+    Ok(())
+}

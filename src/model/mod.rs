@@ -1,0 +1,10 @@
+//! The document model: TASKS.md and instance files parsed into spans over their text.
+
+pub mod coord;
+pub mod edits;
+pub mod links;
+pub mod refs;
+pub mod session;
+pub mod tasks;
+
+pub use tasks::{Document, ParseEnv, Task, TaskKind};

@@ -1,0 +1,245 @@
+//! Task references: short, content-derived ids, and resolution of what users type.
+
+use super::tasks::Document;
+use crate::error::{BatonError, Kind};
+use std::collections::HashMap;
+
+const ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
+const MIN_LEN: usize = 5;
+
+fn fnv(data: &str) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in data.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+fn encode(mut h: u64, len: usize) -> String {
+    let mut s = String::with_capacity(len);
+    for _ in 0..len {
+        s.push(ALPHABET[(h & 31) as usize] as char);
+        h >>= 5;
+    }
+    s
+}
+
+fn norm(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Give every task and section a ref derived from its heading and title (not its
+/// position, claim or state); colliding refs are lengthened, exact duplicates get `-2`, `-3`.
+pub fn assign(doc: &mut Document) {
+    let task_keys: Vec<String> = doc
+        .tasks
+        .iter()
+        .map(|t| {
+            let path = t
+                .section
+                .map(|s| norm(&doc.sections[s].title))
+                .unwrap_or_default();
+            format!("{path}\u{1e}{}\u{1e}{}", t.number.as_deref().unwrap_or(""), norm(&t.title))
+        })
+        .collect();
+    let refs = make_refs(&task_keys, "");
+    for (t, r) in doc.tasks.iter_mut().zip(refs) {
+        t.reference = r;
+    }
+    let sec_keys: Vec<String> = doc
+        .sections
+        .iter()
+        .map(|s| s.path.iter().map(|p| norm(p)).collect::<Vec<_>>().join("\u{1f}"))
+        .collect();
+    let refs = make_refs(&sec_keys, "s:");
+    for (s, r) in doc.sections.iter_mut().zip(refs) {
+        s.reference = r;
+    }
+}
+
+fn make_refs(keys: &[String], prefix: &str) -> Vec<String> {
+    let hashes: Vec<u64> = keys.iter().map(|k| fnv(k)).collect();
+    let mut len = vec![MIN_LEN; keys.len()];
+    // Lengthen refs whose prefixes collide between different keys.
+    loop {
+        let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+        for i in 0..keys.len() {
+            groups.entry(encode(hashes[i], len[i])).or_default().push(i);
+        }
+        let mut changed = false;
+        for (_, g) in groups {
+            if g.len() > 1 && g.iter().any(|&i| hashes[i] != hashes[g[0]]) {
+                for &i in &g {
+                    if len[i] < 12 {
+                        len[i] += 1;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    (0..keys.len())
+        .map(|i| {
+            let base = format!("{prefix}{}", encode(hashes[i], len[i]));
+            let n = seen.entry(base.clone()).or_insert(0);
+            *n += 1;
+            if *n == 1 { base } else { format!("{base}-{n}") }
+        })
+        .collect()
+}
+
+/// What a reference names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Task(usize),
+    Section(usize),
+}
+
+/// Resolve a user's reference: a ref (or unique ref prefix), `L<line>`, a unique number,
+/// or a unique case-insensitive title fragment. Sections are named by `s:` refs, by
+/// `L<line>` of their heading, or by a fragment when no task matches.
+pub fn resolve(doc: &Document, input: &str) -> Result<Target, BatonError> {
+    let q = input.trim();
+    if q.is_empty() {
+        return Err(BatonError::new(Kind::Usage, "empty task reference"));
+    }
+    // exact ref
+    if let Some(i) = doc.tasks.iter().position(|t| t.reference == q) {
+        return Ok(Target::Task(i));
+    }
+    if let Some(i) = doc.sections.iter().position(|s| s.reference == q) {
+        return Ok(Target::Section(i));
+    }
+    // L<line>
+    if let Some(n) = q.strip_prefix(['L', 'l']).and_then(|n| n.parse::<usize>().ok()) {
+        if let Some(i) = doc.tasks.iter().position(|t| t.line == n) {
+            return Ok(Target::Task(i));
+        }
+        if let Some(i) = doc.sections.iter().position(|s| s.line == n) {
+            return Ok(Target::Section(i));
+        }
+        return Err(BatonError::new(Kind::NotFound, format!("no task or heading on line {n}"))
+            .hint("run `baton list` to see tasks with their lines"));
+    }
+    // unique ref prefix
+    if q.len() >= 3 {
+        let c: Vec<usize> = (0..doc.tasks.len())
+            .filter(|&i| doc.tasks[i].reference.starts_with(q))
+            .collect();
+        if c.len() == 1 {
+            return Ok(Target::Task(c[0]));
+        } else if c.len() > 1 {
+            return Err(ambiguous(doc, q, &c));
+        }
+    }
+    // number
+    let num = q.trim_end_matches('.');
+    let c: Vec<usize> = (0..doc.tasks.len())
+        .filter(|&i| doc.tasks[i].number.as_deref() == Some(num))
+        .collect();
+    if c.len() == 1 {
+        return Ok(Target::Task(c[0]));
+    } else if c.len() > 1 {
+        return Err(ambiguous(doc, q, &c));
+    }
+    // title fragment
+    let lq = q.to_lowercase();
+    let c: Vec<usize> = (0..doc.tasks.len())
+        .filter(|&i| doc.tasks[i].title.to_lowercase().contains(&lq) || doc.label(i).to_lowercase().contains(&lq))
+        .collect();
+    if c.len() == 1 {
+        return Ok(Target::Task(c[0]));
+    } else if c.len() > 1 {
+        return Err(ambiguous(doc, q, &c));
+    }
+    let s: Vec<usize> = (0..doc.sections.len())
+        .filter(|&i| doc.sections[i].title.to_lowercase().contains(&lq))
+        .collect();
+    if s.len() == 1 {
+        return Ok(Target::Section(s[0]));
+    } else if s.len() > 1 {
+        let list: Vec<String> = s
+            .iter()
+            .take(10)
+            .map(|&i| format!("  {}  L{}  {}", doc.sections[i].reference, doc.sections[i].line, doc.sections[i].title))
+            .collect();
+        return Err(BatonError::new(
+            Kind::NotFound,
+            format!("`{q}` matches {} headings:\n{}", s.len(), list.join("\n")),
+        )
+        .hint("name one by its ref or `L<line>`"));
+    }
+    Err(BatonError::new(Kind::NotFound, format!("no task matches `{q}`"))
+        .hint("run `baton list` to see every task with its ref"))
+}
+
+fn ambiguous(doc: &Document, q: &str, c: &[usize]) -> BatonError {
+    let mut list: Vec<String> = c
+        .iter()
+        .take(10)
+        .map(|&i| format!("  {}  L{}  {}", doc.tasks[i].reference, doc.tasks[i].line, doc.label(i)))
+        .collect();
+    if c.len() > 10 {
+        list.push(format!("  … and {} more", c.len() - 10));
+    }
+    BatonError::new(
+        Kind::NotFound,
+        format!("`{q}` matches {} tasks:\n{}", c.len(), list.join("\n")),
+    )
+    .hint("name one by its ref or `L<line>`")
+    .detail(serde_json::json!({
+        "candidates": c.iter().map(|&i| serde_json::json!({
+            "ref": doc.tasks[i].reference, "line": doc.tasks[i].line, "title": doc.label(i)
+        })).collect::<Vec<_>>()
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::model::tasks::ParseEnv;
+
+    fn parse(s: &str) -> Document {
+        let cfg = Config::default();
+        Document::parse(s.into(), &ParseEnv { config: &cfg, rel_path: "TASKS.md".into() })
+    }
+
+    #[test]
+    fn refs_survive_claims_ticks_and_other_edits() {
+        let a = parse("## P\n- [ ] 1.1 Alpha\n- [ ] 1.2 Beta\n");
+        let b = parse("# New title\n\nintro\n## P\n- [x] [Instance 2] 1.1 Alpha\n- [ ] 1.0 Zero\n- [ ] [Instance 1] 1.2 Beta\n");
+        assert_eq!(a.tasks[0].reference, b.tasks[0].reference);
+        assert_eq!(a.tasks[1].reference, b.tasks[2].reference);
+    }
+
+    #[test]
+    fn duplicates_get_suffixes() {
+        let d = parse("## P\n- [ ] same\n- [ ] same\n");
+        assert_ne!(d.tasks[0].reference, d.tasks[1].reference);
+        assert!(d.tasks[1].reference.ends_with("-2"));
+    }
+
+    #[test]
+    fn resolves_every_form() {
+        let d = parse("## P\n- [ ] 1.1 Alpha task\n- [ ] 1.2 Beta task\n## Q\n- [ ] 1.1 Gamma\n");
+        assert_eq!(resolve(&d, &d.tasks[1].reference).unwrap(), Target::Task(1));
+        assert_eq!(resolve(&d, "L3").unwrap(), Target::Task(1));
+        assert_eq!(resolve(&d, "1.2").unwrap(), Target::Task(1));
+        assert_eq!(resolve(&d, "gamma").unwrap(), Target::Task(2));
+        assert_eq!(resolve(&d, "L4").unwrap(), Target::Section(1));
+        let e = resolve(&d, "1.1").unwrap_err();
+        assert_eq!(e.kind, Kind::NotFound);
+        assert!(e.message.contains("matches 2 tasks"));
+        assert!(resolve(&d, "task").unwrap_err().message.contains("matches 2"));
+        assert!(resolve(&d, "zzz-nothing").is_err());
+    }
+}

@@ -1,0 +1,848 @@
+//! The TASKS.md document model: sections, tasks, claims and links, all as byte ranges
+//! into the original text, which is kept verbatim.
+
+use super::coord::{self, CoordTable};
+use super::links::{self, Link, LinkKind, Target};
+use super::refs;
+use crate::config::Config;
+use crate::text::{self, LineIndex};
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+use serde::Serialize;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// An `[Instance N]` tag in the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub instance: u32,
+    /// The tag itself, `[Instance N]`.
+    pub range: Range<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskKind {
+    Research,
+    Spec,
+    Implementation,
+}
+
+impl TaskKind {
+    pub fn parse(s: &str) -> Option<TaskKind> {
+        match s.to_ascii_lowercase().as_str() {
+            "research" => Some(TaskKind::Research),
+            "spec" => Some(TaskKind::Spec),
+            "implementation" | "impl" | "code" => Some(TaskKind::Implementation),
+            _ => None,
+        }
+    }
+}
+
+/// A heading and what hangs off it.
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub level: u8,
+    /// Plain heading text, claim tags removed.
+    pub title: String,
+    /// Titles from the outermost heading down to this one.
+    pub path: Vec<String>,
+    pub parent: Option<usize>,
+    /// The heading line(s).
+    pub range: Range<usize>,
+    /// Where ` [Instance N]` is appended: the end of the heading text.
+    pub claim_at: usize,
+    pub claims: Vec<Claim>,
+    /// `**Spec**: [..](..)`-style links that every task in the section inherits.
+    pub links: Vec<Link>,
+    /// A checklist-template section (or inside one).
+    pub template: bool,
+    pub line: usize,
+    /// End of the section: the next heading of the same or a higher level, or EOF.
+    pub end: usize,
+    pub reference: String,
+}
+
+/// One checkbox list item.
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub section: Option<usize>,
+    /// The whole list item (including children).
+    pub item: Range<usize>,
+    /// The `[ ]` box.
+    pub mark_range: Range<usize>,
+    pub mark: char,
+    pub done: bool,
+    /// `[Instance N]` tags on the task line.
+    pub claims: Vec<Claim>,
+    pub number: Option<String>,
+    pub title: String,
+    pub kind: TaskKind,
+    /// The task's own links (same line, continuation lines, non-task sub-bullets).
+    pub links: Vec<Link>,
+    pub parent: Option<usize>,
+    pub line: usize,
+    /// Where `[Instance N] ` is inserted.
+    pub claim_at: usize,
+    /// Whether the claim insertion needs a leading space (empty task text).
+    pub claim_at_eol: bool,
+    pub reference: String,
+}
+
+/// A fenced-code line that looks like a task.
+#[derive(Debug, Clone)]
+pub struct CodeCheckbox {
+    pub offset: usize,
+    pub line: usize,
+}
+
+/// Inputs needed to resolve links while parsing.
+pub struct ParseEnv<'a> {
+    pub config: &'a Config,
+    /// The file's path relative to the root.
+    pub rel_path: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub text: String,
+    pub rel_path: PathBuf,
+    pub lines: LineIndex,
+    pub sections: Vec<Section>,
+    pub tasks: Vec<Task>,
+    pub coordination: Option<CoordTable>,
+    pub code_checkboxes: Vec<CodeCheckbox>,
+    /// Every local link in the file (tasks, sections, prose), for link rewriting and checks.
+    pub all_links: Vec<Link>,
+}
+
+struct Frame {
+    task: Option<usize>,
+}
+
+impl Document {
+    pub fn parse(text: String, env: &ParseEnv) -> Document {
+        let bom = if text.starts_with(text::BOM) { text::BOM.len() } else { 0 };
+        let lines = LineIndex::new(&text);
+        let doc_dir = env
+            .rel_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let specs = [env.config.specs_dir.as_str(), env.config.archive.specs.as_str()];
+        let research = [
+            env.config.research_dir.as_str(),
+            env.config.archive.research.as_str(),
+        ];
+
+        let mut sections: Vec<Section> = Vec::new();
+        let mut tasks: Vec<Task> = Vec::new();
+        let mut code_checkboxes = Vec::new();
+        let mut all_links = Vec::new();
+        let mut tables: Vec<(Range<usize>, Option<usize>)> = Vec::new();
+        let mut heading_stack: Vec<usize> = Vec::new();
+        let mut frames: Vec<Frame> = Vec::new();
+        let mut in_heading = false;
+        let mut table_depth = 0usize;
+
+        let body = &text[bom..];
+        let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+        for (event, r) in Parser::new_ext(body, opts).into_offset_iter() {
+            let r = r.start + bom..r.end + bom;
+            match event {
+                Event::Start(Tag::Heading { level, .. }) => {
+                    in_heading = true;
+                    let level = level as u8;
+                    while let Some(&top) = heading_stack.last() {
+                        if sections[top].level >= level {
+                            heading_stack.pop();
+                        } else {
+                            break;
+                        }
+                    }
+                    let parent = heading_stack.last().copied();
+                    let (title, claim_at, claims) = parse_heading(&text, r.clone());
+                    let mut path = parent.map(|p| sections[p].path.clone()).unwrap_or_default();
+                    path.push(title.clone());
+                    let template = env.config.is_template_heading(&title)
+                        || parent.is_some_and(|p| sections[p].template);
+                    sections.push(Section {
+                        level,
+                        title,
+                        path,
+                        parent,
+                        range: r.clone(),
+                        claim_at,
+                        claims,
+                        links: Vec::new(),
+                        template,
+                        line: lines.line(r.start),
+                        end: text.len(),
+                        reference: String::new(),
+                    });
+                    heading_stack.push(sections.len() - 1);
+                }
+                Event::End(TagEnd::Heading(_)) => in_heading = false,
+                Event::Start(Tag::Item) => {
+                    let section = heading_stack.last().copied();
+                    let in_template = section.is_some_and(|s| sections[s].template);
+                    let task = if in_template {
+                        None
+                    } else {
+                        parse_item_head(&text, r.start).map(|head| {
+                            let parent = frames.iter().rev().find_map(|f| f.task);
+                            let line = lines.line(r.start);
+                            tasks.push(Task {
+                                section,
+                                item: r.clone(),
+                                mark_range: head.mark_range,
+                                mark: head.mark,
+                                done: matches!(head.mark, 'x' | 'X'),
+                                claims: head.claims,
+                                number: head.number,
+                                title: head.title,
+                                kind: TaskKind::Implementation,
+                                links: Vec::new(),
+                                parent,
+                                line,
+                                claim_at: head.claim_at,
+                                claim_at_eol: head.claim_at_eol,
+                                reference: String::new(),
+                            });
+                            tasks.len() - 1
+                        })
+                    };
+                    frames.push(Frame { task });
+                }
+                Event::End(TagEnd::Item) => {
+                    frames.pop();
+                }
+                Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))) => {
+                    let mut off = r.start;
+                    for l in text[r.clone()].split_inclusive('\n') {
+                        if looks_like_checkbox(l) {
+                            code_checkboxes.push(CodeCheckbox {
+                                offset: off,
+                                line: lines.line(off),
+                            });
+                        }
+                        off += l.len();
+                    }
+                }
+                Event::Start(Tag::Table(_)) => {
+                    table_depth += 1;
+                    tables.push((r.clone(), heading_stack.last().copied()));
+                }
+                Event::End(TagEnd::Table) => table_depth = table_depth.saturating_sub(1),
+                Event::Start(Tag::Link { dest_url, .. }) => {
+                    let resolved = links::resolve(&dest_url, &doc_dir);
+                    if resolved == Target::External {
+                        continue;
+                    }
+                    let label = links::label_before(&text, r.start);
+                    let kind = label.unwrap_or_else(|| match &resolved {
+                        Target::Local(p) => links::kind_from_path(p, &specs, &research),
+                        _ => LinkKind::Other,
+                    });
+                    let link = Link {
+                        kind,
+                        target: dest_url.to_string(),
+                        range: r.clone(),
+                        dest_range: inline_dest_range(&text, r.clone()),
+                        removal: links::removal_span(&text, r.clone()),
+                        resolved,
+                        line: lines.line(r.start),
+                    };
+                    if let Some(t) = frames.iter().rev().find_map(|f| f.task) {
+                        tasks[t].links.push(link.clone());
+                    } else if frames.is_empty()
+                        && !in_heading
+                        && table_depth == 0
+                        && label.is_some()
+                        && let Some(&s) = heading_stack.last()
+                    {
+                        sections[s].links.push(link.clone());
+                    }
+                    all_links.push(link);
+                }
+                _ => {}
+            }
+        }
+
+        // Section ends.
+        for i in 0..sections.len() {
+            let level = sections[i].level;
+            sections[i].end = sections[i + 1..]
+                .iter()
+                .find(|s| s.level <= level)
+                .map_or(text.len(), |s| s.range.start);
+        }
+        for t in &mut tasks {
+            t.kind = infer_kind(t);
+        }
+        let coordination = tables
+            .iter()
+            .find_map(|(r, sec)| {
+                let heading = sec.map(|s| sections[s].title.as_str()).unwrap_or("");
+                coord::parse(&text, r.clone(), heading, &lines)
+            });
+        let mut doc = Document {
+            text,
+            rel_path: env.rel_path.clone(),
+            lines,
+            sections,
+            tasks,
+            coordination,
+            code_checkboxes,
+            all_links,
+        };
+        refs::assign(&mut doc);
+        doc
+    }
+
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.lines.line(offset)
+    }
+
+    /// Instances claiming task `i`: its own tags, then the claims of enclosing headings
+    /// (which cover only open tasks).
+    pub fn claimants(&self, i: usize) -> Vec<u32> {
+        let t = &self.tasks[i];
+        let mut out: Vec<u32> = t.claims.iter().map(|c| c.instance).collect();
+        if !t.done {
+            for s in self.heading_claims(i) {
+                if !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+        }
+        out
+    }
+
+    /// Instances claiming an enclosing heading of task `i`.
+    pub fn heading_claims(&self, i: usize) -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut s = self.tasks[i].section;
+        while let Some(si) = s {
+            for c in &self.sections[si].claims {
+                if !out.contains(&c.instance) {
+                    out.push(c.instance);
+                }
+            }
+            s = self.sections[si].parent;
+        }
+        out
+    }
+
+    /// Section-level links task `i` inherits, innermost section first.
+    pub fn inherited_links(&self, i: usize) -> impl Iterator<Item = &Link> {
+        let mut chain = Vec::new();
+        let mut s = self.tasks[i].section;
+        while let Some(si) = s {
+            chain.push(si);
+            s = self.sections[si].parent;
+        }
+        chain.into_iter().flat_map(|si| self.sections[si].links.iter())
+    }
+
+    /// Ancestor tasks of task `i`, nearest first.
+    pub fn ancestors(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        std::iter::successors(self.tasks[i].parent, |&p| self.tasks[p].parent)
+    }
+
+    /// Open, unclaimed, not under anyone's heading claim, no ancestor claimed by someone else.
+    /// With `for_instance`, tasks under that instance's own heading claim count as ready.
+    pub fn is_ready(&self, i: usize, for_instance: Option<u32>) -> bool {
+        let t = &self.tasks[i];
+        if t.done || !t.claims.is_empty() {
+            return false;
+        }
+        let hc = self.heading_claims(i);
+        if hc.iter().any(|&c| Some(c) != for_instance) {
+            return false;
+        }
+        !self
+            .ancestors(i)
+            .any(|a| self.tasks[a].claims.iter().any(|c| Some(c.instance) != for_instance))
+    }
+
+    /// Task indexes whose own tag or heading names `instance` (open tasks only for headings).
+    pub fn claimed_by(&self, instance: u32) -> Vec<usize> {
+        (0..self.tasks.len())
+            .filter(|&i| self.claimants(i).contains(&instance))
+            .collect()
+    }
+
+    /// The claims an instance holds as units: each tagged task, and each tagged heading
+    /// (counted once) — what `max_claims` limits.
+    pub fn claim_units(&self, instance: u32) -> Vec<ClaimUnit> {
+        let mut out = Vec::new();
+        for (si, s) in self.sections.iter().enumerate() {
+            if s.claims.iter().any(|c| c.instance == instance) {
+                out.push(ClaimUnit::Section(si));
+            }
+        }
+        for (ti, t) in self.tasks.iter().enumerate() {
+            if t.claims.iter().any(|c| c.instance == instance) {
+                out.push(ClaimUnit::Task(ti));
+            }
+        }
+        out
+    }
+
+    /// The outermost section from `s` upwards whose heading names `instance`.
+    pub fn enclosing_claimed_section(&self, s: usize, instance: u32) -> Option<usize> {
+        let mut cur = Some(s);
+        let mut found = None;
+        while let Some(si) = cur {
+            if self.sections[si].claims.iter().any(|c| c.instance == instance) {
+                found = Some(si);
+            }
+            cur = self.sections[si].parent;
+        }
+        found
+    }
+
+    /// A task's `number title` label, as shown in the coordination table.
+    pub fn label(&self, i: usize) -> String {
+        let t = &self.tasks[i];
+        match &t.number {
+            Some(n) => format!("{n} {}", t.title),
+            None => t.title.clone(),
+        }
+    }
+
+    /// The source line of `offset`, without its line break.
+    pub fn source_line(&self, offset: usize) -> &str {
+        let s = text::line_start(&self.text, offset);
+        let e = text::line_end(&self.text, offset);
+        let s = if s == 0 && self.text.starts_with(text::BOM) { text::BOM.len() } else { s };
+        &self.text[s..e.max(s)]
+    }
+}
+
+/// A claim an instance holds: a task tag or a heading tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimUnit {
+    Task(usize),
+    Section(usize),
+}
+
+struct ItemHead {
+    mark_range: Range<usize>,
+    mark: char,
+    claims: Vec<Claim>,
+    number: Option<String>,
+    title: String,
+    claim_at: usize,
+    claim_at_eol: bool,
+}
+
+/// Recognise `- [m] [Instance N] 1.2 Title` at the start of a list item.
+fn parse_item_head(text: &str, start: usize) -> Option<ItemHead> {
+    let b = text.as_bytes();
+    let mut i = start;
+    // bullet
+    match b.get(i)? {
+        b'-' | b'*' | b'+' => i += 1,
+        c if c.is_ascii_digit() => {
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if !matches!(b.get(i), Some(b'.') | Some(b')')) {
+                return None;
+            }
+            i += 1;
+        }
+        _ => return None,
+    }
+    let ws_start = i;
+    while matches!(b.get(i), Some(b' ') | Some(b'\t')) {
+        i += 1;
+    }
+    if i == ws_start || b.get(i) != Some(&b'[') {
+        return None;
+    }
+    let mark_start = i;
+    let mark = text[i + 1..].chars().next()?;
+    if mark == '\n' || mark == '\r' || mark == ']' {
+        return None;
+    }
+    let close = i + 1 + mark.len_utf8();
+    if b.get(close) != Some(&b']') {
+        return None;
+    }
+    let after = close + 1;
+    let eol = text::line_end(text, after);
+    if after != eol && !matches!(b.get(after), Some(b' ') | Some(b'\t')) {
+        return None;
+    }
+    // claims right after the box
+    let mut j = after;
+    while matches!(b.get(j), Some(b' ') | Some(b'\t')) {
+        j += 1;
+    }
+    let claim_at_eol = j >= eol;
+    let claim_at = if claim_at_eol { eol } else { j.min(after + 1) };
+    let mut claims = Vec::new();
+    while let Some((inst, len)) = instance_tag(&text[j..eol]) {
+        claims.push(Claim {
+            instance: inst,
+            range: j..j + len,
+        });
+        j += len;
+        while j < eol && matches!(b[j], b' ' | b'\t') {
+            j += 1;
+        }
+    }
+    let mut rest = &text[j..eol];
+    // trailing tags at the end of the line
+    let mut tail_end = eol;
+    loop {
+        let trimmed = text[j..tail_end].trim_end();
+        let te = j + trimmed.len();
+        if let Some(open) = trimmed.rfind('[')
+            && let Some((inst, len)) = instance_tag(&trimmed[open..])
+            && open + len == trimmed.len()
+        {
+            claims.push(Claim {
+                instance: inst,
+                range: j + open..te,
+            });
+            tail_end = j + open;
+            rest = &text[j..tail_end];
+            continue;
+        }
+        break;
+    }
+    let (number, title) = split_number(strip_link_labels(rest));
+    Some(ItemHead {
+        mark_range: mark_start..after,
+        mark,
+        claims,
+        number,
+        title,
+        claim_at,
+        claim_at_eol,
+    })
+}
+
+/// `[Instance N]` (case-insensitive) at the start of `s`: the instance and the tag length.
+pub fn instance_tag(s: &str) -> Option<(u32, usize)> {
+    let b = s.as_bytes();
+    if b.first() != Some(&b'[') || b.len() < 11 || !b[1..9].eq_ignore_ascii_case(b"instance") {
+        return None;
+    }
+    let mut i = 9;
+    let sp = i;
+    while b.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    if i == sp {
+        return None;
+    }
+    let ds = i;
+    while b.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    if i == ds || i - ds > 6 || b.get(i) != Some(&b']') {
+        return None;
+    }
+    let n = s[ds..i].parse().ok()?;
+    Some((n, i + 1))
+}
+
+/// Remove `(spec: [..](..))`/`(research: ..)` groups from a title's source text.
+fn strip_link_labels(s: &str) -> &str {
+    let lower = s.to_ascii_lowercase();
+    let cut = ["(spec:", "(research:", "(specs:"]
+        .iter()
+        .filter_map(|p| lower.find(p))
+        .min();
+    match cut {
+        Some(c) => s[..c].trim_end(),
+        None => s,
+    }
+}
+
+/// Split a leading task number (`4.0.2`, `**0.2**`, `6.`, `1.3-1.5`, `T001`) from the title.
+fn split_number(raw: &str) -> (Option<String>, String) {
+    let t = raw.trim_start();
+    let (inner, bold) = match t.strip_prefix("**") {
+        Some(r) => match r.find("**") {
+            Some(e) => (&r[..e], Some(e + 4)),
+            None => (t, None),
+        },
+        None => (t, None),
+    };
+    let tok_end = inner.find(char::is_whitespace).unwrap_or(inner.len());
+    let tok = &inner[..tok_end];
+    if let Some(n) = number_token(tok)
+        && (bold.is_none() || tok_end == inner.len())
+    {
+        let rest = match bold {
+            Some(e) => &t[e..],
+            None => &inner[tok_end..],
+        };
+        return (Some(n), text::plain(rest.trim_start_matches([':', ' ', '-'])));
+    }
+    (None, text::plain(t))
+}
+
+fn number_token(tok: &str) -> Option<String> {
+    let tok = tok.trim_end_matches([':', ')']);
+    let had_dot = tok.ends_with('.');
+    let core = tok.trim_end_matches('.');
+    if core.is_empty() {
+        return None;
+    }
+    let valid_part = |p: &str| {
+        let b = p.as_bytes();
+        let (prefix, rest) = if b.first().is_some_and(u8::is_ascii_uppercase) {
+            (true, &p[1..])
+        } else {
+            (false, p)
+        };
+        let segs: Vec<&str> = rest.split('.').collect();
+        let digits_ok = segs.iter().enumerate().all(|(k, s)| {
+            let s = if k == segs.len() - 1 {
+                s.trim_end_matches(|c: char| c.is_ascii_uppercase())
+            } else {
+                s
+            };
+            !s.is_empty() && s.len() <= 5 && s.bytes().all(|c| c.is_ascii_digit())
+        });
+        if !digits_ok {
+            return false;
+        }
+        if prefix {
+            segs.len() > 1 || rest.len() >= 2
+        } else {
+            true
+        }
+    };
+    let parts: Vec<&str> = core.split('-').collect();
+    if parts.len() > 2 || !parts.iter().all(|p| valid_part(p)) {
+        return None;
+    }
+    let suffixed = core.len() >= 3
+        && core.ends_with(|c: char| c.is_ascii_uppercase())
+        && core[..core.len() - 1].bytes().all(|c| c.is_ascii_digit());
+    let dotted = core.contains('.') || core.starts_with(|c: char| c.is_ascii_uppercase()) || suffixed;
+    let tail = tok.len() != core.len() || tok.len() != tok.trim_end_matches([':', ')']).len();
+    if !dotted && !had_dot && !tail && parts.len() == 1 {
+        return None;
+    }
+    Some(core.to_string())
+}
+
+fn infer_kind(t: &Task) -> TaskKind {
+    let title = t.title.to_lowercase();
+    let first = title.split_whitespace().next().unwrap_or("");
+    let has_word = |w: &str| {
+        title
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|x| x == w)
+    };
+    if matches!(first, "research" | "investigate" | "explore") {
+        return TaskKind::Research;
+    }
+    if matches!(first, "write" | "draft" | "create" | "author" | "spec")
+        && (has_word("spec") || has_word("specs") || has_word("specification"))
+    {
+        return TaskKind::Spec;
+    }
+    let own_spec = t.links.iter().any(|l| l.kind == LinkKind::Spec);
+    let own_research = t.links.iter().any(|l| l.kind == LinkKind::Research);
+    if own_research && !own_spec && has_word("research") {
+        return TaskKind::Research;
+    }
+    TaskKind::Implementation
+}
+
+/// Heading text (plain, tags removed), the claim insertion point, and heading claims.
+fn parse_heading(text: &str, r: Range<usize>) -> (String, usize, Vec<Claim>) {
+    let first_end = text::line_end(text, r.start);
+    let line = &text[r.start..first_end];
+    let (content_start, atx) = if line.starts_with('#') {
+        let hashes = line.bytes().take_while(|&c| c == b'#').count();
+        let mut s = r.start + hashes;
+        while s < first_end && matches!(text.as_bytes()[s], b' ' | b'\t') {
+            s += 1;
+        }
+        (s, true)
+    } else {
+        (r.start, false)
+    };
+    let mut end = first_end;
+    let mut content = text[content_start..end].trim_end();
+    end = content_start + content.len();
+    if atx {
+        // closing #s preceded by a space
+        let without = content.trim_end_matches('#');
+        if without.len() != content.len() && (without.is_empty() || without.ends_with([' ', '\t'])) {
+            content = without.trim_end();
+            end = content_start + content.len();
+        }
+    }
+    let claim_at = end;
+    let mut claims = Vec::new();
+    let mut cend = end;
+    loop {
+        let c = text[content_start..cend].trim_end();
+        let ce = content_start + c.len();
+        match c.rfind('[') {
+            Some(open) => match instance_tag(&c[open..]) {
+                Some((inst, len)) if open + len == c.len() => {
+                    claims.push(Claim {
+                        instance: inst,
+                        range: content_start + open..ce,
+                    });
+                    cend = content_start + open;
+                }
+                _ => break,
+            },
+            None => break,
+        }
+    }
+    claims.reverse();
+    let title = text::plain(&text[content_start..cend]);
+    (title, claim_at, claims)
+}
+
+fn looks_like_checkbox(line: &str) -> bool {
+    let t = line.trim_start();
+    let t = t
+        .strip_prefix("- ")
+        .or_else(|| t.strip_prefix("* "))
+        .or_else(|| t.strip_prefix("+ "));
+    matches!(t, Some(r) if r.starts_with("[ ]") || r.starts_with("[x]") || r.starts_with("[X]"))
+}
+
+/// The byte range of `dest` in an inline link `[text](dest "title")`.
+fn inline_dest_range(text: &str, r: Range<usize>) -> Option<Range<usize>> {
+    let s = &text[r.clone()];
+    if !s.ends_with(')') {
+        return None;
+    }
+    // find the `](` that opens the destination: the last one whose parens balance to the end
+    let open = s.rfind("](")? + 2;
+    let inner = &s[open..s.len() - 1];
+    let lead = inner.len() - inner.trim_start().len();
+    let inner_t = inner.trim_start();
+    let (ds, dl) = if let Some(rest) = inner_t.strip_prefix('<') {
+        (lead + 1, rest.find('>')?)
+    } else {
+        (lead, inner_t.find([' ', '\t', '\n']).unwrap_or(inner_t.len()))
+    };
+    let start = r.start + open + ds;
+    Some(start..start + dl)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Document {
+        let cfg = Config::default();
+        Document::parse(
+            s.to_string(),
+            &ParseEnv {
+                config: &cfg,
+                rel_path: "docs/tasks/TASKS.md".into(),
+            },
+        )
+    }
+
+    #[test]
+    fn numbers() {
+        let n = |s: &str| split_number(s).0;
+        assert_eq!(n("4.3.1 Create the retry queue").as_deref(), Some("4.3.1"));
+        assert_eq!(n("**0.2** Test the watch flag").as_deref(), Some("0.2"));
+        assert_eq!(n("6. ~~Update the validator~~").as_deref(), Some("6"));
+        assert_eq!(n("1.3-1.5 N/A - keeping").as_deref(), Some("1.3-1.5"));
+        assert_eq!(n("T001 [P] Setup").as_deref(), Some("T001"));
+        assert_eq!(n("106A Split").as_deref(), Some("106A"));
+        assert_eq!(n("2 weeks of soak").as_deref(), None);
+        assert_eq!(n("Backup strategy (scheduled)").as_deref(), None);
+        assert_eq!(split_number("**0.2** Test the watch flag").1, "Test the watch flag");
+        assert_eq!(split_number("6. ~~Update the validator~~ (deleted)").1, "Update the validator (deleted)");
+    }
+
+    #[test]
+    fn format_shapes() {
+        let d = parse(
+            "# Tasks\n\n## Phase 4\n\n### 4.3 Celery\n**Spec**: [116_CACHE.md](../specs/116_CACHE.md)\n\n\
+- [ ] [Instance 2] 4.3.1 Create the retry queue\n\
+- [x] 1.2 Delete unused facades from the client (~25 lines)\n\
+- [ ] [Instance 3] **0.2** Test the watch flag\n\
+- [x] 6. ~~Update the validator~~ (deleted in Session 54)\n\
+- [ ] Backup strategy (scheduled DB backups, retention policy)\n\
+- [ ] Write cache spec\n  (spec: [101_CACHE.md](../specs/101_CACHE.md))\n\
+- [x] 2.1 Create field parsers - Session 50\n\
+- [~] 2.2 Odd mark\n",
+        );
+        let t = &d.tasks;
+        assert_eq!(t.len(), 8);
+        assert_eq!(t[0].claims[0].instance, 2);
+        assert_eq!(t[0].number.as_deref(), Some("4.3.1"));
+        assert_eq!(t[0].title, "Create the retry queue");
+        assert!(t[1].done);
+        assert_eq!(t[2].claims[0].instance, 3);
+        assert_eq!(t[2].number.as_deref(), Some("0.2"));
+        assert_eq!(t[4].number, None);
+        assert_eq!(t[5].kind, TaskKind::Spec);
+        assert_eq!(t[5].links[0].kind, LinkKind::Spec);
+        assert_eq!(t[5].links[0].local().unwrap(), Path::new("docs/specs/101_CACHE.md"));
+        assert_eq!(t[5].title, "Write cache spec");
+        assert_eq!(t[7].mark, '~');
+        assert!(!t[7].done);
+        assert_eq!(d.inherited_links(0).count(), 1);
+        assert_eq!(d.sections[2].path, vec!["Tasks", "Phase 4", "4.3 Celery"]);
+    }
+
+    #[test]
+    fn heading_claims_cover_open_tasks() {
+        let d = parse("#### Phase 3.5: Cross-Site Duplicates [Instance 2]\n- [ ] a\n- [x] b\n#### Next\n- [ ] c\n");
+        assert_eq!(d.sections[0].title, "Phase 3.5: Cross-Site Duplicates");
+        assert_eq!(d.claimants(0), vec![2]);
+        assert!(d.claimants(1).is_empty());
+        assert!(d.claimants(2).is_empty());
+        assert!(!d.is_ready(0, None));
+        assert!(d.is_ready(0, Some(2)));
+    }
+
+    #[test]
+    fn code_and_checklists_are_not_tasks() {
+        let d = parse("## Work\n```rust\n- [ ] not a task\nlet x = [x];\n```\n- [ ] real\n## Phase Completion Checklist\n- [ ] run tests\n### Sub\n- [ ] also template\n## After\n- [X] real too\n");
+        assert_eq!(d.tasks.len(), 2);
+        assert_eq!(d.code_checkboxes.len(), 1);
+        assert!(d.tasks[1].done);
+    }
+
+    #[test]
+    fn nesting_and_bullets() {
+        let d = parse("* [ ] parent\n  + [ ] child\n    1. [x] grandchild\n- [ ]\n- not a task\n- [link](x.md)\n");
+        assert_eq!(d.tasks.len(), 4);
+        assert_eq!(d.tasks[1].parent, Some(0));
+        assert_eq!(d.tasks[2].parent, Some(1));
+        assert!(d.tasks[3].claim_at_eol);
+    }
+
+    #[test]
+    fn crlf_bom_tabs() {
+        let d = parse("\u{feff}# T\r\n\r\n- [ ]\t1.1 Tab task\r\n- [ ] [Instance 1] Ünïcode ✅\r\n");
+        assert_eq!(d.sections[0].title, "T");
+        assert_eq!(d.tasks.len(), 2);
+        assert_eq!(d.tasks[0].title, "Tab task");
+        assert_eq!(d.tasks[1].title, "Ünïcode ✅");
+        assert_eq!(d.tasks[1].line, 4);
+    }
+
+    #[test]
+    fn blockquote_section_links() {
+        let d = parse("### Cache ✅ COMPLETE\n> **Created**: Session 55\n> **Research**: [N.md](../research/N.md)\n\n- [ ] t\n");
+        let l: Vec<_> = d.inherited_links(0).collect();
+        assert_eq!(l.len(), 1);
+        assert_eq!(l[0].kind, LinkKind::Research);
+    }
+}

@@ -1,0 +1,236 @@
+//! Output: the JSON envelope, human rendering, colour. Commands hand over a serialisable
+//! value and a renderer from `render`; this module decides which one reaches stdout.
+
+pub mod render;
+pub mod wire;
+
+use crate::error;
+use serde::Serialize;
+use std::io::{IsTerminal, Write};
+
+pub const JSON_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+/// ANSI styling, enabled or not.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    pub fn new(choice: crate::cli::ColorChoice, stream_is_tty: bool) -> Style {
+        use crate::cli::ColorChoice::*;
+        let color = match choice {
+            Always => true,
+            Never => false,
+            Auto => stream_is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        };
+        Style { color }
+    }
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    pub fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+    pub fn dim(&self, s: &str) -> String {
+        self.paint("2", s)
+    }
+    pub fn red(&self, s: &str) -> String {
+        self.paint("1;31", s)
+    }
+    pub fn yellow(&self, s: &str) -> String {
+        self.paint("1;33", s)
+    }
+    pub fn green(&self, s: &str) -> String {
+        self.paint("32", s)
+    }
+    pub fn cyan(&self, s: &str) -> String {
+        self.paint("36", s)
+    }
+}
+
+/// What a command produced: the `data` document already serialised, the human text,
+/// warnings, and the exit code.
+pub struct Outcome {
+    pub data: Option<String>,
+    pub human: String,
+    pub warnings: Vec<String>,
+    pub exit: i32,
+    /// For an exit other than 0: the error that goes with the data.
+    pub error: Option<error::BatonError>,
+}
+
+impl Outcome {
+    /// Build the output for `format`: only the needed representation is computed.
+    pub fn new<T: Serialize>(
+        ctx: &crate::context::Ctx,
+        data: &T,
+        human: impl FnOnce(&T, &Style) -> String,
+    ) -> anyhow::Result<Outcome> {
+        let (data, human) = match ctx.format {
+            Format::Json => (Some(serde_json::to_string(data)?), String::new()),
+            Format::Human => (None, human(data, &ctx.style)),
+        };
+        Ok(Outcome {
+            data,
+            human,
+            warnings: Vec::new(),
+            exit: 0,
+            error: None,
+        })
+    }
+
+    pub fn warn(mut self, w: Vec<String>) -> Self {
+        self.warnings.extend(w);
+        self
+    }
+
+    /// Mark the outcome as failed with `err` (exit code from its kind), keeping the data.
+    pub fn fail(mut self, err: error::BatonError) -> Self {
+        self.exit = err.kind.exit_code();
+        self.error = Some(err);
+        self
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorWire<'a> {
+    kind: &'a str,
+    message: &'a str,
+    hint: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a serde_json::Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    causes: Vec<String>,
+}
+
+/// Print a successful (or data-carrying failed) outcome; returns the exit code.
+pub fn emit(format: Format, style: Style, command: &str, out: &Outcome) -> i32 {
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let r = match format {
+        Format::Json => {
+            let err = out.error.as_ref().map(|e| ErrorWire {
+                kind: e.kind.as_str(),
+                message: &e.message,
+                hint: e.hint.as_deref(),
+                detail: e.detail.as_ref(),
+                causes: Vec::new(),
+            });
+            (|| -> std::io::Result<()> {
+                write!(
+                    w,
+                    "{{\"version\":{JSON_VERSION},\"command\":{},\"ok\":{}",
+                    serde_json::to_string(command)?,
+                    out.exit == 0
+                )?;
+                if let Some(d) = &out.data {
+                    w.write_all(b",\"data\":")?;
+                    w.write_all(d.as_bytes())?;
+                }
+                if let Some(e) = err {
+                    w.write_all(b",\"error\":")?;
+                    serde_json::to_writer(&mut w, &e)?;
+                }
+                w.write_all(b",\"warnings\":")?;
+                serde_json::to_writer(&mut w, &out.warnings)?;
+                w.write_all(b"}\n")?;
+                w.flush()
+            })()
+        }
+        Format::Human => (|| -> std::io::Result<()> {
+            w.write_all(out.human.as_bytes())?;
+            if !out.human.is_empty() && !out.human.ends_with('\n') {
+                w.write_all(b"\n")?;
+            }
+            w.flush()?;
+            drop(w);
+            let mut e = std::io::stderr().lock();
+            for warn in &out.warnings {
+                writeln!(e, "{} {warn}", style.yellow("warning:"))?;
+            }
+            if let Some(err) = &out.error {
+                write_human_error(&mut e, style, &err.message, err.hint.as_deref(), &[])?;
+            }
+            Ok(())
+        })(),
+    };
+    match r {
+        Ok(()) => out.exit,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => out.exit,
+        Err(_) => error::exit::FAILURE,
+    }
+}
+
+fn write_human_error(
+    w: &mut impl Write,
+    style: Style,
+    message: &str,
+    hint: Option<&str>,
+    causes: &[String],
+) -> std::io::Result<()> {
+    writeln!(w, "{} {message}", style.red("error:"))?;
+    for c in causes {
+        writeln!(w, "  caused by: {c}")?;
+    }
+    if let Some(h) = hint {
+        writeln!(w, "  {} {h}", style.cyan("hint:"))?;
+    }
+    Ok(())
+}
+
+/// Print an error: JSON on stdout, or `error:`/`caused by:`/`hint:` on stderr. Returns the exit code.
+pub fn emit_error(format: Format, style: Style, command: &str, err: &anyhow::Error) -> i32 {
+    let kind = error::kind_of(err);
+    let be = error::baton_error(err);
+    let message = be.map(|b| b.message.clone()).unwrap_or_else(|| err.to_string());
+    let hint = be.and_then(|b| b.hint.clone());
+    let causes: Vec<String> = if be.is_some() {
+        Vec::new()
+    } else {
+        err.chain().skip(1).map(|c| c.to_string()).collect()
+    };
+    match format {
+        Format::Json => {
+            let doc = serde_json::json!({
+                "version": JSON_VERSION,
+                "command": command,
+                "ok": false,
+                "error": ErrorWire {
+                    kind: kind.as_str(),
+                    message: &message,
+                    hint: hint.as_deref(),
+                    detail: be.and_then(|b| b.detail.as_ref()),
+                    causes: causes.clone(),
+                },
+                "warnings": [],
+            });
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{doc}");
+            let _ = out.flush();
+            // The diagnostic also goes to stderr, for people watching an agent's terminal.
+            let mut e = std::io::stderr().lock();
+            let _ = write_human_error(&mut e, Style { color: false }, &message, hint.as_deref(), &causes);
+        }
+        Format::Human => {
+            let mut e = std::io::stderr().lock();
+            let _ = write_human_error(&mut e, style, &message, hint.as_deref(), &causes);
+        }
+    }
+    kind.exit_code()
+}
+
+/// Whether stdout is a terminal (for colour and layout decisions).
+pub fn stdout_is_tty() -> bool {
+    std::io::stdout().is_terminal()
+}

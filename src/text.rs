@@ -1,0 +1,251 @@
+//! Small text utilities: decoding, line indexes, plain-text rendering of inline markdown.
+
+use crate::error::invalid;
+use std::path::Path;
+
+pub const BOM: &str = "\u{feff}";
+
+/// Decode file bytes as UTF-8, or fail with the file and the offending byte offset.
+pub fn decode(bytes: Vec<u8>, shown_path: &Path) -> anyhow::Result<String> {
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) => {
+            let off = e.utf8_error().valid_up_to();
+            let bytes = e.as_bytes();
+            let line = bytes[..off].iter().filter(|&&b| b == b'\n').count() + 1;
+            Err(invalid(format!(
+                "{} is not valid UTF-8 (invalid byte 0x{:02x} at byte offset {off}, line {line})",
+                shown_path.display(),
+                bytes[off]
+            ))
+            .hint("re-save the file as UTF-8 (for example `iconv -f latin1 -t utf-8`), then run the command again")
+            .into())
+        }
+    }
+}
+
+/// Byte offsets of line starts, for offset → line/column conversion.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = Vec::with_capacity(text.len() / 40 + 1);
+        starts.push(0);
+        starts.extend(memchr_newlines(text.as_bytes()).map(|i| i + 1));
+        LineIndex { starts }
+    }
+
+    /// 1-based line of a byte offset.
+    pub fn line(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+
+    /// Byte offset where 1-based `line` starts.
+    pub fn start_of(&self, line: usize) -> Option<usize> {
+        self.starts.get(line.checked_sub(1)?).copied()
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+}
+
+fn memchr_newlines(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    b.iter()
+        .enumerate()
+        .filter_map(|(i, &c)| (c == b'\n').then_some(i))
+}
+
+/// Start of the line containing `offset`.
+pub fn line_start(text: &str, offset: usize) -> usize {
+    text[..offset].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// End of the line containing `offset`, before any `\r\n` or `\n`.
+pub fn line_end(text: &str, offset: usize) -> usize {
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    if end > offset && text.as_bytes()[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
+    }
+}
+
+/// Length of the line break at `offset` (`\r\n` → 2, `\n` → 1, else 0).
+pub fn newline_len_at(text: &str, offset: usize) -> usize {
+    let b = text.as_bytes();
+    match b.get(offset) {
+        Some(b'\n') => 1,
+        Some(b'\r') if b.get(offset + 1) == Some(&b'\n') => 2,
+        _ => 0,
+    }
+}
+
+/// The line ending a file uses (`\r\n` if its first line ends so).
+pub fn newline_of(text: &str) -> &'static str {
+    match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
+}
+
+/// Render inline markdown as plain text: drop emphasis, strikethrough and code markers,
+/// keep link text, collapse whitespace.
+pub fn plain(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < s.len() {
+        let c = b[i];
+        match c {
+            b'*' | b'_' if is_emphasis(b, i) => {
+                i += 1;
+            }
+            b'~' if b.get(i + 1) == Some(&b'~') => i += 2,
+            b'`' => i += 1,
+            b'!' if b.get(i + 1) == Some(&b'[') => i += 1,
+            b']' if b.get(i + 1) == Some(&b'(') => {
+                // end of link text: skip the destination
+                match s[i..].find(')') {
+                    Some(close) => i += close + 1,
+                    None => i += 1,
+                }
+            }
+            b'[' if s[i..].starts_with("[ ]") || s[i..].starts_with("[x]") => {
+                out.push_str(&s[i..i + 3]);
+                i += 3;
+            }
+            b'[' => i += 1,
+            b']' => i += 1,
+            _ => {
+                let ch = s[i..].chars().next().expect("i is a char boundary");
+                if ch.is_whitespace() {
+                    if !out.ends_with(' ') && !out.is_empty() {
+                        out.push(' ');
+                    }
+                } else {
+                    out.push(ch);
+                }
+                i += ch.len_utf8();
+            }
+        }
+    }
+    while out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+/// `*`/`_` used as emphasis rather than as a literal (e.g. `snake_case`, `2 * 3`).
+fn is_emphasis(b: &[u8], i: usize) -> bool {
+    let c = b[i];
+    let prev = if i > 0 { b[i - 1] } else { b' ' };
+    let next = b.get(i + 1).copied().unwrap_or(b' ');
+    if c == b'_' && prev.is_ascii_alphanumeric() && next.is_ascii_alphanumeric() {
+        return false;
+    }
+    !(prev == b' ' && next == b' ')
+}
+
+/// Decode `%XX` escapes in a link destination.
+pub fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = |c: u8| (c as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A file-name slug: lowercase words joined by `_` (`Proxy rotation!` → `proxy_rotation`).
+pub fn slug(title: &str) -> String {
+    let mut out = String::new();
+    for word in title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push('_');
+        }
+        out.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    if out.is_empty() {
+        out.push_str("untitled");
+    }
+    out
+}
+
+/// Relative path text with `/` separators, for output.
+pub fn slash_path(p: &Path) -> String {
+    let s = p.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '/' {
+        s.into_owned()
+    } else {
+        s.replace(std::path::MAIN_SEPARATOR, "/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_strips_inline_markup() {
+        assert_eq!(plain("**0.2** Test the `watch` flag"), "0.2 Test the watch flag");
+        assert_eq!(plain("~~Update the validator~~ (deleted)"), "Update the validator (deleted)");
+        assert_eq!(plain("see [spec](../specs/101_X.md) now"), "see spec now");
+        assert_eq!(plain("keep snake_case and 2 * 3"), "keep snake_case and 2 * 3");
+        assert_eq!(plain("Ünïcödé ✅  done"), "Ünïcödé ✅ done");
+    }
+
+    #[test]
+    fn line_index_maps_offsets() {
+        let t = "a\r\nbc\nd";
+        let ix = LineIndex::new(t);
+        assert_eq!(ix.line(0), 1);
+        assert_eq!(ix.line(3), 2);
+        assert_eq!(ix.line(7), 3);
+        assert_eq!(ix.start_of(3), Some(6));
+        assert_eq!(line_end(t, 0), 1);
+        assert_eq!(line_end(t, 3), 5);
+    }
+
+    #[test]
+    fn decodes_percent_forms() {
+        assert_eq!(percent_decode("..%2f..%2Fetc"), "../../etc");
+        assert_eq!(percent_decode("a%20b%"), "a b%");
+    }
+
+    #[test]
+    fn non_utf8_names_the_offset() {
+        let err = decode(vec![b'a', b'\n', 0xff], Path::new("T.md")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("byte offset 2"), "{msg}");
+        assert!(msg.contains("line 2"), "{msg}");
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slug("Proxy rotation!"), "proxy_rotation");
+        assert_eq!(slug("  "), "untitled");
+    }
+}

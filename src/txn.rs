@@ -1,0 +1,359 @@
+//! Transactions: every mutating command plans its changes against files read under the
+//! workspace lock, then commits them in order, rolling back on failure. A file that
+//! changed after it was read (an editor saved meanwhile) makes the whole plan run again.
+
+use crate::atomic::{self, WriteError};
+use crate::context::Ctx;
+use crate::edit::Edit;
+use crate::error::{busy, refused};
+use crate::text;
+use std::path::{Path, PathBuf};
+
+/// One step of a change to the workspace.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// Replace a file whose content was read as `original`, or create it when `original` is None.
+    Write {
+        rel: PathBuf,
+        original: Option<String>,
+        new: String,
+        /// The splices that produced `new`, for previews.
+        edits: Vec<Edit>,
+    },
+    /// Rename a file inside the workspace (git sees a rename).
+    Move { from: PathBuf, to: PathBuf },
+}
+
+/// An ordered set of steps, applied all or nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Changeset {
+    pub steps: Vec<Step>,
+}
+
+impl Changeset {
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Replace `rel` (read as `original`) by applying `edits`; no step when nothing changes.
+    pub fn edit(&mut self, rel: &Path, original: &str, edits: Vec<Edit>) -> anyhow::Result<()> {
+        if edits.is_empty() {
+            return Ok(());
+        }
+        let new = crate::edit::apply(original, &edits)
+            .map_err(|e| anyhow::anyhow!("internal: planning an edit of {}: {e}", rel.display()))?;
+        if new == original {
+            return Ok(());
+        }
+        // Fold into an earlier write of the same file if there is one.
+        self.steps.push(Step::Write {
+            rel: rel.to_path_buf(),
+            original: Some(original.to_string()),
+            new,
+            edits,
+        });
+        Ok(())
+    }
+
+    pub fn create(&mut self, rel: &Path, content: String) {
+        self.steps.push(Step::Write {
+            rel: rel.to_path_buf(),
+            original: None,
+            new: content,
+            edits: Vec::new(),
+        });
+    }
+
+    pub fn rename(&mut self, from: &Path, to: &Path) {
+        self.steps.push(Step::Move {
+            from: from.to_path_buf(),
+            to: to.to_path_buf(),
+        });
+    }
+
+    /// The files this changeset writes or moves, relative to the root.
+    pub fn touched(&self) -> Vec<PathBuf> {
+        let mut v = Vec::new();
+        for s in &self.steps {
+            match s {
+                Step::Write { rel, .. } => v.push(rel.clone()),
+                Step::Move { from, to } => {
+                    v.push(from.clone());
+                    v.push(to.clone());
+                }
+            }
+        }
+        v
+    }
+}
+
+/// The commit failed because a file changed after it was read.
+#[derive(Debug)]
+pub struct Conflict(pub PathBuf);
+
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} changed while baton was writing it", self.0.display())
+    }
+}
+impl std::error::Error for Conflict {}
+
+/// Environment variable that injects a failure before step N (0-based) of a commit; for tests.
+pub const FAIL_ENV: &str = "BATON_TEST_FAIL_AT_STEP";
+
+/// Apply a changeset: validate every destination first, then apply in order; on any failure
+/// undo the steps already applied, leaving the workspace as it was.
+pub fn commit(root: &Path, cs: &Changeset) -> anyhow::Result<()> {
+    // Validate.
+    for s in &cs.steps {
+        match s {
+            Step::Write { rel, original: None, .. } if root.join(rel).exists() => {
+                return Err(refused(format!("{} already exists", text::slash_path(rel)))
+                    .hint("move or rename it, then run the command again")
+                    .into());
+            }
+            Step::Move { from, to } => {
+                if root.join(to).exists() {
+                    return Err(refused(format!(
+                        "cannot move {} to {}: the destination already exists",
+                        text::slash_path(from),
+                        text::slash_path(to)
+                    ))
+                    .hint("compare the two files, remove or rename one, then run the command again")
+                    .into());
+                }
+                if !root.join(from).is_file() {
+                    return Err(crate::error::not_found(format!(
+                        "cannot move {}: it does not exist",
+                        text::slash_path(from)
+                    ))
+                    .into());
+                }
+            }
+            _ => {}
+        }
+    }
+    let fail_at: Option<usize> = std::env::var(FAIL_ENV).ok().and_then(|v| v.parse().ok());
+    let mut done: Vec<(usize, Vec<PathBuf>)> = Vec::new();
+    for (i, s) in cs.steps.iter().enumerate() {
+        let r = if fail_at == Some(i) {
+            Err(anyhow::anyhow!("injected failure before step {i} ({FAIL_ENV})"))
+        } else {
+            apply_step(root, s)
+        };
+        match r {
+            Ok(dirs) => done.push((i, dirs)),
+            Err(e) => {
+                rollback(root, cs, &done);
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn create_dirs(root: &Path, rel: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut made = Vec::new();
+    let Some(parent) = rel.parent() else { return Ok(made) };
+    let mut missing = Vec::new();
+    for a in parent.ancestors() {
+        if a.as_os_str().is_empty() || root.join(a).is_dir() {
+            break;
+        }
+        missing.push(a.to_path_buf());
+    }
+    for d in missing.into_iter().rev() {
+        std::fs::create_dir(root.join(&d))?;
+        made.push(d);
+    }
+    Ok(made)
+}
+
+fn apply_step(root: &Path, s: &Step) -> anyhow::Result<Vec<PathBuf>> {
+    match s {
+        Step::Write { rel, original: Some(o), new, .. } => {
+            match atomic::write(&root.join(rel), new.as_bytes(), Some(o.as_bytes())) {
+                Ok(()) => Ok(Vec::new()),
+                Err(WriteError::Changed) => Err(Conflict(rel.clone()).into()),
+                Err(WriteError::Io(e)) => {
+                    Err(anyhow::Error::new(e).context(format!("writing {}", text::slash_path(rel))))
+                }
+            }
+        }
+        Step::Write { rel, original: None, new, .. } => {
+            let dirs = create_dirs(root, rel)?;
+            atomic::create(&root.join(rel), new.as_bytes())
+                .map_err(|e| anyhow::Error::new(e).context(format!("creating {}", text::slash_path(rel))))?;
+            Ok(dirs)
+        }
+        Step::Move { from, to } => {
+            let dirs = create_dirs(root, to)?;
+            let (f, t) = (root.join(from), root.join(to));
+            if t.exists() {
+                return Err(refused(format!("{} already exists", text::slash_path(to))).into());
+            }
+            std::fs::rename(&f, &t).map_err(|e| {
+                anyhow::Error::new(e).context(format!(
+                    "moving {} to {}",
+                    text::slash_path(from),
+                    text::slash_path(to)
+                ))
+            })?;
+            atomic::sync_dir(t.parent().unwrap_or(root))?;
+            atomic::sync_dir(f.parent().unwrap_or(root))?;
+            Ok(dirs)
+        }
+    }
+}
+
+fn rollback(root: &Path, cs: &Changeset, done: &[(usize, Vec<PathBuf>)]) {
+    for (i, dirs) in done.iter().rev() {
+        match &cs.steps[*i] {
+            Step::Write { rel, original: Some(o), .. } => {
+                let _ = atomic::write(&root.join(rel), o.as_bytes(), None);
+            }
+            Step::Write { rel, original: None, .. } => {
+                let _ = std::fs::remove_file(root.join(rel));
+            }
+            Step::Move { from, to } => {
+                let _ = std::fs::rename(root.join(to), root.join(from));
+            }
+        }
+        for d in dirs.iter().rev() {
+            let _ = std::fs::remove_dir(root.join(d));
+        }
+    }
+}
+
+/// What a plan produced: the changes and the command's result.
+pub struct Planned<T> {
+    pub changes: Changeset,
+    pub value: T,
+}
+
+/// The outcome of a transaction.
+pub struct Committed<T> {
+    pub value: T,
+    pub changes: Changeset,
+    /// False for a dry run or when there was nothing to change.
+    pub written: bool,
+}
+
+const MAX_ATTEMPTS: usize = 8;
+
+/// Run `plan` under the workspace lock and commit what it returns. `plan` must read every
+/// file it changes itself (so that it sees the state under the lock). When a file changed
+/// between the read and the write, the plan runs again on the new content.
+pub fn transact<T>(
+    ctx: &Ctx,
+    dry_run: bool,
+    mut plan: impl FnMut() -> anyhow::Result<Planned<T>>,
+) -> anyhow::Result<Committed<T>> {
+    let _lock = ctx.lock()?;
+    let ws = &ctx.ws;
+    atomic::cleanup(&ws.state_dir());
+    atomic::cleanup(&ws.abs(ws.instance_dir()));
+    for attempt in 0..MAX_ATTEMPTS {
+        let Planned { changes, value } = plan()?;
+        if dry_run || changes.is_empty() {
+            return Ok(Committed {
+                value,
+                changes,
+                written: false,
+            });
+        }
+        match commit(&ws.root, &changes) {
+            Ok(()) => {
+                return Ok(Committed {
+                    value,
+                    changes,
+                    written: true,
+                });
+            }
+            Err(e) if e.downcast_ref::<Conflict>().is_some() && attempt + 1 < MAX_ATTEMPTS => {
+                std::thread::sleep(std::time::Duration::from_millis(5 << attempt.min(5)));
+                continue;
+            }
+            Err(e) if e.downcast_ref::<Conflict>().is_some() => {
+                return Err(busy(format!("{e}, {MAX_ATTEMPTS} times in a row"))
+                    .hint("wait until the file is saved, then run the command again")
+                    .into());
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    unreachable!("the loop returns on its last attempt")
+}
+
+/// Lines before and after each edit of a write, for `--dry-run`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Hunk {
+    pub file: String,
+    pub line: usize,
+    pub before: Vec<String>,
+    pub after: Vec<String>,
+}
+
+/// The preview of a changeset: moved files, created files, and changed lines.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Preview {
+    pub moves: Vec<(String, String)>,
+    pub creates: Vec<String>,
+    pub hunks: Vec<Hunk>,
+}
+
+pub fn preview(cs: &Changeset) -> Preview {
+    let mut p = Preview::default();
+    for s in &cs.steps {
+        match s {
+            Step::Move { from, to } => p
+                .moves
+                .push((text::slash_path(from), text::slash_path(to))),
+            Step::Write { rel, original: None, .. } => p.creates.push(text::slash_path(rel)),
+            Step::Write { rel, original: Some(o), new, edits } => {
+                p.hunks.extend(hunks(&text::slash_path(rel), o, new, edits));
+            }
+        }
+    }
+    p
+}
+
+fn hunks(file: &str, old: &str, new: &str, edits: &[Edit]) -> Vec<Hunk> {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| e.range.start);
+    let mut regions: Vec<(usize, usize, usize, usize)> = Vec::new();
+    let mut delta: isize = 0;
+    for e in sorted {
+        let os = text::line_start(old, e.range.start);
+        let oe = line_end_incl(old, e.range.end);
+        let ns = text::line_start(new, (e.range.start as isize + delta) as usize);
+        let new_end = (e.range.end as isize + delta + e.text.len() as isize - e.range.len() as isize) as usize;
+        let ne = line_end_incl(new, new_end);
+        delta += e.text.len() as isize - e.range.len() as isize;
+        match regions.last_mut() {
+            Some(last) if os <= last.1 => {
+                last.1 = last.1.max(oe);
+                last.3 = last.3.max(ne);
+            }
+            _ => regions.push((os, oe, ns, ne)),
+        }
+    }
+    let split = |s: &str| -> Vec<String> {
+        s.split('\n')
+            .map(|l| l.trim_end_matches('\r').to_string())
+            .collect()
+    };
+    regions
+        .into_iter()
+        .map(|(os, oe, ns, ne)| Hunk {
+            file: file.to_string(),
+            line: old[..os].matches('\n').count() + 1,
+            before: if os == oe && oe == old.len() { Vec::new() } else { split(&old[os..oe]) },
+            after: split(&new[ns..ne]),
+        })
+        .collect()
+}
+
+fn line_end_incl(s: &str, off: usize) -> usize {
+    text::line_end(s, off.min(s.len()))
+}

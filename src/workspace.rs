@@ -1,0 +1,161 @@
+//! Finding a workspace and its files: the root, the config, TASKS.md, instance files.
+
+use crate::config::{self, Config};
+use crate::error::{invalid, not_found};
+use crate::model::{Document, ParseEnv};
+use crate::text;
+use anyhow::Context as _;
+use std::path::{Path, PathBuf};
+
+/// State baton keeps for itself (lock, ledger, snapshots), at the root.
+pub const STATE_DIR: &str = ".baton";
+
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub config: Config,
+}
+
+/// An instance session file.
+#[derive(Debug, Clone)]
+pub struct InstanceFile {
+    pub instance: u32,
+    /// Path relative to the root.
+    pub rel: PathBuf,
+}
+
+impl Workspace {
+    /// `--root DIR`, or walk up from `cwd` to the first directory holding `.baton.yaml`,
+    /// `TASKS.md` or `docs/tasks/TASKS.md`.
+    pub fn discover(root: Option<&Path>, cwd: &Path) -> anyhow::Result<Workspace> {
+        let root = match root {
+            Some(r) => {
+                let r = if r.is_absolute() { r.to_path_buf() } else { cwd.join(r) };
+                if !r.is_dir() {
+                    return Err(not_found(format!("--root {} is not a directory", r.display()))
+                        .hint("pass the folder that holds TASKS.md")
+                        .into());
+                }
+                r
+            }
+            None => cwd
+                .ancestors()
+                .find(|d| {
+                    d.join(config::FILE_NAME).is_file()
+                        || d.join("TASKS.md").is_file()
+                        || d.join("docs/tasks/TASKS.md").is_file()
+                })
+                .map(Path::to_path_buf)
+                .ok_or_else(|| {
+                    not_found(format!(
+                        "no baton workspace here: no .baton.yaml, TASKS.md or docs/tasks/TASKS.md in {} or above",
+                        cwd.display()
+                    ))
+                    .hint("run `baton init` to create one, or pass `--root DIR`")
+                })?,
+        };
+        let config = Config::load(&root)?;
+        Ok(Workspace { root, config })
+    }
+
+    /// TASKS.md relative to the root.
+    pub fn tasks_rel(&self) -> PathBuf {
+        if let Some(t) = &self.config.tasks_file {
+            return PathBuf::from(t);
+        }
+        if self.root.join("TASKS.md").is_file() || !self.root.join("docs/tasks/TASKS.md").is_file() {
+            PathBuf::from("TASKS.md")
+        } else {
+            PathBuf::from("docs/tasks/TASKS.md")
+        }
+    }
+
+    pub fn abs(&self, rel: impl AsRef<Path>) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        self.root.join(STATE_DIR)
+    }
+
+    /// Read a workspace file as UTF-8 text.
+    pub fn read_text(&self, rel: &Path) -> anyhow::Result<String> {
+        let bytes = std::fs::read(self.abs(rel)).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                anyhow::Error::new(not_found(format!("{} does not exist", text::slash_path(rel))).hint(
+                    "run `baton init` to create a workspace, or set `tasks_file` in .baton.yaml",
+                ))
+            } else {
+                anyhow::Error::new(e).context(format!("reading {}", text::slash_path(rel)))
+            }
+        })?;
+        text::decode(bytes, rel)
+    }
+
+    pub fn parse_tasks(&self, text: String) -> Document {
+        Document::parse(
+            text,
+            &ParseEnv {
+                config: &self.config,
+                rel_path: self.tasks_rel(),
+            },
+        )
+    }
+
+    /// Read and parse TASKS.md.
+    pub fn load_tasks(&self) -> anyhow::Result<Document> {
+        let rel = self.tasks_rel();
+        let text = self.read_text(&rel)?;
+        Ok(self.parse_tasks(text))
+    }
+
+    /// Directory instance files live in (beside TASKS.md), relative to the root.
+    pub fn instance_dir(&self) -> PathBuf {
+        self.tasks_rel().parent().map(Path::to_path_buf).unwrap_or_default()
+    }
+
+    /// The file name of instance `n`'s session file (`instance_002.md`).
+    pub fn instance_rel(&self, n: u32) -> PathBuf {
+        let name = self.config.instance_pattern.replacen('*', &format!("{n:03}"), 1);
+        self.instance_dir().join(name)
+    }
+
+    /// Every instance file present, by instance number.
+    pub fn instance_files(&self) -> anyhow::Result<Vec<InstanceFile>> {
+        let dir_rel = self.instance_dir();
+        let dir = self.abs(&dir_rel);
+        let (prefix, suffix) = self
+            .config
+            .instance_pattern
+            .split_once('*')
+            .ok_or_else(|| invalid("instance_pattern needs a `*`"))?;
+        let mut out = Vec::new();
+        let rd = match std::fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(e).with_context(|| format!("listing {}", dir.display())),
+        };
+        for entry in rd {
+            let entry = entry?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let Some(mid) = name.strip_prefix(prefix).and_then(|r| r.strip_suffix(suffix)) else {
+                continue;
+            };
+            if mid.is_empty() || !mid.bytes().all(|b| b.is_ascii_digit()) || mid.len() > 6 {
+                continue;
+            }
+            out.push(InstanceFile {
+                instance: mid.parse().expect("checked digits"),
+                rel: dir_rel.join(name),
+            });
+        }
+        out.sort_by_key(|f| f.instance);
+        Ok(out)
+    }
+
+    /// Path relative to the root, `/`-separated, for messages and JSON.
+    pub fn show(&self, p: &Path) -> String {
+        text::slash_path(p.strip_prefix(&self.root).unwrap_or(p))
+    }
+}
