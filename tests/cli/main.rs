@@ -1,0 +1,6 @@
+//! The integration tests: one binary, one module per area, all through the real `baton`.
+
+mod support;
+
+mod claims;
+mod read;

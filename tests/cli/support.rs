@@ -1,0 +1,165 @@
+//! A small builder over assert_cmd and tempfile: a scratch workspace, the real binary,
+//! and byte-exact file comparisons.
+
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+/// A fixed clock for every test run, so dates in output are deterministic.
+pub const NOW: &str = "2026-01-15T10:00:00+00:00";
+
+pub struct Ws {
+    dir: tempfile::TempDir,
+}
+
+impl Ws {
+    pub fn new() -> Ws {
+        Ws {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// A workspace holding one TASKS.md.
+    pub fn with_tasks(text: &str) -> Ws {
+        let ws = Ws::new();
+        ws.write("TASKS.md", text);
+        ws
+    }
+
+    /// A copy of a fixture tree from `tests/fixtures/NAME` (or any folder).
+    pub fn from_tree(src: impl AsRef<Path>) -> Ws {
+        let ws = Ws::new();
+        copy_tree(src.as_ref(), ws.path());
+        ws
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn abs(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) {
+        let p = self.abs(rel);
+        if let Some(d) = p.parent() {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        std::fs::write(p, content).unwrap();
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        String::from_utf8(self.bytes(rel)).expect("utf-8")
+    }
+
+    pub fn bytes(&self, rel: &str) -> Vec<u8> {
+        std::fs::read(self.abs(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
+    }
+
+    pub fn exists(&self, rel: &str) -> bool {
+        self.abs(rel).exists()
+    }
+
+    /// The real binary, rooted here, with a fixed clock and no inherited instance.
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("baton").expect("binary");
+        c.current_dir(self.path())
+            .env("BATON_NOW", NOW)
+            .env_remove("BATON_INSTANCE")
+            .env("NO_COLOR", "1")
+            .arg("--root")
+            .arg(self.path());
+        c
+    }
+
+    /// Run with `args`, returning (exit code, stdout, stderr).
+    pub fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self.cmd().args(args).output().expect("run baton");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Run with `--json`, check the envelope, return (exit code, document).
+    pub fn json(&self, args: &[&str]) -> (i32, serde_json::Value) {
+        let mut a = vec!["--json"];
+        a.extend_from_slice(args);
+        let (code, out, err) = self.run(&a);
+        let doc: serde_json::Value = serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{out}\nstderr:\n{err}"));
+        assert_eq!(doc["version"], 1, "{doc}");
+        assert_eq!(doc["ok"], code == 0, "ok must match the exit code {code}: {doc}");
+        assert_eq!(out.trim_end().lines().count(), 1, "exactly one line of JSON");
+        (code, doc)
+    }
+
+    /// Run and require success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let (code, out, err) = self.run(args);
+        assert_eq!(code, 0, "baton {args:?} failed:\nstdout:\n{out}\nstderr:\n{err}");
+        out
+    }
+}
+
+pub fn copy_tree(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for e in std::fs::read_dir(src).unwrap_or_else(|e| panic!("{}: {e}", src.display())) {
+        let e = e.unwrap();
+        let to = dst.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &to);
+        } else {
+            std::fs::copy(e.path(), &to).unwrap();
+        }
+    }
+}
+
+/// Every file under `dir` (relative, `/`-separated), skipping `.baton/`.
+pub fn list_tree(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, d: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(d).unwrap() {
+            let e = e.unwrap();
+            let p = e.path();
+            let rel = p.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/");
+            if rel == ".baton" {
+                continue;
+            }
+            if e.file_type().unwrap().is_dir() {
+                walk(base, &p, out);
+            } else {
+                out.push(rel);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// Assert that `actual` holds exactly the files of `expected`, byte for byte.
+pub fn assert_tree_eq(actual: &Path, expected: &Path) {
+    let a = list_tree(actual);
+    let e = list_tree(expected);
+    assert_eq!(a, e, "the file lists differ");
+    for f in &e {
+        let x = std::fs::read(actual.join(f)).unwrap();
+        let y = std::fs::read(expected.join(f)).unwrap();
+        if x != y {
+            panic!(
+                "{f} differs from the golden file:\n--- expected\n{}\n--- actual\n{}",
+                String::from_utf8_lossy(&y),
+                String::from_utf8_lossy(&x)
+            );
+        }
+    }
+}
+
+/// The path of a fixture folder.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
