@@ -21,7 +21,10 @@ impl From<std::io::Error> for WriteError {
 }
 
 fn tmp_path(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let dir = path.parent().unwrap_or(Path::new("."));
     dir.join(format!(".{name}{TMP_MARK}{}", std::process::id()))
 }
@@ -72,7 +75,10 @@ pub fn create(path: &Path, data: &[u8]) -> std::io::Result<()> {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             Err(e)
         } else if path.exists() {
-            Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "destination exists"))
+            Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "destination exists",
+            ))
         } else {
             fs::rename(&tmp, path)
         }
@@ -120,11 +126,21 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o640);
+            assert_eq!(
+                fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+                0o640
+            );
         }
-        assert!(matches!(write(&p, b"x", Some(b"old")), Err(WriteError::Changed)));
+        assert!(matches!(
+            write(&p, b"x", Some(b"old")),
+            Err(WriteError::Changed)
+        ));
         assert_eq!(fs::read(&p).unwrap(), b"new");
-        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1, "no temp file left");
+        assert_eq!(
+            fs::read_dir(d.path()).unwrap().count(),
+            1,
+            "no temp file left"
+        );
     }
 
     #[test]

@@ -128,7 +128,8 @@ impl Config {
         parse_duration(&self.stale_after)
             .map_err(|m| invalid(format!("{FILE_NAME}: stale_after: {m}")))?;
         if let Some(t) = &self.ess.check_timeout {
-            parse_duration(t).map_err(|m| invalid(format!("{FILE_NAME}: ess.check_timeout: {m}")))?;
+            parse_duration(t)
+                .map_err(|m| invalid(format!("{FILE_NAME}: ess.check_timeout: {m}")))?;
         }
         if self.max_claims == 0 {
             return Err(invalid(format!("{FILE_NAME}: max_claims must be at least 1")).into());

@@ -23,26 +23,52 @@ use std::time::Duration;
 /// Parse the command line, run the command, print its output; returns the exit code.
 pub fn run() -> i32 {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let json = args.iter().skip(1).take_while(|a| *a != "--").any(|a| a == "--json");
+    let json = args
+        .iter()
+        .skip(1)
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--json");
     let cli = match cli::Cli::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind as K;
-            if matches!(e.kind(), K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand) {
+            if matches!(
+                e.kind(),
+                K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
                 let _ = e.print();
-                return if e.kind() == K::DisplayHelpOnMissingArgumentOrSubcommand { error::exit::USAGE } else { 0 };
+                return if e.kind() == K::DisplayHelpOnMissingArgumentOrSubcommand {
+                    error::exit::USAGE
+                } else {
+                    0
+                };
             }
             if json {
                 let msg = e.to_string();
-                let first = msg.lines().next().unwrap_or("").trim_start_matches("error: ").to_string();
-                let err = anyhow::Error::new(error::usage(first).hint("run `baton --help` for usage"));
-                return output::emit_error(output::Format::Json, output::Style { color: false }, "", &err);
+                let first = msg
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .trim_start_matches("error: ")
+                    .to_string();
+                let err =
+                    anyhow::Error::new(error::usage(first).hint("run `baton --help` for usage"));
+                return output::emit_error(
+                    output::Format::Json,
+                    output::Style { color: false },
+                    "",
+                    &err,
+                );
             }
             let _ = e.print();
             return error::exit::USAGE;
         }
     };
-    let format = if cli.global.json { output::Format::Json } else { output::Format::Human };
+    let format = if cli.global.json {
+        output::Format::Json
+    } else {
+        output::Format::Human
+    };
     let style = output::Style::new(cli.global.color, output::stdout_is_tty());
     let command = cli.command.name();
     let cwd = match std::env::current_dir() {

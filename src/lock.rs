@@ -72,7 +72,9 @@ fn watchdog(path: &Path, wait: Duration, done: &AtomicBool, on_timeout: OnTimeou
             eprintln!(
                 "baton: waiting for the workspace lock ({}{}), up to {}s ...",
                 path.display(),
-                holder(path).map(|p| format!(", held by pid {p}")).unwrap_or_default(),
+                holder(path)
+                    .map(|p| format!(", held by pid {p}"))
+                    .unwrap_or_default(),
                 wait.as_secs()
             );
         }
@@ -83,7 +85,9 @@ fn watchdog(path: &Path, wait: Duration, done: &AtomicBool, on_timeout: OnTimeou
     on_timeout(
         busy(format!(
             "the workspace is locked by another baton command{} and stayed locked for {}s",
-            holder(path).map(|p| format!(" (pid {p})")).unwrap_or_default(),
+            holder(path)
+                .map(|p| format!(" (pid {p})"))
+                .unwrap_or_default(),
             wait.as_secs_f32()
         ))
         .hint("try again, or wait longer with `--wait SECS`"),

@@ -65,7 +65,8 @@ impl ClaimStore {
 
     pub fn remove(&mut self, instance: u32, task: &str) {
         let before = self.claims.len();
-        self.claims.retain(|e| !(e.instance == instance && e.task == task));
+        self.claims
+            .retain(|e| !(e.instance == instance && e.task == task));
         self.dirty |= self.claims.len() != before;
     }
 
@@ -86,7 +87,9 @@ impl ClaimStore {
         std::fs::create_dir_all(&dir)?;
         let data = serde_json::to_vec_pretty(self)?;
         atomic::write(&Self::path(ws), &data, None).map_err(|e| match e {
-            atomic::WriteError::Io(e) => anyhow::Error::new(e).context("writing .baton/claims.json"),
+            atomic::WriteError::Io(e) => {
+                anyhow::Error::new(e).context("writing .baton/claims.json")
+            }
             atomic::WriteError::Changed => anyhow::anyhow!("internal: unexpected conflict"),
         })?;
         self.dirty = false;

@@ -210,10 +210,19 @@ mod tests {
 
     #[test]
     fn plain_strips_inline_markup() {
-        assert_eq!(plain("**0.2** Test the `watch` flag"), "0.2 Test the watch flag");
-        assert_eq!(plain("~~Update the validator~~ (deleted)"), "Update the validator (deleted)");
+        assert_eq!(
+            plain("**0.2** Test the `watch` flag"),
+            "0.2 Test the watch flag"
+        );
+        assert_eq!(
+            plain("~~Update the validator~~ (deleted)"),
+            "Update the validator (deleted)"
+        );
         assert_eq!(plain("see [spec](../specs/101_X.md) now"), "see spec now");
-        assert_eq!(plain("keep snake_case and 2 * 3"), "keep snake_case and 2 * 3");
+        assert_eq!(
+            plain("keep snake_case and 2 * 3"),
+            "keep snake_case and 2 * 3"
+        );
         assert_eq!(plain("Ünïcödé ✅  done"), "Ünïcödé ✅ done");
     }
 

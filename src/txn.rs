@@ -107,7 +107,11 @@ pub fn commit(root: &Path, cs: &Changeset) -> anyhow::Result<()> {
     // Validate.
     for s in &cs.steps {
         match s {
-            Step::Write { rel, original: None, .. } if root.join(rel).exists() => {
+            Step::Write {
+                rel,
+                original: None,
+                ..
+            } if root.join(rel).exists() => {
                 return Err(refused(format!("{} already exists", text::slash_path(rel)))
                     .hint("move or rename it, then run the command again")
                     .into());
@@ -137,7 +141,9 @@ pub fn commit(root: &Path, cs: &Changeset) -> anyhow::Result<()> {
     let mut done: Vec<(usize, Vec<PathBuf>)> = Vec::new();
     for (i, s) in cs.steps.iter().enumerate() {
         let r = if fail_at == Some(i) {
-            Err(anyhow::anyhow!("injected failure before step {i} ({FAIL_ENV})"))
+            Err(anyhow::anyhow!(
+                "injected failure before step {i} ({FAIL_ENV})"
+            ))
         } else {
             apply_step(root, s)
         };
@@ -154,7 +160,9 @@ pub fn commit(root: &Path, cs: &Changeset) -> anyhow::Result<()> {
 
 fn create_dirs(root: &Path, rel: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut made = Vec::new();
-    let Some(parent) = rel.parent() else { return Ok(made) };
+    let Some(parent) = rel.parent() else {
+        return Ok(made);
+    };
     let mut missing = Vec::new();
     for a in parent.ancestors() {
         if a.as_os_str().is_empty() || root.join(a).is_dir() {
@@ -171,19 +179,28 @@ fn create_dirs(root: &Path, rel: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 fn apply_step(root: &Path, s: &Step) -> anyhow::Result<Vec<PathBuf>> {
     match s {
-        Step::Write { rel, original: Some(o), new, .. } => {
-            match atomic::write(&root.join(rel), new.as_bytes(), Some(o.as_bytes())) {
-                Ok(()) => Ok(Vec::new()),
-                Err(WriteError::Changed) => Err(Conflict(rel.clone()).into()),
-                Err(WriteError::Io(e)) => {
-                    Err(anyhow::Error::new(e).context(format!("writing {}", text::slash_path(rel))))
-                }
+        Step::Write {
+            rel,
+            original: Some(o),
+            new,
+            ..
+        } => match atomic::write(&root.join(rel), new.as_bytes(), Some(o.as_bytes())) {
+            Ok(()) => Ok(Vec::new()),
+            Err(WriteError::Changed) => Err(Conflict(rel.clone()).into()),
+            Err(WriteError::Io(e)) => {
+                Err(anyhow::Error::new(e).context(format!("writing {}", text::slash_path(rel))))
             }
-        }
-        Step::Write { rel, original: None, new, .. } => {
+        },
+        Step::Write {
+            rel,
+            original: None,
+            new,
+            ..
+        } => {
             let dirs = create_dirs(root, rel)?;
-            atomic::create(&root.join(rel), new.as_bytes())
-                .map_err(|e| anyhow::Error::new(e).context(format!("creating {}", text::slash_path(rel))))?;
+            atomic::create(&root.join(rel), new.as_bytes()).map_err(|e| {
+                anyhow::Error::new(e).context(format!("creating {}", text::slash_path(rel)))
+            })?;
             Ok(dirs)
         }
         Step::Move { from, to } => {
@@ -209,10 +226,18 @@ fn apply_step(root: &Path, s: &Step) -> anyhow::Result<Vec<PathBuf>> {
 fn rollback(root: &Path, cs: &Changeset, done: &[(usize, Vec<PathBuf>)]) {
     for (i, dirs) in done.iter().rev() {
         match &cs.steps[*i] {
-            Step::Write { rel, original: Some(o), .. } => {
+            Step::Write {
+                rel,
+                original: Some(o),
+                ..
+            } => {
                 let _ = atomic::write(&root.join(rel), o.as_bytes(), None);
             }
-            Step::Write { rel, original: None, .. } => {
+            Step::Write {
+                rel,
+                original: None,
+                ..
+            } => {
                 let _ = std::fs::remove_file(root.join(rel));
             }
             Step::Move { from, to } => {
@@ -306,11 +331,18 @@ pub fn preview(cs: &Changeset) -> Preview {
     let mut p = Preview::default();
     for s in &cs.steps {
         match s {
-            Step::Move { from, to } => p
-                .moves
-                .push((text::slash_path(from), text::slash_path(to))),
-            Step::Write { rel, original: None, .. } => p.creates.push(text::slash_path(rel)),
-            Step::Write { rel, original: Some(o), new, edits } => {
+            Step::Move { from, to } => p.moves.push((text::slash_path(from), text::slash_path(to))),
+            Step::Write {
+                rel,
+                original: None,
+                ..
+            } => p.creates.push(text::slash_path(rel)),
+            Step::Write {
+                rel,
+                original: Some(o),
+                new,
+                edits,
+            } => {
                 p.hunks.extend(hunks(&text::slash_path(rel), o, new, edits));
             }
         }
@@ -327,7 +359,8 @@ fn hunks(file: &str, old: &str, new: &str, edits: &[Edit]) -> Vec<Hunk> {
         let os = text::line_start(old, e.range.start);
         let oe = line_end_incl(old, e.range.end);
         let ns = text::line_start(new, (e.range.start as isize + delta) as usize);
-        let new_end = (e.range.end as isize + delta + e.text.len() as isize - e.range.len() as isize) as usize;
+        let new_end = (e.range.end as isize + delta + e.text.len() as isize
+            - e.range.len() as isize) as usize;
         let ne = line_end_incl(new, new_end);
         delta += e.text.len() as isize - e.range.len() as isize;
         match regions.last_mut() {
@@ -348,7 +381,11 @@ fn hunks(file: &str, old: &str, new: &str, edits: &[Edit]) -> Vec<Hunk> {
         .map(|(os, oe, ns, ne)| Hunk {
             file: file.to_string(),
             line: old[..os].matches('\n').count() + 1,
-            before: if os == oe && oe == old.len() { Vec::new() } else { split(&old[os..oe]) },
+            before: if os == oe && oe == old.len() {
+                Vec::new()
+            } else {
+                split(&old[os..oe])
+            },
             after: split(&new[ns..ne]),
         })
         .collect()

@@ -63,7 +63,8 @@ impl Workspace {
         if let Some(t) = &self.config.tasks_file {
             return PathBuf::from(t);
         }
-        if self.root.join("TASKS.md").is_file() || !self.root.join("docs/tasks/TASKS.md").is_file() {
+        if self.root.join("TASKS.md").is_file() || !self.root.join("docs/tasks/TASKS.md").is_file()
+        {
             PathBuf::from("TASKS.md")
         } else {
             PathBuf::from("docs/tasks/TASKS.md")
@@ -111,12 +112,18 @@ impl Workspace {
 
     /// Directory instance files live in (beside TASKS.md), relative to the root.
     pub fn instance_dir(&self) -> PathBuf {
-        self.tasks_rel().parent().map(Path::to_path_buf).unwrap_or_default()
+        self.tasks_rel()
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
     }
 
     /// The file name of instance `n`'s session file (`instance_002.md`).
     pub fn instance_rel(&self, n: u32) -> PathBuf {
-        let name = self.config.instance_pattern.replacen('*', &format!("{n:03}"), 1);
+        let name = self
+            .config
+            .instance_pattern
+            .replacen('*', &format!("{n:03}"), 1);
         self.instance_dir().join(name)
     }
 
@@ -139,7 +146,10 @@ impl Workspace {
             let entry = entry?;
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
-            let Some(mid) = name.strip_prefix(prefix).and_then(|r| r.strip_suffix(suffix)) else {
+            let Some(mid) = name
+                .strip_prefix(prefix)
+                .and_then(|r| r.strip_suffix(suffix))
+            else {
                 continue;
             };
             if mid.is_empty() || !mid.bytes().all(|b| b.is_ascii_digit()) || mid.len() > 6 {

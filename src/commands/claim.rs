@@ -5,10 +5,10 @@ use crate::cli::ClaimArgs;
 use crate::context::Ctx;
 use crate::edit::Edit;
 use crate::error::{BatonError, refused};
+use crate::model::Document;
 use crate::model::edits;
 use crate::model::refs::{self, Target};
 use crate::model::tasks::ClaimUnit;
-use crate::model::Document;
 use crate::output::{Outcome, render, wire};
 use crate::store::ClaimStore;
 use crate::txn::{self, Changeset, Planned};
@@ -64,7 +64,9 @@ pub fn execute(
             let mut instances = vec![n];
             instances.extend(plan.took_over.iter().copied());
             let (all, after) =
-                edits::with_coordination(&doc, plan.edits.clone(), &instances, |t| ws.parse_tasks(t))?;
+                edits::with_coordination(&doc, plan.edits.clone(), &instances, |t| {
+                    ws.parse_tasks(t)
+                })?;
             let (tasks, sections) = match plan.target {
                 Some(Target::Task(i)) => (vec![i], vec![]),
                 Some(Target::Section(s)) => (vec![], vec![s]),
@@ -153,9 +155,13 @@ pub fn plan_claim(
         Target::Task(i) => {
             let t = &doc.tasks[i];
             if t.done {
-                return Err(refused(format!("task {} `{}` is already done", t.reference, doc.label(i)))
-                    .hint("pick another with `baton next`, or `baton reopen` it first")
-                    .into());
+                return Err(refused(format!(
+                    "task {} `{}` is already done",
+                    t.reference,
+                    doc.label(i)
+                ))
+                .hint("pick another with `baton next`, or `baton reopen` it first")
+                .into());
             }
             let heading = doc.heading_claims(i);
             if doc.claimants(i).contains(&n) {
@@ -182,24 +188,35 @@ pub fn plan_claim(
             if sec.claims.iter().any(|c| c.instance == n) {
                 return Ok(unchanged(target));
             }
-            // Open tasks inside held by someone else block a heading claim.
-            let inside: Vec<String> = (0..doc.tasks.len())
-                .filter(|&i| {
+            // Open tasks inside held by someone else (by tag or a nested heading) block a heading claim.
+            let within = |off: usize| off > sec.range.start && off < sec.end;
+            let mut inside: Vec<String> = (0..doc.tasks.len())
+                .filter(|&i| !doc.tasks[i].done && within(doc.tasks[i].item.start))
+                .filter_map(|i| {
                     let t = &doc.tasks[i];
-                    !t.done
-                        && t.item.start >= sec.range.start
-                        && t.item.start < sec.end
-                        && t.claims.iter().any(|c| c.instance != n)
-                })
-                .map(|i| {
-                    format!(
-                        "{} `{}` (Instance {})",
-                        doc.tasks[i].reference,
-                        doc.label(i),
-                        doc.tasks[i].claims[0].instance
-                    )
+                    t.claims.iter().find(|c| c.instance != n).map(|c| {
+                        format!(
+                            "{} `{}` (Instance {})",
+                            t.reference,
+                            doc.label(i),
+                            c.instance
+                        )
+                    })
                 })
                 .collect();
+            inside.extend(
+                doc.sections
+                    .iter()
+                    .filter(|k| within(k.range.start))
+                    .filter_map(|k| {
+                        k.claims.iter().find(|c| c.instance != n).map(|c| {
+                            format!(
+                                "section {} `{}` (Instance {})",
+                                k.reference, k.title, c.instance
+                            )
+                        })
+                    }),
+            );
             if !inside.is_empty() {
                 return Err(refused(format!(
                     "cannot claim the section `{}`: tasks in it are held by other instances: {}",
@@ -262,8 +279,13 @@ pub fn plan_claim(
             let names: Vec<String> = held
                 .iter()
                 .map(|u| match u {
-                    ClaimUnit::Task(i) => format!("{} `{}`", doc.tasks[*i].reference, doc.label(*i)),
-                    ClaimUnit::Section(s) => format!("{} `{}`", doc.sections[*s].reference, doc.sections[*s].title),
+                    ClaimUnit::Task(i) => {
+                        format!("{} `{}`", doc.tasks[*i].reference, doc.label(*i))
+                    }
+                    ClaimUnit::Section(s) => format!(
+                        "{} `{}`",
+                        doc.sections[*s].reference, doc.sections[*s].title
+                    ),
                 })
                 .collect();
             let first = match held[0] {

@@ -34,7 +34,8 @@ impl TaskFilter {
     pub fn new(f: &Filters) -> anyhow::Result<TaskFilter> {
         let kind = match &f.kind {
             Some(k) => Some(TaskKind::parse(k).ok_or_else(|| {
-                invalid(format!("unknown kind `{k}`")).hint("use --kind research, spec or implementation")
+                invalid(format!("unknown kind `{k}`"))
+                    .hint("use --kind research, spec or implementation")
             })?),
             None => None,
         };
@@ -51,7 +52,11 @@ impl TaskFilter {
         }
         if let Some(s) = &self.section {
             let Some(si) = t.section else { return false };
-            if !doc.sections[si].path.iter().any(|p| p.to_lowercase().contains(s.as_str())) {
+            if !doc.sections[si]
+                .path
+                .iter()
+                .any(|p| p.to_lowercase().contains(s.as_str()))
+            {
                 return false;
             }
         }
@@ -64,8 +69,12 @@ pub fn require_instance(i: Option<u32>, command: &str) -> anyhow::Result<u32> {
     match i {
         Some(0) => Err(usage("instance numbers start at 1").into()),
         Some(n) => Ok(n),
-        None => Err(usage(format!("`baton {command}` needs to know which instance you are"))
-            .hint(format!("pass `--instance N` (or set BATON_INSTANCE=N), e.g. `baton {command} ... --instance 1`"))
-            .into()),
+        None => Err(usage(format!(
+            "`baton {command}` needs to know which instance you are"
+        ))
+        .hint(format!(
+            "pass `--instance N` (or set BATON_INSTANCE=N), e.g. `baton {command} ... --instance 1`"
+        ))
+        .into()),
     }
 }

@@ -13,7 +13,8 @@ pub fn run(ctx: &Ctx, args: NextArgs) -> anyhow::Result<Outcome> {
         let doc = ctx.ws.load_tasks()?;
         let file = crate::text::slash_path(&doc.rel_path);
         let mut check = wire::LinkChecker::new(&ctx.ws.root);
-        let i = (0..doc.tasks.len()).find(|&i| doc.is_ready(i, args.instance.instance) && filter.matches(&doc, i));
+        let i = (0..doc.tasks.len())
+            .find(|&i| doc.is_ready(i, args.instance.instance) && filter.matches(&doc, i));
         let data = wire::TaskData {
             task: i.map(|i| wire::task(&doc, &file, i, &mut check)),
         };

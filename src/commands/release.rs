@@ -20,12 +20,18 @@ pub fn run(ctx: &Ctx, args: ReleaseArgs) -> anyhow::Result<Outcome> {
             Target::Section(s) => (&doc.sections[s].claims, doc.sections[s].title.clone()),
         };
         let mine = tags.iter().any(|c| c.instance == n);
-        let others: Vec<u32> = tags.iter().filter(|c| c.instance != n).map(|c| c.instance).collect();
+        let others: Vec<u32> = tags
+            .iter()
+            .filter(|c| c.instance != n)
+            .map(|c| c.instance)
+            .collect();
         if !mine {
             if let Target::Task(i) = target
                 && doc.heading_claims(i).contains(&n)
             {
-                let s = doc.tasks[i].section.expect("a heading claim implies a section");
+                let s = doc.tasks[i]
+                    .section
+                    .expect("a heading claim implies a section");
                 let sec = doc.enclosing_claimed_section(s, n).unwrap_or(s);
                 return Err(refused(format!(
                     "`{label}` is held by Instance {n} through the heading `{}`",

@@ -15,7 +15,10 @@ pub fn run(ctx: &Ctx, args: RefArg) -> anyhow::Result<Outcome> {
                 "`{}` names the heading `{}` (line {}), not a task",
                 args.reference, doc.sections[s].title, doc.sections[s].line
             ))
-            .hint(format!("list its tasks with `baton list --section \"{}\"`", doc.sections[s].title))
+            .hint(format!(
+                "list its tasks with `baton list --section \"{}\"`",
+                doc.sections[s].title
+            ))
             .into());
         }
     };

@@ -91,7 +91,12 @@ pub fn held_claims(ctx: &Ctx, doc: &Document, ledger: &ClaimStore, n: u32) -> Ve
         .into_iter()
         .map(|u| {
             let (scope, reference, label, line) = match u {
-                ClaimUnit::Task(i) => ("task", doc.tasks[i].reference.clone(), doc.label(i), doc.tasks[i].line),
+                ClaimUnit::Task(i) => (
+                    "task",
+                    doc.tasks[i].reference.clone(),
+                    doc.label(i),
+                    doc.tasks[i].line,
+                ),
                 ClaimUnit::Section(s) => (
                     "section",
                     doc.sections[s].reference.clone(),
@@ -119,12 +124,20 @@ fn section_counts(doc: &Document) -> Vec<wire::SectionCount> {
     let paths: Vec<&[String]> = doc
         .tasks
         .iter()
-        .map(|t| t.section.map(|s| doc.sections[s].path.as_slice()).unwrap_or(&[]))
+        .map(|t| {
+            t.section
+                .map(|s| doc.sections[s].path.as_slice())
+                .unwrap_or(&[])
+        })
         .collect();
     let mut depth = 0;
     loop {
         let first = paths.first().and_then(|p| p.get(depth));
-        if first.is_some() && paths.iter().all(|p| p.len() > depth + 1 && p.get(depth) == first) {
+        if first.is_some()
+            && paths
+                .iter()
+                .all(|p| p.len() > depth + 1 && p.get(depth) == first)
+        {
             depth += 1;
         } else {
             break;
@@ -132,7 +145,10 @@ fn section_counts(doc: &Document) -> Vec<wire::SectionCount> {
     }
     let mut out: Vec<wire::SectionCount> = Vec::new();
     for (t, p) in doc.tasks.iter().zip(&paths) {
-        let name = p.get(depth).cloned().unwrap_or_else(|| "(no section)".into());
+        let name = p
+            .get(depth)
+            .cloned()
+            .unwrap_or_else(|| "(no section)".into());
         let entry = match out.iter_mut().find(|c| c.section == name) {
             Some(e) => e,
             None => {

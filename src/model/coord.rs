@@ -70,8 +70,12 @@ pub fn parse(text: &str, r: Range<usize>, heading: &str, lines: &LineIndex) -> O
             .skip_while(|c| !c.is_ascii_digit())
             .take_while(char::is_ascii_digit)
             .collect();
-        let Ok(instance) = digits.parse::<u32>() else { continue };
-        let Some(cell) = cs.get(task_col) else { continue };
+        let Ok(instance) = digits.parse::<u32>() else {
+            continue;
+        };
+        let Some(cell) = cs.get(task_col) else {
+            continue;
+        };
         rows.push(CoordRow {
             instance,
             task: text[cell.clone()].to_string(),
@@ -114,7 +118,14 @@ fn cells(line: &str, off: usize) -> Vec<Range<usize>> {
     }
     let mut out = Vec::new();
     for w in bounds.windows(2) {
-        let (s, e) = (if w[0] == lead.saturating_sub(1) && pipes.first() != Some(&w[0]) { lead } else { w[0] + 1 }, w[1]);
+        let (s, e) = (
+            if w[0] == lead.saturating_sub(1) && pipes.first() != Some(&w[0]) {
+                lead
+            } else {
+                w[0] + 1
+            },
+            w[1],
+        );
         let cell = &line[s..e];
         let ls = s + (cell.len() - cell.trim_start().len());
         let le = ls + cell.trim().len();

@@ -54,11 +54,7 @@ impl Link {
 /// Resolve a link destination written in a file that lives in `doc_dir` (relative to the root).
 pub fn resolve(dest: &str, doc_dir: &Path) -> Target {
     let dest = dest.trim();
-    if dest.is_empty()
-        || dest.starts_with('#')
-        || dest.starts_with("mailto:")
-        || has_scheme(dest)
-    {
+    if dest.is_empty() || dest.starts_with('#') || dest.starts_with("mailto:") || has_scheme(dest) {
         return Target::External;
     }
     let no_frag = dest.split('#').next().unwrap_or("");
@@ -212,9 +208,15 @@ mod tests {
     #[test]
     fn labels() {
         let s = "- [ ] x (spec: [a](b))";
-        assert_eq!(label_before(s, s.find("[a]").unwrap()), Some(LinkKind::Spec));
+        assert_eq!(
+            label_before(s, s.find("[a]").unwrap()),
+            Some(LinkKind::Spec)
+        );
         let s = "> **Research**: [a](b)";
-        assert_eq!(label_before(s, s.find("[a]").unwrap()), Some(LinkKind::Research));
+        assert_eq!(
+            label_before(s, s.find("[a]").unwrap()),
+            Some(LinkKind::Research)
+        );
         let s = "see the prospec [a](b)";
         assert_eq!(label_before(s, s.find("[a]").unwrap()), None);
     }
@@ -224,10 +226,16 @@ mod tests {
         let s = "- [x] Implement (spec: [a](b.md))\n";
         let l = s.find("[a]").unwrap()..s.find(")").unwrap() + 1;
         let r = removal_span(s, l).unwrap();
-        assert_eq!(format!("{}{}", &s[..r.start], &s[r.end..]), "- [x] Implement\n");
+        assert_eq!(
+            format!("{}{}", &s[..r.start], &s[r.end..]),
+            "- [x] Implement\n"
+        );
         let s = "- [x] Implement\n  (spec: [a](b.md))\n- [ ] y\n";
         let l = s.find("[a]").unwrap()..s.find(".md)").unwrap() + 4;
         let r = removal_span(s, l).unwrap();
-        assert_eq!(format!("{}{}", &s[..r.start], &s[r.end..]), "- [x] Implement\n- [ ] y\n");
+        assert_eq!(
+            format!("{}{}", &s[..r.start], &s[r.end..]),
+            "- [x] Implement\n- [ ] y\n"
+        );
     }
 }

@@ -43,7 +43,11 @@ pub fn assign(doc: &mut Document) {
                 .section
                 .map(|s| norm(&doc.sections[s].title))
                 .unwrap_or_default();
-            format!("{path}\u{1e}{}\u{1e}{}", t.number.as_deref().unwrap_or(""), norm(&t.title))
+            format!(
+                "{path}\u{1e}{}\u{1e}{}",
+                t.number.as_deref().unwrap_or(""),
+                norm(&t.title)
+            )
         })
         .collect();
     let refs = make_refs(&task_keys, "");
@@ -53,7 +57,13 @@ pub fn assign(doc: &mut Document) {
     let sec_keys: Vec<String> = doc
         .sections
         .iter()
-        .map(|s| s.path.iter().map(|p| norm(p)).collect::<Vec<_>>().join("\u{1f}"))
+        .map(|s| {
+            s.path
+                .iter()
+                .map(|p| norm(p))
+                .collect::<Vec<_>>()
+                .join("\u{1f}")
+        })
         .collect();
     let refs = make_refs(&sec_keys, "s:");
     for (s, r) in doc.sections.iter_mut().zip(refs) {
@@ -119,15 +129,20 @@ pub fn resolve(doc: &Document, input: &str) -> Result<Target, BatonError> {
         return Ok(Target::Section(i));
     }
     // L<line>
-    if let Some(n) = q.strip_prefix(['L', 'l']).and_then(|n| n.parse::<usize>().ok()) {
+    if let Some(n) = q
+        .strip_prefix(['L', 'l'])
+        .and_then(|n| n.parse::<usize>().ok())
+    {
         if let Some(i) = doc.tasks.iter().position(|t| t.line == n) {
             return Ok(Target::Task(i));
         }
         if let Some(i) = doc.sections.iter().position(|s| s.line == n) {
             return Ok(Target::Section(i));
         }
-        return Err(BatonError::new(Kind::NotFound, format!("no task or heading on line {n}"))
-            .hint("run `baton list` to see tasks with their lines"));
+        return Err(
+            BatonError::new(Kind::NotFound, format!("no task or heading on line {n}"))
+                .hint("run `baton list` to see tasks with their lines"),
+        );
     }
     // unique ref prefix
     if q.len() >= 3 {
@@ -150,10 +165,25 @@ pub fn resolve(doc: &Document, input: &str) -> Result<Target, BatonError> {
     } else if c.len() > 1 {
         return Err(ambiguous(doc, q, &c));
     }
-    // title fragment
+    // exact title (or `number title`), then title fragment
     let lq = q.to_lowercase();
+    let exact: Vec<usize> = (0..doc.tasks.len())
+        .filter(|&i| doc.tasks[i].title.to_lowercase() == lq || doc.label(i).to_lowercase() == lq)
+        .collect();
+    if exact.len() == 1 {
+        return Ok(Target::Task(exact[0]));
+    }
+    let exact: Vec<usize> = (0..doc.sections.len())
+        .filter(|&i| doc.sections[i].title.to_lowercase() == lq)
+        .collect();
+    if exact.len() == 1 {
+        return Ok(Target::Section(exact[0]));
+    }
     let c: Vec<usize> = (0..doc.tasks.len())
-        .filter(|&i| doc.tasks[i].title.to_lowercase().contains(&lq) || doc.label(i).to_lowercase().contains(&lq))
+        .filter(|&i| {
+            doc.tasks[i].title.to_lowercase().contains(&lq)
+                || doc.label(i).to_lowercase().contains(&lq)
+        })
         .collect();
     if c.len() == 1 {
         return Ok(Target::Task(c[0]));
@@ -169,7 +199,12 @@ pub fn resolve(doc: &Document, input: &str) -> Result<Target, BatonError> {
         let list: Vec<String> = s
             .iter()
             .take(10)
-            .map(|&i| format!("  {}  L{}  {}", doc.sections[i].reference, doc.sections[i].line, doc.sections[i].title))
+            .map(|&i| {
+                format!(
+                    "  {}  L{}  {}",
+                    doc.sections[i].reference, doc.sections[i].line, doc.sections[i].title
+                )
+            })
             .collect();
         return Err(BatonError::new(
             Kind::NotFound,
@@ -177,15 +212,24 @@ pub fn resolve(doc: &Document, input: &str) -> Result<Target, BatonError> {
         )
         .hint("name one by its ref or `L<line>`"));
     }
-    Err(BatonError::new(Kind::NotFound, format!("no task matches `{q}`"))
-        .hint("run `baton list` to see every task with its ref"))
+    Err(
+        BatonError::new(Kind::NotFound, format!("no task matches `{q}`"))
+            .hint("run `baton list` to see every task with its ref"),
+    )
 }
 
 fn ambiguous(doc: &Document, q: &str, c: &[usize]) -> BatonError {
     let mut list: Vec<String> = c
         .iter()
         .take(10)
-        .map(|&i| format!("  {}  L{}  {}", doc.tasks[i].reference, doc.tasks[i].line, doc.label(i)))
+        .map(|&i| {
+            format!(
+                "  {}  L{}  {}",
+                doc.tasks[i].reference,
+                doc.tasks[i].line,
+                doc.label(i)
+            )
+        })
         .collect();
     if c.len() > 10 {
         list.push(format!("  … and {} more", c.len() - 10));
@@ -210,13 +254,21 @@ mod tests {
 
     fn parse(s: &str) -> Document {
         let cfg = Config::default();
-        Document::parse(s.into(), &ParseEnv { config: &cfg, rel_path: "TASKS.md".into() })
+        Document::parse(
+            s.into(),
+            &ParseEnv {
+                config: &cfg,
+                rel_path: "TASKS.md".into(),
+            },
+        )
     }
 
     #[test]
     fn refs_survive_claims_ticks_and_other_edits() {
         let a = parse("## P\n- [ ] 1.1 Alpha\n- [ ] 1.2 Beta\n");
-        let b = parse("# New title\n\nintro\n## P\n- [x] [Instance 2] 1.1 Alpha\n- [ ] 1.0 Zero\n- [ ] [Instance 1] 1.2 Beta\n");
+        let b = parse(
+            "# New title\n\nintro\n## P\n- [x] [Instance 2] 1.1 Alpha\n- [ ] 1.0 Zero\n- [ ] [Instance 1] 1.2 Beta\n",
+        );
         assert_eq!(a.tasks[0].reference, b.tasks[0].reference);
         assert_eq!(a.tasks[1].reference, b.tasks[2].reference);
     }
@@ -239,7 +291,12 @@ mod tests {
         let e = resolve(&d, "1.1").unwrap_err();
         assert_eq!(e.kind, Kind::NotFound);
         assert!(e.message.contains("matches 2 tasks"));
-        assert!(resolve(&d, "task").unwrap_err().message.contains("matches 2"));
+        assert!(
+            resolve(&d, "task")
+                .unwrap_err()
+                .message
+                .contains("matches 2")
+        );
         assert!(resolve(&d, "zzz-nothing").is_err());
     }
 }

@@ -17,18 +17,35 @@ pub fn parse_entry_heading(h: &str) -> Option<(String, Option<u32>, String)> {
     let h = h.trim();
     let date: String = h.chars().take(10).collect();
     let b = date.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !date.chars().filter(|c| *c != '-').all(|c| c.is_ascii_digit()) {
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !date
+            .chars()
+            .filter(|c| *c != '-')
+            .all(|c| c.is_ascii_digit())
+    {
         return None;
     }
     let rest = h[10..].trim();
-    let inner = rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')).unwrap_or(rest);
+    let inner = rest
+        .strip_prefix('(')
+        .and_then(|r| r.strip_suffix(')'))
+        .unwrap_or(rest);
     let lower = inner.to_ascii_lowercase();
     if let Some(p) = lower.find("session") {
         let after = &inner[p + 7..];
-        let digits: String = after.trim_start().chars().take_while(char::is_ascii_digit).collect();
+        let digits: String = after
+            .trim_start()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
         let n = digits.parse().ok();
         let title_start = after.trim_start()[digits.len()..].trim_start();
-        let title = title_start.trim_start_matches(['-', '–', '—', ':']).trim().to_string();
+        let title = title_start
+            .trim_start_matches(['-', '–', '—', ':'])
+            .trim()
+            .to_string();
         return Some((date, n, title));
     }
     Some((date, None, inner.trim().to_string()))
@@ -69,10 +86,16 @@ mod tests {
     fn entry_headings() {
         assert_eq!(
             parse_entry_heading("2025-12-27 (Session 35 - Phase 4.0 Database Concurrency)"),
-            Some(("2025-12-27".into(), Some(35), "Phase 4.0 Database Concurrency".into()))
+            Some((
+                "2025-12-27".into(),
+                Some(35),
+                "Phase 4.0 Database Concurrency".into()
+            ))
         );
         assert_eq!(parse_entry_heading("Notes"), None);
-        let e = entries("# I\n## Session History\n### 2025-12-27 (Session 35 - A)\nx\n### 2025-12-26 (Session 34 - B)\n");
+        let e = entries(
+            "# I\n## Session History\n### 2025-12-27 (Session 35 - A)\nx\n### 2025-12-26 (Session 34 - B)\n",
+        );
         assert_eq!(e.len(), 2);
         assert_eq!(e[0].session, Some(35));
         assert_eq!(e[1].line, 5);

@@ -121,14 +121,21 @@ struct Frame {
 
 impl Document {
     pub fn parse(text: String, env: &ParseEnv) -> Document {
-        let bom = if text.starts_with(text::BOM) { text::BOM.len() } else { 0 };
+        let bom = if text.starts_with(text::BOM) {
+            text::BOM.len()
+        } else {
+            0
+        };
         let lines = LineIndex::new(&text);
         let doc_dir = env
             .rel_path
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        let specs = [env.config.specs_dir.as_str(), env.config.archive.specs.as_str()];
+        let specs = [
+            env.config.specs_dir.as_str(),
+            env.config.archive.specs.as_str(),
+        ];
         let research = [
             env.config.research_dir.as_str(),
             env.config.archive.research.as_str(),
@@ -145,7 +152,8 @@ impl Document {
         let mut table_depth = 0usize;
 
         let body = &text[bom..];
-        let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+        let opts =
+            Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
         for (event, r) in Parser::new_ext(body, opts).into_offset_iter() {
             let r = r.start + bom..r.end + bom;
             match event {
@@ -279,12 +287,10 @@ impl Document {
         for t in &mut tasks {
             t.kind = infer_kind(t);
         }
-        let coordination = tables
-            .iter()
-            .find_map(|(r, sec)| {
-                let heading = sec.map(|s| sections[s].title.as_str()).unwrap_or("");
-                coord::parse(&text, r.clone(), heading, &lines)
-            });
+        let coordination = tables.iter().find_map(|(r, sec)| {
+            let heading = sec.map(|s| sections[s].title.as_str()).unwrap_or("");
+            coord::parse(&text, r.clone(), heading, &lines)
+        });
         let mut doc = Document {
             text,
             rel_path: env.rel_path.clone(),
@@ -341,7 +347,9 @@ impl Document {
             chain.push(si);
             s = self.sections[si].parent;
         }
-        chain.into_iter().flat_map(|si| self.sections[si].links.iter())
+        chain
+            .into_iter()
+            .flat_map(|si| self.sections[si].links.iter())
     }
 
     /// Ancestor tasks of task `i`, nearest first.
@@ -360,9 +368,12 @@ impl Document {
         if hc.iter().any(|&c| Some(c) != for_instance) {
             return false;
         }
-        !self
-            .ancestors(i)
-            .any(|a| self.tasks[a].claims.iter().any(|c| Some(c.instance) != for_instance))
+        !self.ancestors(i).any(|a| {
+            self.tasks[a]
+                .claims
+                .iter()
+                .any(|c| Some(c.instance) != for_instance)
+        })
     }
 
     /// Task indexes whose own tag or heading names `instance` (open tasks only for headings).
@@ -394,7 +405,11 @@ impl Document {
         let mut cur = Some(s);
         let mut found = None;
         while let Some(si) = cur {
-            if self.sections[si].claims.iter().any(|c| c.instance == instance) {
+            if self.sections[si]
+                .claims
+                .iter()
+                .any(|c| c.instance == instance)
+            {
                 found = Some(si);
             }
             cur = self.sections[si].parent;
@@ -415,7 +430,11 @@ impl Document {
     pub fn source_line(&self, offset: usize) -> &str {
         let s = text::line_start(&self.text, offset);
         let e = text::line_end(&self.text, offset);
-        let s = if s == 0 && self.text.starts_with(text::BOM) { text::BOM.len() } else { s };
+        let s = if s == 0 && self.text.starts_with(text::BOM) {
+            text::BOM.len()
+        } else {
+            s
+        };
         &self.text[s..e.max(s)]
     }
 }
@@ -441,6 +460,9 @@ struct ItemHead {
 fn parse_item_head(text: &str, start: usize) -> Option<ItemHead> {
     let b = text.as_bytes();
     let mut i = start;
+    while matches!(b.get(i), Some(b' ') | Some(b'\t')) {
+        i += 1;
+    }
     // bullet
     match b.get(i)? {
         b'-' | b'*' | b'+' => i += 1,
@@ -583,7 +605,10 @@ fn split_number(raw: &str) -> (Option<String>, String) {
             Some(e) => &t[e..],
             None => &inner[tok_end..],
         };
-        return (Some(n), text::plain(rest.trim_start_matches([':', ' ', '-'])));
+        return (
+            Some(n),
+            text::plain(rest.trim_start_matches([':', ' ', '-'])),
+        );
     }
     (None, text::plain(t))
 }
@@ -627,7 +652,8 @@ fn number_token(tok: &str) -> Option<String> {
     let suffixed = core.len() >= 3
         && core.ends_with(|c: char| c.is_ascii_uppercase())
         && core[..core.len() - 1].bytes().all(|c| c.is_ascii_digit());
-    let dotted = core.contains('.') || core.starts_with(|c: char| c.is_ascii_uppercase()) || suffixed;
+    let dotted =
+        core.contains('.') || core.starts_with(|c: char| c.is_ascii_uppercase()) || suffixed;
     let tail = tok.len() != core.len() || tok.len() != tok.trim_end_matches([':', ')']).len();
     if !dotted && !had_dot && !tail && parts.len() == 1 {
         return None;
@@ -638,11 +664,7 @@ fn number_token(tok: &str) -> Option<String> {
 fn infer_kind(t: &Task) -> TaskKind {
     let title = t.title.to_lowercase();
     let first = title.split_whitespace().next().unwrap_or("");
-    let has_word = |w: &str| {
-        title
-            .split(|c: char| !c.is_alphanumeric())
-            .any(|x| x == w)
-    };
+    let has_word = |w: &str| title.split(|c: char| !c.is_alphanumeric()).any(|x| x == w);
     if matches!(first, "research" | "investigate" | "explore") {
         return TaskKind::Research;
     }
@@ -679,7 +701,8 @@ fn parse_heading(text: &str, r: Range<usize>) -> (String, usize, Vec<Claim>) {
     if atx {
         // closing #s preceded by a space
         let without = content.trim_end_matches('#');
-        if without.len() != content.len() && (without.is_empty() || without.ends_with([' ', '\t'])) {
+        if without.len() != content.len() && (without.is_empty() || without.ends_with([' ', '\t']))
+        {
             content = without.trim_end();
             end = content_start + content.len();
         }
@@ -732,7 +755,10 @@ fn inline_dest_range(text: &str, r: Range<usize>) -> Option<Range<usize>> {
     let (ds, dl) = if let Some(rest) = inner_t.strip_prefix('<') {
         (lead + 1, rest.find('>')?)
     } else {
-        (lead, inner_t.find([' ', '\t', '\n']).unwrap_or(inner_t.len()))
+        (
+            lead,
+            inner_t.find([' ', '\t', '\n']).unwrap_or(inner_t.len()),
+        )
     };
     let start = r.start + open + ds;
     Some(start..start + dl)
@@ -764,8 +790,14 @@ mod tests {
         assert_eq!(n("106A Split").as_deref(), Some("106A"));
         assert_eq!(n("2 weeks of soak").as_deref(), None);
         assert_eq!(n("Backup strategy (scheduled)").as_deref(), None);
-        assert_eq!(split_number("**0.2** Test the watch flag").1, "Test the watch flag");
-        assert_eq!(split_number("6. ~~Update the validator~~ (deleted)").1, "Update the validator (deleted)");
+        assert_eq!(
+            split_number("**0.2** Test the watch flag").1,
+            "Test the watch flag"
+        );
+        assert_eq!(
+            split_number("6. ~~Update the validator~~ (deleted)").1,
+            "Update the validator (deleted)"
+        );
     }
 
     #[test]
@@ -792,7 +824,10 @@ mod tests {
         assert_eq!(t[4].number, None);
         assert_eq!(t[5].kind, TaskKind::Spec);
         assert_eq!(t[5].links[0].kind, LinkKind::Spec);
-        assert_eq!(t[5].links[0].local().unwrap(), Path::new("docs/specs/101_CACHE.md"));
+        assert_eq!(
+            t[5].links[0].local().unwrap(),
+            Path::new("docs/specs/101_CACHE.md")
+        );
         assert_eq!(t[5].title, "Write cache spec");
         assert_eq!(t[7].mark, '~');
         assert!(!t[7].done);
@@ -802,7 +837,9 @@ mod tests {
 
     #[test]
     fn heading_claims_cover_open_tasks() {
-        let d = parse("#### Phase 3.5: Cross-Site Duplicates [Instance 2]\n- [ ] a\n- [x] b\n#### Next\n- [ ] c\n");
+        let d = parse(
+            "#### Phase 3.5: Cross-Site Duplicates [Instance 2]\n- [ ] a\n- [x] b\n#### Next\n- [ ] c\n",
+        );
         assert_eq!(d.sections[0].title, "Phase 3.5: Cross-Site Duplicates");
         assert_eq!(d.claimants(0), vec![2]);
         assert!(d.claimants(1).is_empty());
@@ -813,7 +850,9 @@ mod tests {
 
     #[test]
     fn code_and_checklists_are_not_tasks() {
-        let d = parse("## Work\n```rust\n- [ ] not a task\nlet x = [x];\n```\n- [ ] real\n## Phase Completion Checklist\n- [ ] run tests\n### Sub\n- [ ] also template\n## After\n- [X] real too\n");
+        let d = parse(
+            "## Work\n```rust\n- [ ] not a task\nlet x = [x];\n```\n- [ ] real\n## Phase Completion Checklist\n- [ ] run tests\n### Sub\n- [ ] also template\n## After\n- [X] real too\n",
+        );
         assert_eq!(d.tasks.len(), 2);
         assert_eq!(d.code_checkboxes.len(), 1);
         assert!(d.tasks[1].done);
@@ -821,7 +860,9 @@ mod tests {
 
     #[test]
     fn nesting_and_bullets() {
-        let d = parse("* [ ] parent\n  + [ ] child\n    1. [x] grandchild\n- [ ]\n- not a task\n- [link](x.md)\n");
+        let d = parse(
+            "* [ ] parent\n  + [ ] child\n    1. [x] grandchild\n- [ ]\n- not a task\n- [link](x.md)\n",
+        );
         assert_eq!(d.tasks.len(), 4);
         assert_eq!(d.tasks[1].parent, Some(0));
         assert_eq!(d.tasks[2].parent, Some(1));
@@ -830,7 +871,8 @@ mod tests {
 
     #[test]
     fn crlf_bom_tabs() {
-        let d = parse("\u{feff}# T\r\n\r\n- [ ]\t1.1 Tab task\r\n- [ ] [Instance 1] Ünïcode ✅\r\n");
+        let d =
+            parse("\u{feff}# T\r\n\r\n- [ ]\t1.1 Tab task\r\n- [ ] [Instance 1] Ünïcode ✅\r\n");
         assert_eq!(d.sections[0].title, "T");
         assert_eq!(d.tasks.len(), 2);
         assert_eq!(d.tasks[0].title, "Tab task");
@@ -840,7 +882,9 @@ mod tests {
 
     #[test]
     fn blockquote_section_links() {
-        let d = parse("### Cache ✅ COMPLETE\n> **Created**: Session 55\n> **Research**: [N.md](../research/N.md)\n\n- [ ] t\n");
+        let d = parse(
+            "### Cache ✅ COMPLETE\n> **Created**: Session 55\n> **Research**: [N.md](../research/N.md)\n\n- [ ] t\n",
+        );
         let l: Vec<_> = d.inherited_links(0).collect();
         assert_eq!(l.len(), 1);
         assert_eq!(l[0].kind, LinkKind::Research);

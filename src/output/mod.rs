@@ -193,7 +193,9 @@ fn write_human_error(
 pub fn emit_error(format: Format, style: Style, command: &str, err: &anyhow::Error) -> i32 {
     let kind = error::kind_of(err);
     let be = error::baton_error(err);
-    let message = be.map(|b| b.message.clone()).unwrap_or_else(|| err.to_string());
+    let message = be
+        .map(|b| b.message.clone())
+        .unwrap_or_else(|| err.to_string());
     let hint = be.and_then(|b| b.hint.clone());
     let causes: Vec<String> = if be.is_some() {
         Vec::new()
@@ -220,7 +222,13 @@ pub fn emit_error(format: Format, style: Style, command: &str, err: &anyhow::Err
             let _ = out.flush();
             // The diagnostic also goes to stderr, for people watching an agent's terminal.
             let mut e = std::io::stderr().lock();
-            let _ = write_human_error(&mut e, Style { color: false }, &message, hint.as_deref(), &causes);
+            let _ = write_human_error(
+                &mut e,
+                Style { color: false },
+                &message,
+                hint.as_deref(),
+                &causes,
+            );
         }
         Format::Human => {
             let mut e = std::io::stderr().lock();

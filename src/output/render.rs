@@ -17,10 +17,22 @@ fn claim_tag(t: &TaskWire, s: &Style) -> String {
 }
 
 fn task_line(t: &TaskWire, s: &Style) -> String {
-    let mark = if t.done { s.green(&format!("[{}]", t.mark)) } else { format!("[{}]", t.mark) };
+    let mark = if t.done {
+        s.green(&format!("[{}]", t.mark))
+    } else {
+        format!("[{}]", t.mark)
+    };
     let num = t.number.map(|n| format!("{n} ")).unwrap_or_default();
-    let title = if t.done { s.dim(t.title) } else { t.title.to_string() };
-    format!("{}  {mark} {num}{title}{}", s.bold(&format!("{:<7}", t.reference)), claim_tag(t, s))
+    let title = if t.done {
+        s.dim(t.title)
+    } else {
+        t.title.to_string()
+    };
+    format!(
+        "{}  {mark} {num}{title}{}",
+        s.bold(&format!("{:<7}", t.reference)),
+        claim_tag(t, s)
+    )
 }
 
 pub fn list(d: &ListData, s: &Style) -> String {
@@ -45,24 +57,60 @@ fn task_detail(t: &TaskWire, s: &Style, doc: Option<&Document>) -> String {
     let mut out = String::new();
     let num = t.number.map(|n| format!("{n} ")).unwrap_or_default();
     let _ = writeln!(out, "{} {num}{}", s.bold(t.reference), s.bold(t.title));
-    let state = if t.done { "done".to_string() } else if t.mark != " " { format!("open (mark `{}`)", t.mark) } else { "open".into() };
+    let state = if t.done {
+        "done".to_string()
+    } else if t.mark != " " {
+        format!("open (mark `{}`)", t.mark)
+    } else {
+        "open".into()
+    };
     let _ = writeln!(out, "  state:    {state}");
-    let _ = writeln!(out, "  kind:     {}", serde_json::to_value(t.kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default());
+    let _ = writeln!(
+        out,
+        "  kind:     {}",
+        serde_json::to_value(t.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default()
+    );
     let claim = if t.claimed_by.is_empty() {
         "unclaimed".to_string()
     } else {
-        t.claimed_by.iter().map(|n| format!("Instance {n}")).collect::<Vec<_>>().join(", ")
+        t.claimed_by
+            .iter()
+            .map(|n| format!("Instance {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     let _ = writeln!(out, "  claim:    {claim}");
-    let _ = writeln!(out, "  section:  {}", if t.section.is_empty() { "-".into() } else { t.section.join(" › ") });
+    let _ = writeln!(
+        out,
+        "  section:  {}",
+        if t.section.is_empty() {
+            "-".into()
+        } else {
+            t.section.join(" › ")
+        }
+    );
     let _ = writeln!(out, "  at:       {}:{}", t.file, t.line);
     if let Some(p) = t.parent {
         let _ = writeln!(out, "  parent:   {p}");
     }
     for l in &t.links {
-        let kind = serde_json::to_value(l.kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
-        let exists = if l.exists { s.green("exists") } else { s.red("missing") };
-        let from = if l.from == "section" { " (from section)" } else { "" };
+        let kind = serde_json::to_value(l.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        let exists = if l.exists {
+            s.green("exists")
+        } else {
+            s.red("missing")
+        };
+        let from = if l.from == "section" {
+            " (from section)"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
             "  {kind:<9} {} → {} [{exists}]{from}",
@@ -78,7 +126,10 @@ fn task_detail(t: &TaskWire, s: &Style, doc: Option<&Document>) -> String {
 }
 
 pub fn show(d: &TaskData, s: &Style, doc: &Document) -> String {
-    d.task.as_ref().map(|t| task_detail(t, s, Some(doc))).unwrap_or_default()
+    d.task
+        .as_ref()
+        .map(|t| task_detail(t, s, Some(doc)))
+        .unwrap_or_default()
 }
 
 pub fn next(d: &TaskData, s: &Style) -> String {
@@ -86,7 +137,11 @@ pub fn next(d: &TaskData, s: &Style) -> String {
         Some(t) => {
             let mut out = task_line(t, s);
             out.push('\n');
-            let _ = writeln!(out, "  {}", s.dim(&format!("{}:{}  {}", t.file, t.line, t.section.join(" › "))));
+            let _ = writeln!(
+                out,
+                "  {}",
+                s.dim(&format!("{}:{}  {}", t.file, t.line, t.section.join(" › ")))
+            );
             let _ = writeln!(out, "claim it: baton claim {} --instance N", t.reference);
             out
         }
@@ -99,7 +154,10 @@ pub fn status(d: &StatusData, s: &Style) -> String {
     let _ = writeln!(out, "{}  {} open, {} done", s.bold(d.file), d.open, d.done);
     let _ = writeln!(out);
     if d.instances.is_empty() {
-        let _ = writeln!(out, "no instances yet (no instance files, claims or coordination rows)");
+        let _ = writeln!(
+            out,
+            "no instances yet (no instance files, claims or coordination rows)"
+        );
     }
     for i in &d.instances {
         let who = format!("Instance {}", i.instance);
@@ -107,10 +165,19 @@ pub fn status(d: &StatusData, s: &Style) -> String {
             .last_session
             .as_ref()
             .map(|e| {
-                let n = e.session.map(|n| format!("Session {n}, ")).unwrap_or_default();
+                let n = e
+                    .session
+                    .map(|n| format!("Session {n}, "))
+                    .unwrap_or_default();
                 format!("last: {n}{} {}", e.date, e.title)
             })
-            .unwrap_or_else(|| if i.file.is_some() { "no session yet".into() } else { "no instance file".into() });
+            .unwrap_or_else(|| {
+                if i.file.is_some() {
+                    "no session yet".into()
+                } else {
+                    "no instance file".into()
+                }
+            });
         let _ = writeln!(out, "{}  {}", s.bold(&who), s.dim(&session));
         if i.claims.is_empty() {
             let _ = writeln!(out, "  available");
@@ -120,18 +187,39 @@ pub fn status(d: &StatusData, s: &Style) -> String {
                 Some(a) => format!("{} ago", clock::age(a)),
                 None => "age unknown".into(),
             };
-            let stale = if c.stale { format!(" {}", s.yellow("STALE")) } else { String::new() };
+            let stale = if c.stale {
+                format!(" {}", s.yellow("STALE"))
+            } else {
+                String::new()
+            };
             let scope = if c.scope == "section" { "section " } else { "" };
-            let _ = writeln!(out, "  {} {scope}{}  ({age}){stale}", s.cyan(&c.reference), c.label);
+            let _ = writeln!(
+                out,
+                "  {} {scope}{}  ({age}){stale}",
+                s.cyan(&c.reference),
+                c.label
+            );
         }
     }
     if !d.sections.is_empty() {
         let _ = writeln!(out);
-        let width = d.sections.iter().map(|c| c.section.chars().count()).max().unwrap_or(0).min(48);
+        let width = d
+            .sections
+            .iter()
+            .map(|c| c.section.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(48);
         for c in &d.sections {
             let name: String = c.section.chars().take(48).collect();
             let pad = width.saturating_sub(name.chars().count());
-            let _ = writeln!(out, "  {name}{}  {:>4} open {:>4} done", " ".repeat(pad), c.open, c.done);
+            let _ = writeln!(
+                out,
+                "  {name}{}  {:>4} open {:>4} done",
+                " ".repeat(pad),
+                c.open,
+                c.done
+            );
         }
     }
     let _ = writeln!(out);
@@ -169,7 +257,12 @@ pub fn preview(p: &Preview, s: &Style) -> String {
 pub fn claim(d: &ClaimData, s: &Style) -> String {
     let mut out = String::new();
     let what = match (&d.task, d.section) {
-        (Some(t), _) => format!("{} {}{}", t.reference, t.number.map(|n| format!("{n} ")).unwrap_or_default(), t.title),
+        (Some(t), _) => format!(
+            "{} {}{}",
+            t.reference,
+            t.number.map(|n| format!("{n} ")).unwrap_or_default(),
+            t.title
+        ),
         (None, Some(p)) => format!("section `{}`", p.last().map(String::as_str).unwrap_or("")),
         (None, None) => String::new(),
     };
@@ -183,7 +276,11 @@ pub fn claim(d: &ClaimData, s: &Style) -> String {
     };
     let _ = writeln!(out, "{verb}");
     if !d.took_over.is_empty() {
-        let v: Vec<String> = d.took_over.iter().map(|n| format!("Instance {n}")).collect();
+        let v: Vec<String> = d
+            .took_over
+            .iter()
+            .map(|n| format!("Instance {n}"))
+            .collect();
         let _ = writeln!(out, "  took over from {}", v.join(", "));
     }
     if d.dry_run {

@@ -71,7 +71,12 @@ pub fn link<'a>(l: &'a Link, from: &'static str, check: &mut LinkChecker) -> Lin
     }
 }
 
-pub fn task<'a>(doc: &'a Document, file: &'a str, i: usize, check: &mut LinkChecker) -> TaskWire<'a> {
+pub fn task<'a>(
+    doc: &'a Document,
+    file: &'a str,
+    i: usize,
+    check: &mut LinkChecker,
+) -> TaskWire<'a> {
     let t = &doc.tasks[i];
     let mut links: Vec<LinkWire> = t.links.iter().map(|l| link(l, "task", check)).collect();
     links.extend(doc.inherited_links(i).map(|l| link(l, "section", check)));
@@ -86,7 +91,10 @@ pub fn task<'a>(doc: &'a Document, file: &'a str, i: usize, check: &mut LinkChec
         kind: t.kind,
         file,
         line: t.line,
-        section: t.section.map(|s| doc.sections[s].path.as_slice()).unwrap_or(EMPTY),
+        section: t
+            .section
+            .map(|s| doc.sections[s].path.as_slice())
+            .unwrap_or(EMPTY),
         links,
         parent: t.parent.map(|p| doc.tasks[p].reference.as_str()),
     }

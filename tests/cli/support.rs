@@ -89,18 +89,30 @@ impl Ws {
         let mut a = vec!["--json"];
         a.extend_from_slice(args);
         let (code, out, err) = self.run(&a);
-        let doc: serde_json::Value = serde_json::from_str(&out)
-            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{out}\nstderr:\n{err}"));
+        let doc: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| {
+            panic!("stdout is not one JSON document ({e}):\n{out}\nstderr:\n{err}")
+        });
         assert_eq!(doc["version"], 1, "{doc}");
-        assert_eq!(doc["ok"], code == 0, "ok must match the exit code {code}: {doc}");
-        assert_eq!(out.trim_end().lines().count(), 1, "exactly one line of JSON");
+        assert_eq!(
+            doc["ok"],
+            code == 0,
+            "ok must match the exit code {code}: {doc}"
+        );
+        assert_eq!(
+            out.trim_end().lines().count(),
+            1,
+            "exactly one line of JSON"
+        );
         (code, doc)
     }
 
     /// Run and require success; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let (code, out, err) = self.run(args);
-        assert_eq!(code, 0, "baton {args:?} failed:\nstdout:\n{out}\nstderr:\n{err}");
+        assert_eq!(
+            code, 0,
+            "baton {args:?} failed:\nstdout:\n{out}\nstderr:\n{err}"
+        );
         out
     }
 }
@@ -124,7 +136,11 @@ pub fn list_tree(dir: &Path) -> Vec<String> {
         for e in std::fs::read_dir(d).unwrap() {
             let e = e.unwrap();
             let p = e.path();
-            let rel = p.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = p
+                .strip_prefix(base)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             if rel == ".baton" {
                 continue;
             }
@@ -161,5 +177,7 @@ pub fn assert_tree_eq(actual: &Path, expected: &Path) {
 
 /// The path of a fixture folder.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
