@@ -34,7 +34,7 @@ impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut starts = Vec::with_capacity(text.len() / 40 + 1);
         starts.push(0);
-        starts.extend(memchr_newlines(text.as_bytes()).map(|i| i + 1));
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         LineIndex { starts }
     }
 
@@ -54,12 +54,6 @@ impl LineIndex {
     pub fn line_count(&self) -> usize {
         self.starts.len()
     }
-}
-
-fn memchr_newlines(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    b.iter()
-        .enumerate()
-        .filter_map(|(i, &c)| (c == b'\n').then_some(i))
 }
 
 /// Start of the line containing `offset`.
@@ -98,6 +92,17 @@ pub fn newline_of(text: &str) -> &'static str {
 /// Render inline markdown as plain text: drop emphasis, strikethrough and code markers,
 /// keep link text, collapse whitespace.
 pub fn plain(s: &str) -> String {
+    // Fast path: no markup characters and single spaces only.
+    let b = s.as_bytes();
+    if !b.iter().any(|&c| {
+        matches!(
+            c,
+            b'*' | b'_' | b'~' | b'`' | b'[' | b']' | b'!' | b'\t' | b'\n' | b'\r'
+        ) || c >= 0x80
+    }) && !s.contains("  ")
+    {
+        return s.trim_matches(' ').to_string();
+    }
     let mut out = String::with_capacity(s.len());
     let b = s.as_bytes();
     let mut i = 0;
@@ -258,3 +263,26 @@ mod tests {
         assert_eq!(slug("  "), "untitled");
     }
 }
+
+/// FNV-1a, a fast non-cryptographic hasher for small in-process maps.
+#[derive(Default, Clone, Copy)]
+pub struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf29ce484222325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ b as u64).wrapping_mul(0x100000001b3);
+        }
+        self.0 = h;
+    }
+}
+
+pub type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;

@@ -2,106 +2,155 @@
 
 use super::tasks::Document;
 use crate::error::{BatonError, Kind};
-use std::collections::HashMap;
+use crate::text::FastMap;
 
 const ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
 const MIN_LEN: usize = 5;
 
-fn fnv(data: &str) -> u64 {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in data.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x100000001b3);
+const FNV_OFFSET: u64 = 0xcbf29ce484222325;
+
+fn fnv_byte(h: u64, b: u8) -> u64 {
+    (h ^ b as u64).wrapping_mul(0x100000001b3)
+}
+
+/// Feed `s` into the hash lower-cased with runs of whitespace folded to one space and
+/// trimmed, without allocating (so that refs ignore case and spacing).
+fn feed_norm(mut h: u64, s: &str) -> u64 {
+    let mut pending_space = false;
+    let mut started = false;
+    if s.is_ascii() {
+        for &b in s.as_bytes() {
+            if b.is_ascii_whitespace() {
+                pending_space = started;
+                continue;
+            }
+            if pending_space {
+                h = fnv_byte(h, b' ');
+                pending_space = false;
+            }
+            started = true;
+            h = fnv_byte(h, b.to_ascii_lowercase());
+        }
+        return h;
+    }
+    for c in s.chars() {
+        if c.is_whitespace() {
+            pending_space = started;
+            continue;
+        }
+        if pending_space {
+            h = fnv_byte(h, b' ');
+            pending_space = false;
+        }
+        started = true;
+        let mut buf = [0u8; 4];
+        if c.is_ascii() {
+            h = fnv_byte(h, c.to_ascii_lowercase() as u8);
+        } else {
+            for l in c.to_lowercase() {
+                for &b in l.encode_utf8(&mut buf).as_bytes() {
+                    h = fnv_byte(h, b);
+                }
+            }
+        }
     }
     h
 }
 
-fn encode(mut h: u64, len: usize) -> String {
-    let mut s = String::with_capacity(len);
+fn encode_into(s: &mut String, mut h: u64, len: usize) {
     for _ in 0..len {
         s.push(ALPHABET[(h & 31) as usize] as char);
         h >>= 5;
     }
-    s
-}
-
-fn norm(s: &str) -> String {
-    s.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
 }
 
 /// Give every task and section a ref derived from its heading and title (not its
 /// position, claim or state); colliding refs are lengthened, exact duplicates get `-2`, `-3`.
 pub fn assign(doc: &mut Document) {
-    let task_keys: Vec<String> = doc
+    let section_heads: Vec<u64> = doc
+        .sections
+        .iter()
+        .map(|s| feed_norm(FNV_OFFSET, &s.title))
+        .collect();
+    let task_hashes: Vec<u64> = doc
         .tasks
         .iter()
         .map(|t| {
-            let path = t
-                .section
-                .map(|s| norm(&doc.sections[s].title))
-                .unwrap_or_default();
-            format!(
-                "{path}\u{1e}{}\u{1e}{}",
-                t.number.as_deref().unwrap_or(""),
-                norm(&t.title)
-            )
+            let mut h = t.section.map_or(FNV_OFFSET, |s| section_heads[s]);
+            h = fnv_byte(h, 0x1e);
+            h = feed_norm(h, t.number.as_deref().unwrap_or(""));
+            h = fnv_byte(h, 0x1e);
+            feed_norm(h, &t.title)
         })
         .collect();
-    let refs = make_refs(&task_keys, "");
+    let refs = make_refs(&task_hashes, "");
     for (t, r) in doc.tasks.iter_mut().zip(refs) {
         t.reference = r;
     }
-    let sec_keys: Vec<String> = doc
+    let sec_hashes: Vec<u64> = doc
         .sections
         .iter()
         .map(|s| {
             s.path
                 .iter()
-                .map(|p| norm(p))
-                .collect::<Vec<_>>()
-                .join("\u{1f}")
+                .fold(FNV_OFFSET, |h, p| fnv_byte(feed_norm(h, p), 0x1f))
         })
         .collect();
-    let refs = make_refs(&sec_keys, "s:");
+    let refs = make_refs(&sec_hashes, "s:");
     for (s, r) in doc.sections.iter_mut().zip(refs) {
         s.reference = r;
     }
 }
 
-fn make_refs(keys: &[String], prefix: &str) -> Vec<String> {
-    let hashes: Vec<u64> = keys.iter().map(|k| fnv(k)).collect();
-    let mut len = vec![MIN_LEN; keys.len()];
-    // Lengthen refs whose prefixes collide between different keys.
+fn make_refs(hashes: &[u64], prefix: &str) -> Vec<String> {
+    let mask = |len: usize| {
+        if len >= 12 {
+            u64::MAX >> 4
+        } else {
+            (1u64 << (5 * len)) - 1
+        }
+    };
+    let mut len = vec![MIN_LEN; hashes.len()];
+    // Lengthen refs whose visible prefixes collide between different hashes.
     loop {
-        let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
-        for i in 0..keys.len() {
-            groups.entry(encode(hashes[i], len[i])).or_default().push(i);
+        let mut groups: FastMap<(usize, u64), (u64, bool)> = FastMap::default();
+        groups.reserve(hashes.len());
+        for (i, &h) in hashes.iter().enumerate() {
+            let e = groups
+                .entry((len[i], h & mask(len[i])))
+                .or_insert((h, false));
+            if e.0 != h {
+                e.1 = true;
+            }
         }
         let mut changed = false;
-        for (_, g) in groups {
-            if g.len() > 1 && g.iter().any(|&i| hashes[i] != hashes[g[0]]) {
-                for &i in &g {
-                    if len[i] < 12 {
-                        len[i] += 1;
-                        changed = true;
-                    }
-                }
+        for (i, &h) in hashes.iter().enumerate() {
+            if len[i] < 12 && groups[&(len[i], h & mask(len[i]))].1 {
+                len[i] += 1;
+                changed = true;
             }
         }
         if !changed {
             break;
         }
     }
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    (0..keys.len())
-        .map(|i| {
-            let base = format!("{prefix}{}", encode(hashes[i], len[i]));
-            let n = seen.entry(base.clone()).or_insert(0);
+    // Exact duplicates get `-2`, `-3` in document order.
+    let mut seen: FastMap<u64, usize> = FastMap::default();
+    seen.reserve(hashes.len());
+    hashes
+        .iter()
+        .enumerate()
+        .map(|(i, &h)| {
+            let n = seen.entry(h).or_insert(0);
             *n += 1;
-            if *n == 1 { base } else { format!("{base}-{n}") }
+            let mut r = String::with_capacity(prefix.len() + len[i] + 3);
+            r.push_str(prefix);
+            encode_into(&mut r, h, len[i]);
+            if *n > 1 {
+                r.push('-');
+                r.push_str(&n.to_string());
+            }
+            r
         })
         .collect()
 }

@@ -575,15 +575,23 @@ pub fn instance_tag(s: &str) -> Option<(u32, usize)> {
 
 /// Remove `(spec: [..](..))`/`(research: ..)` groups from a title's source text.
 fn strip_link_labels(s: &str) -> &str {
-    let lower = s.to_ascii_lowercase();
-    let cut = ["(spec:", "(research:", "(specs:"]
-        .iter()
-        .filter_map(|p| lower.find(p))
-        .min();
+    let b = s.as_bytes();
+    let cut = memchr_iter(b'(', b).find(|&i| {
+        let rest = &b[i + 1..];
+        ["spec:", "research:", "specs:"]
+            .iter()
+            .any(|p| rest.len() >= p.len() && rest[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+    });
     match cut {
         Some(c) => s[..c].trim_end(),
         None => s,
     }
+}
+
+fn memchr_iter(needle: u8, hay: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    hay.iter()
+        .enumerate()
+        .filter_map(move |(i, &c)| (c == needle).then_some(i))
 }
 
 /// Split a leading task number (`4.0.2`, `**0.2**`, `6.`, `1.3-1.5`, `T001`) from the title.

@@ -3,30 +3,37 @@
 
 use crate::model::links::{Link, LinkKind, Target};
 use crate::model::{Document, TaskKind};
+use crate::text::FastMap;
 use crate::text::slash_path;
 use serde::Serialize;
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Checks link targets once each.
 pub struct LinkChecker<'r> {
     root: &'r Path,
-    cache: HashMap<PathBuf, bool>,
+    cache: FastMap<String, bool>,
 }
 
 impl<'r> LinkChecker<'r> {
     pub fn new(root: &'r Path) -> Self {
         LinkChecker {
             root,
-            cache: HashMap::new(),
+            cache: FastMap::default(),
         }
     }
     pub fn exists(&mut self, l: &Link) -> bool {
         match &l.resolved {
-            Target::Local(p) => *self
-                .cache
-                .entry(p.clone())
-                .or_insert_with(|| self.root.join(p).exists()),
+            Target::Local(p) => {
+                let key = p.to_string_lossy();
+                match self.cache.get(key.as_ref()) {
+                    Some(&e) => e,
+                    None => {
+                        let e = self.root.join(p).exists();
+                        self.cache.insert(key.into_owned(), e);
+                        e
+                    }
+                }
+            }
             _ => false,
         }
     }
