@@ -192,10 +192,9 @@ impl Document {
                 Event::End(TagEnd::Heading(_)) => in_heading = false,
                 Event::Start(Tag::Item) => {
                     let section = heading_stack.last().copied();
-                    let in_template = section.is_some_and(|s| sections[s].template);
-                    let task = if in_template {
-                        None
-                    } else {
+                    // Items under checklist headings are parsed too; `drop_templates`
+                    // removes them unless the checklist turns out to be used as work.
+                    let task = {
                         parse_item_head(&text, r.start).map(|head| {
                             let parent = frames.iter().rev().find_map(|f| f.task);
                             let line = lines.line(r.start);
@@ -284,6 +283,7 @@ impl Document {
                 .find(|s| s.level <= level)
                 .map_or(text.len(), |s| s.range.start);
         }
+        drop_templates(&mut sections, &mut tasks, env.config);
         for t in &mut tasks {
             t.kind = infer_kind(t);
         }
@@ -446,6 +446,63 @@ pub enum ClaimUnit {
     Section(usize),
 }
 
+/// Remove the items of checklist-template sections. A section named like a template
+/// (and everything under it) holds a checklist to run, unless one of its items is ticked:
+/// then it is a list of work that merely has "Checklist" in its name.
+fn drop_templates(sections: &mut [Section], tasks: &mut Vec<Task>, config: &Config) {
+    if !sections.iter().any(|s| s.template) {
+        return;
+    }
+    // The template root of each section: the outermost heading whose own name matches.
+    let root_of = |sections: &[Section], mut s: usize| -> Option<usize> {
+        let mut root = None;
+        loop {
+            if config.is_template_heading(&sections[s].title) {
+                root = Some(s);
+            }
+            match sections[s].parent {
+                Some(p) => s = p,
+                None => return root,
+            }
+        }
+    };
+    let mut used = vec![false; sections.len()];
+    for t in tasks.iter() {
+        if t.done
+            && let Some(r) = t.section.and_then(|s| root_of(sections, s))
+        {
+            used[r] = true;
+        }
+    }
+    for i in 0..sections.len() {
+        if sections[i].template {
+            sections[i].template = root_of(sections, i).is_some_and(|r| !used[r]);
+        }
+    }
+    let keep: Vec<bool> = tasks
+        .iter()
+        .map(|t| !t.section.is_some_and(|s| sections[s].template))
+        .collect();
+    if keep.iter().all(|&k| k) {
+        return;
+    }
+    let mut new_index = vec![None; tasks.len()];
+    let mut n = 0;
+    for (i, &k) in keep.iter().enumerate() {
+        if k {
+            new_index[i] = Some(n);
+            n += 1;
+        }
+    }
+    let old = std::mem::take(tasks);
+    for (i, mut t) in old.into_iter().enumerate() {
+        if keep[i] {
+            t.parent = t.parent.and_then(|p| new_index[p]);
+            tasks.push(t);
+        }
+    }
+}
+
 struct ItemHead {
     mark_range: Range<usize>,
     mark: char,
@@ -460,7 +517,11 @@ struct ItemHead {
 fn parse_item_head(text: &str, start: usize) -> Option<ItemHead> {
     let b = text.as_bytes();
     let mut i = start;
-    while matches!(b.get(i), Some(b' ') | Some(b'\t')) {
+    // An item's range can start at the line break before an indented bullet.
+    while matches!(
+        b.get(i),
+        Some(b' ') | Some(b'\t') | Some(b'\r') | Some(b'\n')
+    ) {
         i += 1;
     }
     // bullet
@@ -493,7 +554,11 @@ fn parse_item_head(text: &str, start: usize) -> Option<ItemHead> {
     if b.get(close) != Some(&b']') {
         return None;
     }
-    let after = close + 1;
+    let mut after = close + 1;
+    // Kiro's optional-task marker: `- [ ]* 6.3 Write tests`.
+    if b.get(after) == Some(&b'*') {
+        after += 1;
+    }
     let eol = text::line_end(text, after);
     if after != eol && !matches!(b.get(after), Some(b' ') | Some(b'\t')) {
         return None;
@@ -538,7 +603,7 @@ fn parse_item_head(text: &str, start: usize) -> Option<ItemHead> {
     }
     let (number, title) = split_number(strip_link_labels(rest));
     Some(ItemHead {
-        mark_range: mark_start..after,
+        mark_range: mark_start..close + 1,
         mark,
         claims,
         number,
@@ -864,6 +929,27 @@ mod tests {
         assert_eq!(d.tasks.len(), 2);
         assert_eq!(d.code_checkboxes.len(), 1);
         assert!(d.tasks[1].done);
+    }
+
+    #[test]
+    fn a_ticked_checklist_is_work_not_a_template() {
+        let d = parse(
+            "## Checklist (expanded)\n- [x] W1 done\n- [ ] W2 open\n## Release Checklist\n- [ ] tag\n",
+        );
+        assert_eq!(d.tasks.len(), 2);
+        assert!(!d.sections[0].template);
+        assert!(d.sections[1].template);
+    }
+
+    #[test]
+    fn tab_nested_and_kiro_optional_items() {
+        let d = parse(
+            "- [ ] Fill readme\n\t- [ ] Link\n- [ ]* 6.3 Write tests\n- [x]* 3.2 Done tests\n",
+        );
+        assert_eq!(d.tasks.len(), 4);
+        assert_eq!(d.tasks[1].parent, Some(0));
+        assert_eq!(d.tasks[2].number.as_deref(), Some("6.3"));
+        assert!(d.tasks[3].done);
     }
 
     #[test]

@@ -34,6 +34,7 @@ fn every_format_shape_claims_and_releases_byte_for_byte() {
         "- [ ] Ünïcödé ✅ 漢字\n",
         "- [ ] trailing claim [Instance 4]\n- [ ] next\n",
         "  - [ ] indented\n",
+        "- [ ]* 6.3 Kiro optional task\n",
     ];
     for src in shapes {
         let ws = Ws::with_tasks(src);
