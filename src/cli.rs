@@ -67,6 +67,8 @@ pub enum Command {
     Claim(ClaimArgs),
     /// Release an instance's claim, leaving the line as it was before the claim.
     Release(ReleaseArgs),
+    /// Check the workspace against every workflow rule; `--fix` applies the safe fixes.
+    Check(CheckArgs),
 }
 
 #[derive(Debug, Args)]
@@ -162,6 +164,19 @@ pub struct ReleaseArgs {
     pub dry_run: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Apply every safe fix (atomically, under the workspace lock), then check again.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: show the planned edits and write nothing.
+    #[arg(long, requires = "fix")]
+    pub dry_run: bool,
+    /// Count warnings as errors for the exit code.
+    #[arg(long)]
+    pub strict: bool,
+}
+
 impl Command {
     pub fn name(&self) -> &'static str {
         match self {
@@ -171,6 +186,7 @@ impl Command {
             Command::Next(_) => "next",
             Command::Claim(_) => "claim",
             Command::Release(_) => "release",
+            Command::Check(_) => "check",
         }
     }
 }

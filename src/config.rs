@@ -131,6 +131,12 @@ impl Config {
             parse_duration(t)
                 .map_err(|m| invalid(format!("{FILE_NAME}: ess.check_timeout: {m}")))?;
         }
+        if let Some(name) = self.rules.keys().find(|n| crate::check::find_rule(n).is_none()) {
+            let known: Vec<&str> = crate::check::RULES.iter().map(|r| r.code).collect();
+            return Err(invalid(format!("{FILE_NAME}: rules: `{name}` is not a rule of `baton check`"))
+                .hint(format!("the rules are: {}", known.join(", ")))
+                .into());
+        }
         if self.max_claims == 0 {
             return Err(invalid(format!("{FILE_NAME}: max_claims must be at least 1")).into());
         }
@@ -227,6 +233,14 @@ mod tests {
     fn bad_yaml_names_the_line() {
         let err = Config::parse("archive:\n  specs: [\n").unwrap_err();
         assert!(err.to_string().contains(".baton.yaml:"), "{err}");
+    }
+
+    #[test]
+    fn rule_names_are_checked() {
+        let cfg = Config::parse("rules:\n  stale_claim: off\n  broken_link: warning\n").unwrap();
+        assert_eq!(cfg.rules["stale_claim"], Severity::Off);
+        let err = Config::parse("rules:\n  stale_claims: off\n").unwrap_err();
+        assert!(err.to_string().contains("stale_claims"), "{err}");
     }
 
     #[test]

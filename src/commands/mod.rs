@@ -1,5 +1,6 @@
 //! One module per subcommand; each has a `run` that returns an `Outcome`.
 
+pub mod check;
 pub mod claim;
 pub mod list;
 pub mod next;
@@ -21,6 +22,7 @@ pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::Next(a) => next::run(ctx, a),
         Command::Claim(a) => claim::run(ctx, a),
         Command::Release(a) => release::run(ctx, a),
+        Command::Check(a) => check::run(ctx, a),
     }
 }
 

@@ -71,8 +71,22 @@ pub fn coordination_value(doc: &Document, instance: u32) -> String {
     if labels.is_empty() {
         AVAILABLE.to_string()
     } else {
-        labels.join("; ").replace('|', "\\|")
+        escape_pipes(&labels.join("; "))
     }
+}
+
+/// Escape `|` for a table cell, leaving pipes that are already escaped (`\|`) alone.
+fn escape_pipes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut prev = None;
+    for c in s.chars() {
+        if c == '|' && prev != Some('\\') {
+            out.push('\\');
+        }
+        out.push(c);
+        prev = Some(c);
+    }
+    out
 }
 
 /// The edit that brings `instance`'s coordination cell in `before` in line with `after`

@@ -6,7 +6,7 @@ use super::links::{self, Link, LinkKind, Target};
 use super::refs;
 use crate::config::Config;
 use crate::text::{self, LineIndex};
-use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, Event, LinkType, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -240,7 +240,11 @@ impl Document {
                     tables.push((r.clone(), heading_stack.last().copied()));
                 }
                 Event::End(TagEnd::Table) => table_depth = table_depth.saturating_sub(1),
-                Event::Start(Tag::Link { dest_url, .. }) => {
+                Event::Start(Tag::Link { link_type, dest_url, .. }) => {
+                    // `<user@example.com>` is an e-mail address, not a file.
+                    if link_type == LinkType::Email {
+                        continue;
+                    }
                     let resolved = links::resolve(&dest_url, &doc_dir);
                     if resolved == Target::External {
                         continue;

@@ -1,7 +1,7 @@
 //! Human output for every command, in one place.
 
 use super::Style;
-use super::wire::{ClaimData, ListData, StatusData, TaskData, TaskWire};
+use super::wire::{CheckData, ClaimData, DiagnosticWire, ListData, StatusData, TaskData, TaskWire};
 use crate::clock;
 use crate::model::Document;
 use crate::txn::Preview;
@@ -286,5 +286,117 @@ pub fn claim(d: &ClaimData, s: &Style) -> String {
     if d.dry_run {
         out.push_str(&preview(&d.changes, s));
     }
+    out
+}
+
+fn plural(n: usize, one: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
+/// One diagnostic in the manner of rustc: header, location, source line with carets, help.
+fn diagnostic(out: &mut String, d: &DiagnosticWire, s: &Style, verb: Option<&str>) {
+    let head = format!("{}[{}]", verb.unwrap_or(d.severity), d.code);
+    let head = match (verb, d.severity) {
+        (Some(_), _) => s.green(&head),
+        (None, "error") => s.red(&head),
+        _ => s.yellow(&head),
+    };
+    let _ = writeln!(out, "{head}{} {}", s.bold(":"), s.bold(&d.message));
+    let at = match (d.line, d.column) {
+        (Some(l), Some(c)) => format!("{}:{l}:{c}", d.file),
+        (Some(l), None) => format!("{}:{l}", d.file),
+        _ => d.file.clone(),
+    };
+    let _ = writeln!(out, " {} {at}", s.cyan("-->"));
+    if verb.is_some() {
+        return;
+    }
+    if let (Some(line), Some(src)) = (d.line, &d.source) {
+        let num = line.to_string();
+        let pad = " ".repeat(num.len());
+        let col = d.column.unwrap_or(1).max(1);
+        let end = d.end_column.unwrap_or(col + 1).max(col + 1);
+        // Tabs are shown as four spaces, in the line and in the caret offset alike.
+        let shown = src.replace('\t', "    ");
+        let before: usize = src
+            .chars()
+            .take(col - 1)
+            .map(|c| if c == '\t' { 4 } else { 1 })
+            .sum();
+        let width: usize = src
+            .chars()
+            .skip(col - 1)
+            .take(end - col)
+            .map(|c| if c == '\t' { 4 } else { 1 })
+            .sum::<usize>()
+            .max(1);
+        let _ = writeln!(out, "{pad} {}", s.cyan("|"));
+        let _ = writeln!(out, "{} {}", s.cyan(&format!("{num} |")), shown);
+        let carets = "^".repeat(width);
+        let carets = if d.severity == "error" {
+            s.red(&carets)
+        } else {
+            s.yellow(&carets)
+        };
+        let _ = writeln!(out, "{pad} {} {}{carets}", s.cyan("|"), " ".repeat(before));
+    }
+    let pad = " ".repeat(d.line.map_or(1, |l| l.to_string().len()));
+    if let Some(h) = &d.help {
+        let _ = writeln!(out, "{pad} {} {h}", s.cyan("= help:"));
+    }
+    if d.fixable
+        && let Some(f) = &d.fix
+    {
+        let _ = writeln!(out, "{pad} {} {f} (`baton check --fix`)", s.cyan("= fix:"));
+    }
+}
+
+pub fn check(d: &CheckData, s: &Style) -> String {
+    let mut out = String::new();
+    if d.fix {
+        let verb = if d.dry_run { "would fix" } else { "fixed" };
+        for f in &d.fixed {
+            diagnostic(&mut out, f, s, Some(verb));
+        }
+        if d.dry_run && !d.fixed.is_empty() {
+            out.push_str(&preview(&d.changes, s));
+        }
+        if !d.fixed.is_empty() {
+            out.push('\n');
+        }
+    }
+    for diag in &d.diagnostics {
+        diagnostic(&mut out, diag, s, None);
+        out.push('\n');
+    }
+    let sum = &d.summary;
+    let mut line = format!(
+        "{}, {}",
+        plural(sum.errors, "error"),
+        plural(sum.warnings, "warning")
+    );
+    if sum.fixable > 0 && (!d.fix || d.dry_run) {
+        let _ = write!(line, " ({} fixable with `baton check --fix`)", sum.fixable);
+    }
+    if d.fix {
+        let _ = write!(
+            line,
+            "; {} {}",
+            plural(d.fixed.len(), "problem"),
+            if d.dry_run { "would be fixed" } else { "fixed" }
+        );
+    }
+    let line = if sum.errors > 0 || (d.strict && sum.warnings > 0) {
+        s.red(&line)
+    } else if sum.warnings > 0 {
+        s.yellow(&line)
+    } else {
+        s.green(&line)
+    };
+    let _ = writeln!(out, "{line}");
     out
 }

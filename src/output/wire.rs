@@ -179,3 +179,69 @@ pub struct ClaimData<'a> {
     pub took_over: Vec<u32>,
     pub changes: crate::txn::Preview,
 }
+
+/// One diagnostic of `check`.
+#[derive(Serialize, Clone)]
+pub struct DiagnosticWire {
+    /// The rule's stable snake_case code.
+    pub code: &'static str,
+    /// `error` or `warning`.
+    pub severity: &'static str,
+    pub file: String,
+    /// 1-based; null for a diagnostic about a whole file.
+    pub line: Option<usize>,
+    /// 1-based, in characters.
+    pub column: Option<usize>,
+    /// Exclusive end column of the span on its line.
+    pub end_column: Option<usize>,
+    pub message: String,
+    pub help: Option<String>,
+    /// What the fix does: null when there is none. See `fixable`.
+    pub fix: Option<String>,
+    /// Whether `check --fix` applies the fix by itself (else `fix` names the command to run).
+    pub fixable: bool,
+    /// The source line, for human output.
+    #[serde(skip)]
+    pub source: Option<String>,
+}
+
+#[derive(Serialize, Clone, Copy)]
+pub struct CheckSummary {
+    pub errors: usize,
+    pub warnings: usize,
+    /// Diagnostics `check --fix` can fix by itself.
+    pub fixable: usize,
+}
+
+#[derive(Serialize)]
+pub struct CheckData {
+    /// With `--fix`: what remains after the fixes (with `--dry-run`: everything found).
+    pub diagnostics: Vec<DiagnosticWire>,
+    pub summary: CheckSummary,
+    pub strict: bool,
+    pub fix: bool,
+    pub dry_run: bool,
+    /// With `--fix`: the diagnostics fixed (or, with `--dry-run`, that would be).
+    pub fixed: Vec<DiagnosticWire>,
+    pub changes: crate::txn::Preview,
+}
+
+pub fn diagnostic(d: &crate::check::Diagnostic) -> DiagnosticWire {
+    use crate::config::Severity;
+    DiagnosticWire {
+        code: d.code,
+        severity: match d.severity {
+            Severity::Error => "error",
+            Severity::Warning | Severity::Off => "warning",
+        },
+        file: slash_path(&d.location.file),
+        line: d.location.line,
+        column: d.location.column,
+        end_column: d.location.end_column,
+        message: d.message.clone(),
+        help: d.help.clone(),
+        fix: d.fix.as_ref().map(|f| f.description.clone()),
+        fixable: d.fix.as_ref().is_some_and(|f| f.is_automatic()),
+        source: d.location.source.clone(),
+    }
+}

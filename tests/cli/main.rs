@@ -2,5 +2,6 @@
 
 mod support;
 
+mod check;
 mod claims;
 mod read;

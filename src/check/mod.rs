@@ -1,0 +1,550 @@
+//! The workflow rules behind `baton check`: a registry of rules with stable codes and
+//! default severities, the `Diagnostic` they produce, and the safe fixes they plan.
+//!
+//! `run_rules` is the entry point for every command that wants to know whether a
+//! workspace follows the workflow (`check`, `ess`, `start`); `plan_fixes` turns the
+//! fixable diagnostics into one `Changeset` for `txn::transact`.
+
+mod claims;
+mod docs;
+mod fs;
+mod links;
+mod sessions;
+mod structure;
+
+use crate::config::Severity;
+use crate::edit::Edit;
+use crate::model::{Document, ParseEnv};
+use crate::store::ClaimStore;
+use crate::text;
+use crate::txn::Changeset;
+use crate::workspace::Workspace;
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// One rule: its stable code, default severity, and what it checks.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub code: &'static str,
+    pub default: Severity,
+    pub summary: &'static str,
+}
+
+const fn rule(code: &'static str, default: Severity, summary: &'static str) -> Rule {
+    Rule {
+        code,
+        default,
+        summary,
+    }
+}
+
+use Severity::{Error as E, Warning as W};
+
+/// Every rule `check` knows, in the order they are reported.
+pub const RULES: &[Rule] = &[
+    rule(
+        "duplicate_claim",
+        E,
+        "a task claimed by two instances, directly or through a heading",
+    ),
+    rule(
+        "too_many_claims",
+        W,
+        "an instance holds more open claims than max_claims allows",
+    ),
+    rule(
+        "done_but_claimed",
+        E,
+        "a ticked task still carries an [Instance N] tag",
+    ),
+    rule(
+        "unknown_instance",
+        W,
+        "a claim names an instance with no instance file",
+    ),
+    rule("stale_claim", W, "a claim older than stale_after"),
+    rule(
+        "coordination_drift",
+        E,
+        "the coordination table disagrees with the claims in the file",
+    ),
+    rule(
+        "coordination_unknown_instance",
+        W,
+        "a coordination row for an instance with no instance file",
+    ),
+    rule(
+        "implementation_without_spec",
+        W,
+        "an open implementation task with no spec link of its own or from its section",
+    ),
+    rule(
+        "broken_link",
+        E,
+        "a relative link whose target does not exist",
+    ),
+    rule(
+        "unsafe_link",
+        E,
+        "a link that resolves outside the workspace or through a symlink",
+    ),
+    rule(
+        "done_links_active_spec",
+        W,
+        "a completed task or fully-done section still links a spec in the specs folder",
+    ),
+    rule(
+        "open_task_links_archive",
+        W,
+        "an open task links an archived spec or research",
+    ),
+    rule("orphan_spec", W, "a spec that no task or section links"),
+    rule(
+        "orphan_research",
+        W,
+        "a research file that no task or section links",
+    ),
+    rule(
+        "research_without_spec",
+        W,
+        "research linked only by done tasks, older than two sessions, never turned into a spec",
+    ),
+    rule(
+        "duplicate_number",
+        W,
+        "two tasks with the same number in one section",
+    ),
+    rule(
+        "unknown_mark",
+        W,
+        "a checkbox mark other than space, x or X",
+    ),
+    rule(
+        "checkbox_in_code",
+        W,
+        "checkbox lines inside fenced code are not tasks",
+    ),
+    rule(
+        "next_steps_in_session_file",
+        E,
+        "an instance file holds a next-steps section",
+    ),
+    rule(
+        "too_many_sessions",
+        W,
+        "an instance file holds more than sessions_kept entries",
+    ),
+    rule(
+        "session_numbering",
+        W,
+        "duplicate or decreasing session numbers across instance files",
+    ),
+    rule(
+        "missing_session_history",
+        W,
+        "an instance file has no `## Session History` section",
+    ),
+];
+
+/// The rule with this code.
+pub fn find_rule(code: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.code == code)
+}
+
+/// A byte span in a file, turned into what a reader needs: line, columns, the line itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: PathBuf,
+    /// 1-based; None for a whole-file diagnostic.
+    pub line: Option<usize>,
+    /// 1-based, in characters.
+    pub column: Option<usize>,
+    /// Exclusive end column of the span on its first line, in characters.
+    pub end_column: Option<usize>,
+    /// The source line, without its line break.
+    pub source: Option<String>,
+}
+
+impl Location {
+    /// The whole file, no line.
+    pub fn file(rel: &Path) -> Location {
+        Location {
+            file: rel.to_path_buf(),
+            line: None,
+            column: None,
+            end_column: None,
+            source: None,
+        }
+    }
+
+    /// `span` of `doc`'s text (clipped to its first line).
+    pub fn span(doc: &Document, span: Range<usize>) -> Location {
+        let t = &doc.text;
+        let start = span.start.min(t.len());
+        let line = doc.lines.line(start);
+        let mut ls = text::line_start(t, start);
+        if ls == 0 && t.starts_with(text::BOM) {
+            ls = text::BOM.len().min(start);
+        }
+        let le = text::line_end(t, start);
+        let column = t[ls..start].chars().count() + 1;
+        let end = span.end.clamp(start, le.max(start));
+        let width = t[start..end].chars().count().max(1);
+        Location {
+            file: doc.rel_path.clone(),
+            line: Some(line),
+            column: Some(column),
+            end_column: Some(column + width),
+            source: Some(t[ls..le.max(ls)].to_string()),
+        }
+    }
+}
+
+/// What an automatic fix does.
+#[derive(Debug, Clone)]
+pub enum FixAction {
+    /// Byte splices in one file.
+    Edits {
+        file: PathBuf,
+        edits: Vec<Edit>,
+        /// Task indexes (in TASKS.md) whose line the edits change, for verification.
+        tasks: Vec<usize>,
+    },
+    /// A baton command that makes the fix; `check --fix` does not run it (yet).
+    Command(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Fix {
+    /// What the fix does, in words (the JSON `fix` field).
+    pub description: String,
+    pub action: FixAction,
+}
+
+impl Fix {
+    pub fn is_automatic(&self) -> bool {
+        matches!(self.action, FixAction::Edits { .. })
+    }
+}
+
+/// One departure from the workflow.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub location: Location,
+    pub message: String,
+    pub help: Option<String>,
+    pub fix: Option<Fix>,
+}
+
+impl Diagnostic {
+    pub fn new(code: &'static str, location: Location, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity: find_rule(code).map_or(Severity::Error, |r| r.default),
+            location,
+            message: message.into(),
+            help: None,
+            fix: None,
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
+    }
+
+    /// A fix that splices `edits` into `doc`.
+    pub fn edits(
+        self,
+        doc: &Document,
+        description: impl Into<String>,
+        edits: Vec<Edit>,
+        tasks: Vec<usize>,
+    ) -> Self {
+        self.fix(Fix {
+            description: description.into(),
+            action: FixAction::Edits {
+                file: doc.rel_path.clone(),
+                edits,
+                tasks,
+            },
+        })
+    }
+}
+
+/// An instance session file, parsed.
+#[derive(Debug, Clone)]
+pub struct InstanceDoc {
+    pub instance: u32,
+    pub doc: Document,
+}
+
+/// Everything the rules read: TASKS.md, the instance files, the claim ledger, the time.
+#[derive(Debug, Clone)]
+pub struct Docs {
+    pub tasks: Document,
+    pub instances: Vec<InstanceDoc>,
+    pub ledger: ClaimStore,
+    /// Now, in seconds since the epoch (for claim ages).
+    pub now: i64,
+}
+
+impl Docs {
+    /// Read and parse TASKS.md and every instance file.
+    pub fn load(ws: &Workspace, now: i64) -> anyhow::Result<Docs> {
+        let tasks = ws.load_tasks()?;
+        let mut instances = Vec::new();
+        for f in ws.instance_files()? {
+            let text = ws.read_text(&f.rel)?;
+            instances.push(InstanceDoc {
+                instance: f.instance,
+                doc: Document::parse(
+                    text,
+                    &ParseEnv {
+                        config: &ws.config,
+                        rel_path: f.rel,
+                    },
+                ),
+            });
+        }
+        Ok(Docs {
+            tasks,
+            instances,
+            ledger: ClaimStore::load(ws),
+            now,
+        })
+    }
+
+    pub fn has_instance_file(&self, n: u32) -> bool {
+        self.instances.iter().any(|i| i.instance == n)
+    }
+
+    /// The parsed file at `rel` (TASKS.md or an instance file).
+    pub fn file(&self, rel: &Path) -> Option<&Document> {
+        if self.tasks.rel_path == rel {
+            return Some(&self.tasks);
+        }
+        self.instances
+            .iter()
+            .map(|i| &i.doc)
+            .find(|d| d.rel_path == rel)
+    }
+}
+
+/// Collects diagnostics, applying the configured severity (or dropping rules turned off).
+pub struct Checker<'a> {
+    pub ws: &'a Workspace,
+    pub docs: &'a Docs,
+    pub fs: fs::FsCache,
+    out: Vec<Diagnostic>,
+}
+
+impl<'a> Checker<'a> {
+    fn severity(&self, code: &str) -> Severity {
+        self.ws
+            .config
+            .rules
+            .get(code)
+            .copied()
+            .or_else(|| find_rule(code).map(|r| r.default))
+            .unwrap_or(Severity::Error)
+    }
+
+    /// Whether `code` is on: rules turned off are not even run.
+    pub fn on(&self, code: &str) -> bool {
+        self.severity(code) != Severity::Off
+    }
+
+    pub fn push(&mut self, mut d: Diagnostic) {
+        let sev = self.severity(d.code);
+        if sev == Severity::Off {
+            return;
+        }
+        d.severity = sev;
+        self.out.push(d);
+    }
+}
+
+/// Run every enabled rule over the workspace; diagnostics come sorted by file and line.
+pub fn run_rules(ws: &Workspace, docs: &Docs) -> Vec<Diagnostic> {
+    let mut c = Checker {
+        ws,
+        docs,
+        fs: fs::FsCache::new(&ws.root),
+        out: Vec::new(),
+    };
+    claims::check(&mut c);
+    links::check(&mut c);
+    docs::check(&mut c);
+    structure::check(&mut c);
+    sessions::check(&mut c);
+    let order = |code: &str| {
+        RULES
+            .iter()
+            .position(|r| r.code == code)
+            .unwrap_or(usize::MAX)
+    };
+    let tasks_rel = docs.tasks.rel_path.clone();
+    let mut out = c.out;
+    out.sort_by(|a, b| {
+        let fa = (a.location.file != tasks_rel, &a.location.file);
+        let fb = (b.location.file != tasks_rel, &b.location.file);
+        fa.cmp(&fb)
+            .then(a.location.line.cmp(&b.location.line))
+            .then(a.location.column.cmp(&b.location.column))
+            .then(order(a.code).cmp(&order(b.code)))
+    });
+    out
+}
+
+/// Error and warning counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    /// Diagnostics `check --fix` can fix by itself.
+    pub fixable: usize,
+}
+
+pub fn summarize(diags: &[Diagnostic]) -> Summary {
+    let mut s = Summary::default();
+    for d in diags {
+        match d.severity {
+            Severity::Error => s.errors += 1,
+            Severity::Warning => s.warnings += 1,
+            Severity::Off => {}
+        }
+        if d.fix.as_ref().is_some_and(Fix::is_automatic) {
+            s.fixable += 1;
+        }
+    }
+    s
+}
+
+/// The changes that apply every automatic fix in `diags`, and the diagnostics they fix.
+/// Fixes whose edits would overlap an earlier fix are left for the next run.
+pub fn plan_fixes(
+    ws: &Workspace,
+    docs: &Docs,
+    diags: &[Diagnostic],
+) -> anyhow::Result<(Changeset, Vec<Diagnostic>)> {
+    let mut per_file: BTreeMap<PathBuf, (Vec<Edit>, Vec<usize>)> = BTreeMap::new();
+    let mut fixed = Vec::new();
+    for d in diags {
+        let Some(Fix {
+            action: FixAction::Edits { file, edits, tasks },
+            ..
+        }) = &d.fix
+        else {
+            continue;
+        };
+        let entry = per_file.entry(file.clone()).or_default();
+        let overlaps = edits.iter().any(|e| {
+            entry.0.iter().any(|o| {
+                e.range.start < o.range.end && o.range.start < e.range.end
+                    || (e.range.start == o.range.start
+                        && (e.range.is_empty() || o.range.is_empty()))
+            })
+        });
+        if overlaps {
+            continue;
+        }
+        entry.0.extend(edits.iter().cloned());
+        entry.1.extend(tasks.iter().copied());
+        fixed.push(d.clone());
+    }
+    let mut changes = Changeset::default();
+    for (file, (edits, tasks)) in per_file {
+        let Some(doc) = docs.file(&file) else {
+            continue;
+        };
+        if file == docs.tasks.rel_path {
+            let new = crate::edit::apply(&doc.text, &edits).map_err(|e| {
+                anyhow::anyhow!(
+                    "internal: planning fixes of {}: {e}",
+                    text::slash_path(&file)
+                )
+            })?;
+            let after = ws.parse_tasks(new);
+            crate::model::edits::verify_only(doc, &after, &tasks, &[])?;
+        }
+        changes.edit(&file, &doc.text, edits)?;
+    }
+    Ok((changes, fixed))
+}
+
+/// Normalise text for loose comparison: lowercase words of letters and digits, one space apart.
+pub(crate) fn words(s: &str) -> String {
+    let plain = text::plain(s).to_lowercase();
+    plain
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `rel` is `dir` or below it.
+pub(crate) fn under(rel: &Path, dir: &str) -> bool {
+    let d = Path::new(dir.trim_end_matches('/'));
+    !d.as_os_str().is_empty() && rel.starts_with(d) && rel != d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_codes_are_unique_snake_case() {
+        for (i, r) in RULES.iter().enumerate() {
+            assert!(
+                r.code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{}",
+                r.code
+            );
+            assert!(
+                RULES[i + 1..].iter().all(|o| o.code != r.code),
+                "{}",
+                r.code
+            );
+            assert_ne!(r.default, Severity::Off);
+        }
+    }
+
+    #[test]
+    fn locations_count_characters_and_skip_the_bom() {
+        let cfg = crate::config::Config::default();
+        let doc = Document::parse(
+            "\u{feff}- [x] [Instance 2] é\n".into(),
+            &ParseEnv {
+                config: &cfg,
+                rel_path: "TASKS.md".into(),
+            },
+        );
+        let r = doc.tasks[0].claims[0].range.clone();
+        let l = Location::span(&doc, r);
+        assert_eq!(
+            (l.line, l.column, l.end_column),
+            (Some(1), Some(7), Some(19))
+        );
+        assert_eq!(l.source.as_deref(), Some("- [x] [Instance 2] é"));
+    }
+
+    #[test]
+    fn words_and_under() {
+        assert_eq!(
+            words("Phase 3.5: **Cross-Site** Duplicates"),
+            "phase 3 5 cross site duplicates"
+        );
+        assert!(under(Path::new("docs/specs/a.md"), "docs/specs/"));
+        assert!(!under(Path::new("docs/specs"), "docs/specs"));
+        assert!(!under(Path::new("docs/specsx/a.md"), "docs/specs"));
+    }
+}

@@ -1,0 +1,86 @@
+//! Rules about the shape of TASKS.md: duplicate_number, unknown_mark, checkbox_in_code.
+
+use super::claims::task_name;
+use super::{Checker, Diagnostic, Location};
+use std::collections::HashMap;
+
+pub fn check(c: &mut Checker) {
+    let doc = &c.docs.tasks;
+    if c.on("duplicate_number") {
+        // Siblings only: the same section and the same parent task.
+        let mut seen: HashMap<(Option<usize>, Option<usize>, &str), usize> = HashMap::new();
+        let mut ds = Vec::new();
+        for (i, t) in doc.tasks.iter().enumerate() {
+            let Some(n) = t.number.as_deref() else {
+                continue;
+            };
+            match seen.get(&(t.section, t.parent, n)) {
+                Some(&first) => {
+                    let ls = doc.lines.start_of(t.line).unwrap_or(t.item.start);
+                    let le = crate::text::line_end(&doc.text, ls);
+                    let line = &doc.text[ls..le];
+                    let span = match line.find(n) {
+                        Some(k) if ls + k >= t.mark_range.end => ls + k..ls + k + n.len(),
+                        _ => t.item.start..t.mark_range.end,
+                    };
+                    ds.push(
+                        Diagnostic::new(
+                            "duplicate_number",
+                            Location::span(doc, span),
+                            format!(
+                                "{} has the same number as {} on line {}",
+                                task_name(doc, i),
+                                task_name(doc, first),
+                                doc.tasks[first].line
+                            ),
+                        )
+                        .help("renumber one of them so that the number names one task"),
+                    );
+                }
+                None => {
+                    seen.insert((t.section, t.parent, n), i);
+                }
+            }
+        }
+        ds.into_iter().for_each(|d| c.push(d));
+    }
+    if c.on("unknown_mark") {
+        let ds: Vec<Diagnostic> = doc
+            .tasks
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !matches!(t.mark, ' ' | 'x' | 'X'))
+            .map(|(i, t)| {
+                Diagnostic::new(
+                    "unknown_mark",
+                    Location::span(doc, t.mark_range.clone()),
+                    format!(
+                        "{} has the mark `[{}]`, which is neither open nor done",
+                        task_name(doc, i),
+                        t.mark
+                    ),
+                )
+                .help("use `[ ]` for an open task and `[x]` for a done one; baton counts this one as open")
+            })
+            .collect();
+        ds.into_iter().for_each(|d| c.push(d));
+    }
+    if c.on("checkbox_in_code") {
+        let ds: Vec<Diagnostic> = doc
+            .code_checkboxes
+            .iter()
+            .map(|cb| {
+                let le = crate::text::line_end(&doc.text, cb.offset);
+                let line = &doc.text[cb.offset..le];
+                let s = cb.offset + (line.len() - line.trim_start().len());
+                Diagnostic::new(
+                    "checkbox_in_code",
+                    Location::span(doc, s..le),
+                    "this checkbox is inside fenced code, so it is not a task",
+                )
+                .help("move it out of the code block if it is meant as a task")
+            })
+            .collect();
+        ds.into_iter().for_each(|d| c.push(d));
+    }
+}
