@@ -131,11 +131,17 @@ impl Config {
             parse_duration(t)
                 .map_err(|m| invalid(format!("{FILE_NAME}: ess.check_timeout: {m}")))?;
         }
-        if let Some(name) = self.rules.keys().find(|n| crate::check::find_rule(n).is_none()) {
+        if let Some(name) = self
+            .rules
+            .keys()
+            .find(|n| crate::check::find_rule(n).is_none())
+        {
             let known: Vec<&str> = crate::check::RULES.iter().map(|r| r.code).collect();
-            return Err(invalid(format!("{FILE_NAME}: rules: `{name}` is not a rule of `baton check`"))
-                .hint(format!("the rules are: {}", known.join(", ")))
-                .into());
+            return Err(invalid(format!(
+                "{FILE_NAME}: rules: `{name}` is not a rule of `baton check`"
+            ))
+            .hint(format!("the rules are: {}", known.join(", ")))
+            .into());
         }
         if self.max_claims == 0 {
             return Err(invalid(format!("{FILE_NAME}: max_claims must be at least 1")).into());

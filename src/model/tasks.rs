@@ -240,7 +240,11 @@ impl Document {
                     tables.push((r.clone(), heading_stack.last().copied()));
                 }
                 Event::End(TagEnd::Table) => table_depth = table_depth.saturating_sub(1),
-                Event::Start(Tag::Link { link_type, dest_url, .. }) => {
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    ..
+                }) => {
                     // `<user@example.com>` is an e-mail address, not a file.
                     if link_type == LinkType::Email {
                         continue;
