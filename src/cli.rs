@@ -69,6 +69,12 @@ pub enum Command {
     Release(ReleaseArgs),
     /// Check the workspace against every workflow rule; `--fix` applies the safe fixes.
     Check(CheckArgs),
+    /// Create a workspace: TASKS.md, instance files, docs and archive folders, .baton.yaml.
+    Init(InitArgs),
+    /// The session-start briefing; records a snapshot that `ess` compares against.
+    Start(StartArgs),
+    /// End a session: tick and release tasks, archive, run checks, write the entry, rotate.
+    Ess(EssArgs),
 }
 
 #[derive(Debug, Args)]
@@ -177,6 +183,46 @@ pub struct CheckArgs {
     pub strict: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// How many instance files to create.
+    #[arg(long, default_value_t = 2, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=999))]
+    pub instances: u32,
+    /// Show what would be created and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    #[command(flatten)]
+    pub instance: InstanceArg,
+}
+
+#[derive(Debug, Args)]
+pub struct EssArgs {
+    #[command(flatten)]
+    pub instance: InstanceArg,
+    /// The session's title, for the entry heading.
+    #[arg(long, value_name = "TITLE")]
+    pub title: String,
+    /// What happened in the session, for `**Summary**:`.
+    #[arg(long, value_name = "TEXT")]
+    pub summary: String,
+    /// A key decision (repeatable).
+    #[arg(long = "decision", value_name = "TEXT")]
+    pub decisions: Vec<String>,
+    /// Keep the claims on unfinished tasks instead of releasing them.
+    #[arg(long)]
+    pub keep_claims: bool,
+    /// Skip the archive sweep.
+    #[arg(long)]
+    pub no_archive: bool,
+    /// Show what would change and write nothing (checks are not run).
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
 impl Command {
     pub fn name(&self) -> &'static str {
         match self {
@@ -187,6 +233,9 @@ impl Command {
             Command::Claim(_) => "claim",
             Command::Release(_) => "release",
             Command::Check(_) => "check",
+            Command::Init(_) => "init",
+            Command::Start(_) => "start",
+            Command::Ess(_) => "ess",
         }
     }
 }

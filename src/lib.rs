@@ -13,6 +13,7 @@ pub mod error;
 pub mod lock;
 pub mod model;
 pub mod output;
+pub mod sessions;
 pub mod store;
 pub mod text;
 pub mod txn;
@@ -79,7 +80,13 @@ pub fn run() -> i32 {
             return output::emit_error(format, style, command, &err);
         }
     };
-    let ws = match workspace::Workspace::discover(cli.global.root.as_deref(), &cwd) {
+    // `init` makes a workspace where there is none yet: --root or the current directory.
+    let ws = if let cli::Command::Init(_) = &cli.command {
+        commands::init::workspace(cli.global.root.as_deref(), &cwd)
+    } else {
+        workspace::Workspace::discover(cli.global.root.as_deref(), &cwd)
+    };
+    let ws = match ws {
         Ok(ws) => ws,
         Err(e) => return output::emit_error(format, style, command, &e),
     };

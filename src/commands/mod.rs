@@ -2,10 +2,13 @@
 
 pub mod check;
 pub mod claim;
+pub mod ess;
+pub mod init;
 pub mod list;
 pub mod next;
 pub mod release;
 pub mod show;
+pub mod start;
 pub mod status;
 
 use crate::cli::{Command, Filters};
@@ -23,6 +26,9 @@ pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::Claim(a) => claim::run(ctx, a),
         Command::Release(a) => release::run(ctx, a),
         Command::Check(a) => check::run(ctx, a),
+        Command::Init(a) => init::run(ctx, a),
+        Command::Start(a) => start::run(ctx, a),
+        Command::Ess(a) => ess::run(ctx, a),
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod coord;
 pub mod edits;
+pub mod frontmatter;
 pub mod links;
 pub mod refs;
 pub mod session;

@@ -400,3 +400,246 @@ pub fn check(d: &CheckData, s: &Style) -> String {
     let _ = writeln!(out, "{line}");
     out
 }
+
+// --- init, start, ess -------------------------------------------------------------------
+
+pub fn init(d: &super::wire::InitData, _s: &Style) -> String {
+    let mut out = String::new();
+    let verb = if d.dry_run { "would create" } else { "created" };
+    let _ = writeln!(
+        out,
+        "{verb} a workspace for {} instance{}:",
+        d.instances,
+        if d.instances == 1 { "" } else { "s" }
+    );
+    for c in &d.created {
+        let _ = writeln!(out, "  + {c}");
+    }
+    for m in &d.modified {
+        let _ = writeln!(out, "  ~ {m} (added .baton/)");
+    }
+    if !d.dry_run {
+        let _ = writeln!(out, "next: baton start --instance 1");
+    }
+    out
+}
+
+fn entry_line(e: &super::wire::EntryWire) -> String {
+    let n = e
+        .session
+        .map(|n| format!("Session {n}, "))
+        .unwrap_or_default();
+    format!(
+        "{n}{} {}",
+        e.date.as_deref().unwrap_or("????-??-??"),
+        e.title
+    )
+}
+
+fn held(out: &mut String, claims: &[super::wire::HeldClaim], s: &Style) {
+    if claims.is_empty() {
+        let _ = writeln!(out, "    available");
+    }
+    for c in claims {
+        let age = match c.age_secs {
+            Some(a) => format!("{} ago", clock::age(a)),
+            None => "age unknown".into(),
+        };
+        let stale = if c.stale {
+            format!(" {}", s.yellow("STALE"))
+        } else {
+            String::new()
+        };
+        let scope = if c.scope == "section" { "section " } else { "" };
+        let _ = writeln!(
+            out,
+            "    {} {scope}{}  ({age}){stale}",
+            s.cyan(&c.reference),
+            c.label
+        );
+    }
+}
+
+pub fn start(d: &super::wire::StartData, s: &Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}",
+        s.bold(&format!("Instance {}: session start", d.instance))
+    );
+    let _ = writeln!(out, "  your claims:");
+    held(&mut out, &d.claims, s);
+    match &d.last_session {
+        Some(e) => {
+            let _ = writeln!(out, "  your last session: {}", entry_line(e));
+        }
+        None => {
+            let _ = writeln!(out, "  your last session: none");
+        }
+    }
+    for o in &d.others {
+        let _ = writeln!(out);
+        let last = o
+            .latest
+            .as_ref()
+            .map(entry_line)
+            .unwrap_or_else(|| "no session yet".into());
+        let _ = writeln!(
+            out,
+            "{}  {}",
+            s.bold(&format!("Instance {}", o.instance)),
+            s.dim(&format!("last: {last}"))
+        );
+        if let Some(e) = &o.latest {
+            for t in &e.tasks {
+                let _ = writeln!(out, "    {} — {}", t.task, t.status);
+            }
+            if let Some(sum) = &e.summary {
+                let _ = writeln!(out, "    {}", s.dim(sum));
+            }
+        }
+        let _ = writeln!(out, "  holds:");
+        held(&mut out, &o.claims, s);
+    }
+    let _ = writeln!(out);
+    if d.next.is_empty() {
+        let _ = writeln!(out, "next: nothing ready");
+    } else {
+        let _ = writeln!(out, "next ready:");
+        for t in &d.next {
+            let _ = writeln!(out, "  {}", task_line(t, s));
+        }
+    }
+    if !d.rules.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", s.yellow("rules you are breaking now:"));
+        for r in &d.rules {
+            let _ = writeln!(out, "  ! {}", r.message);
+            let _ = writeln!(out, "    fix: {}", r.hint);
+        }
+    }
+    let _ = writeln!(out);
+    let head = d
+        .snapshot
+        .git_head
+        .as_deref()
+        .map(|h| format!(" at {}", &h[..h.len().min(10)]))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "snapshot: {}{head} ({} tasks)",
+        d.snapshot.path, d.snapshot.tasks
+    );
+    if let Some(r) = &d.snapshot.replaced {
+        let _ = writeln!(
+            out,
+            "  (replaced the snapshot of a session started {r} that never ran `baton ess`)"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "end the session with: baton ess --instance {} --title \"...\" --summary \"...\"",
+        d.instance
+    );
+    out
+}
+
+pub fn ess(d: &super::wire::EssData, s: &Style) -> String {
+    use crate::sessions::checks::CheckStatus;
+    use crate::sessions::verify::Verdict;
+    let mut out = String::new();
+    let head = format!("Session {} ({}) - {}", d.session, d.date, d.title);
+    if d.written {
+        let _ = writeln!(out, "{} → {}", s.bold(&head), d.file);
+    } else {
+        let _ = writeln!(
+            out,
+            "{} → {} {}",
+            s.bold(&head),
+            d.file,
+            s.dim("(dry run: nothing written)")
+        );
+    }
+    if d.tasks.is_empty() {
+        let _ = writeln!(out, "  tasks: none");
+    }
+    for t in &d.tasks {
+        let status = if t.status == "complete" {
+            s.green("✅ Complete ")
+        } else {
+            "In Progress".to_string()
+        };
+        let rel = if t.status == "in_progress" && !t.released {
+            " (claim kept)"
+        } else if t.released && t.status == "in_progress" {
+            " (released)"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "  {status}  {} {}{rel}", s.cyan(&t.reference), t.label);
+    }
+    match &d.files {
+        Some(f) => {
+            let _ = writeln!(
+                out,
+                "  files: {} created, {} modified, {} deleted ({})",
+                f.created.len(),
+                f.modified.len(),
+                f.deleted.len(),
+                f.source
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  files: not recorded (no git)");
+        }
+    }
+    for c in &d.checks {
+        let st = match c.status {
+            CheckStatus::Passed => s.green("passed "),
+            CheckStatus::Skipped => s.dim("skipped"),
+            _ => s.red("FAILED "),
+        };
+        let code = c
+            .exit_code
+            .filter(|&x| x != 0)
+            .map(|x| format!(" (exit {x})"))
+            .unwrap_or_default();
+        let to = if c.status == CheckStatus::TimedOut {
+            " (timed out)"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "  check {st} {}{code}{to}", c.command);
+        for l in &c.output_tail {
+            let _ = writeln!(out, "    {}", s.dim(&format!("| {l}")));
+        }
+    }
+    for r in &d.rotated {
+        let _ = writeln!(out, "  archived Session {} → {}", r.session, r.file);
+    }
+    for n in &d.archive_notes {
+        let _ = writeln!(out, "  archive: {n}");
+    }
+    let _ = writeln!(out, "  verification:");
+    for a in &d.verification {
+        let v = match a.verdict {
+            Verdict::Pass => s.green("pass"),
+            Verdict::Warn => s.yellow("warn"),
+            Verdict::Fail => s.red("FAIL"),
+        };
+        let _ = writeln!(out, "    {v}  {}", a.question);
+        for x in &a.details {
+            let _ = writeln!(out, "          {x}");
+        }
+        if let Some(f) = &a.fix {
+            let _ = writeln!(out, "          fix: {f}");
+        }
+    }
+    for n in &d.notes {
+        let _ = writeln!(out, "  note: {n}");
+    }
+    if d.dry_run {
+        out.push_str(&preview(&d.changes, s));
+    }
+    out
+}

@@ -245,3 +245,172 @@ pub fn diagnostic(d: &crate::check::Diagnostic) -> DiagnosticWire {
         source: d.location.source.clone(),
     }
 }
+
+// --- init, start, ess -------------------------------------------------------------------
+
+#[derive(Serialize)]
+pub struct InitData {
+    pub instances: u32,
+    pub dry_run: bool,
+    /// Files created (or that would be), relative to the root.
+    pub created: Vec<String>,
+    /// Existing files changed (`.gitignore`).
+    pub modified: Vec<String>,
+}
+
+#[derive(Serialize, Clone)]
+pub struct TaskRowWire {
+    pub task: String,
+    pub status: String,
+}
+
+/// A session entry as read from an instance file.
+#[derive(Serialize, Clone)]
+pub struct EntryWire {
+    pub session: Option<u32>,
+    pub date: Option<String>,
+    pub title: String,
+    pub line: usize,
+    pub tasks: Vec<TaskRowWire>,
+    pub summary: Option<String>,
+    pub files_created: Vec<String>,
+    pub files_modified: Vec<String>,
+    pub files_deleted: Vec<String>,
+    pub key_decisions: Vec<String>,
+}
+
+pub fn entry(e: &crate::model::session::Entry) -> EntryWire {
+    EntryWire {
+        session: e.session,
+        date: e.date.clone(),
+        title: e.title.clone(),
+        line: e.line,
+        tasks: e
+            .tasks
+            .iter()
+            .map(|t| TaskRowWire {
+                task: t.task.clone(),
+                status: t.status.clone(),
+            })
+            .collect(),
+        summary: e.summary.clone(),
+        files_created: e.files_created.clone(),
+        files_modified: e.files_modified.clone(),
+        files_deleted: e.files_deleted.clone(),
+        key_decisions: e.key_decisions.clone(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct OtherInstance {
+    pub instance: u32,
+    pub file: Option<String>,
+    pub latest: Option<EntryWire>,
+    pub claims: Vec<HeldClaim>,
+    pub coordination: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct RuleWire {
+    pub rule: &'static str,
+    pub message: String,
+    pub hint: String,
+}
+
+#[derive(Serialize)]
+pub struct SnapshotWire {
+    pub path: String,
+    pub started_at: String,
+    pub git_head: Option<String>,
+    pub tasks: usize,
+    /// When a snapshot of an unfinished session was replaced: its start time.
+    pub replaced: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct StartData<'a> {
+    pub instance: u32,
+    pub file: Option<String>,
+    pub claims: Vec<HeldClaim>,
+    pub last_session: Option<EntryWire>,
+    pub others: Vec<OtherInstance>,
+    pub next: Vec<TaskWire<'a>>,
+    pub rules: Vec<RuleWire>,
+    pub snapshot: SnapshotWire,
+}
+
+#[derive(Serialize)]
+pub struct EssTaskWire {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub label: String,
+    /// `complete` or `in_progress`.
+    pub status: &'static str,
+    /// Whether ess removed the instance's tag.
+    pub released: bool,
+}
+
+#[derive(Serialize)]
+pub struct FilesWire {
+    pub created: Vec<String>,
+    pub modified: Vec<String>,
+    pub deleted: Vec<String>,
+    pub source: String,
+}
+
+#[derive(Serialize)]
+pub struct CheckWire {
+    pub command: String,
+    /// `passed`, `failed`, `timed_out`, `error` or `skipped`.
+    pub status: crate::sessions::checks::CheckStatus,
+    pub exit_code: Option<i32>,
+    pub output_tail: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct AnswerWire {
+    pub id: &'static str,
+    pub question: &'static str,
+    /// `pass`, `warn` or `fail`.
+    pub verdict: crate::sessions::verify::Verdict,
+    pub details: Vec<String>,
+    pub fix: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct RotatedWire {
+    pub session: u32,
+    pub file: String,
+}
+
+#[derive(Serialize)]
+pub struct SessionStartWire {
+    pub started_at: String,
+    pub git_head: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct EssData {
+    pub instance: u32,
+    pub session: u32,
+    pub date: String,
+    pub title: String,
+    pub dry_run: bool,
+    /// Whether the files were written (false for a dry run).
+    pub written: bool,
+    pub file: String,
+    /// The start snapshot used; null when there was none.
+    pub snapshot: Option<SessionStartWire>,
+    pub tasks: Vec<EssTaskWire>,
+    /// Null outside a git repository.
+    pub files: Option<FilesWire>,
+    pub checks: Vec<CheckWire>,
+    pub archive_skipped: bool,
+    pub archive_notes: Vec<String>,
+    pub rotated: Vec<RotatedWire>,
+    pub verification: Vec<AnswerWire>,
+    /// The entry's text as written.
+    pub entry: String,
+    pub notes: Vec<String>,
+    pub changes: crate::txn::Preview,
+}

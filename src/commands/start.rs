@@ -1,0 +1,101 @@
+//! `baton start --instance N`: the session-start briefing, and the snapshot `ess` uses.
+
+use super::require_instance;
+use super::status::held_claims;
+use crate::cli::StartArgs;
+use crate::context::Ctx;
+use crate::model::session::InstanceDoc;
+use crate::output::{Outcome, render, wire};
+use crate::sessions::{brief, git, snapshot::Snapshot};
+use crate::store::ClaimStore;
+use std::collections::BTreeSet;
+
+const NEXT_SHOWN: usize = 3;
+
+pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
+    let n = require_instance(args.instance.instance, "start")?;
+    let ws = &ctx.ws;
+    let doc = ws.load_tasks()?;
+    let file = crate::text::slash_path(&doc.rel_path);
+    let ledger = ClaimStore::load(ws);
+    let files = ws.instance_files()?;
+    let mut warnings = Vec::new();
+
+    let mut docs: Vec<(u32, String, InstanceDoc)> = Vec::new();
+    for f in &files {
+        match ws.read_text(&f.rel) {
+            Ok(t) => docs.push((
+                f.instance,
+                crate::text::slash_path(&f.rel),
+                InstanceDoc::parse(t),
+            )),
+            Err(e) => warnings.push(format!("{}: {e}", crate::text::slash_path(&f.rel))),
+        }
+    }
+    let own = docs.iter().find(|d| d.0 == n);
+
+    let mut ids: BTreeSet<u32> = docs.iter().map(|d| d.0).collect();
+    for t in &doc.tasks {
+        ids.extend(t.claims.iter().map(|c| c.instance));
+    }
+    for s in &doc.sections {
+        ids.extend(s.claims.iter().map(|c| c.instance));
+    }
+    if let Some(c) = &doc.coordination {
+        ids.extend(c.rows.iter().map(|r| r.instance));
+    }
+    let others = ids
+        .into_iter()
+        .filter(|&m| m != n)
+        .map(|m| {
+            let d = docs.iter().find(|d| d.0 == m);
+            wire::OtherInstance {
+                instance: m,
+                file: d.map(|d| d.1.clone()),
+                latest: d.and_then(|d| d.2.latest()).map(wire::entry),
+                claims: held_claims(ctx, &doc, &ledger, m),
+                coordination: doc
+                    .coordination
+                    .as_ref()
+                    .and_then(|c| c.row(m))
+                    .map(|r| r.task.clone()),
+            }
+        })
+        .collect();
+
+    let mut check = wire::LinkChecker::new(&ws.root);
+    let next = (0..doc.tasks.len())
+        .filter(|&i| doc.is_ready(i, Some(n)))
+        .take(NEXT_SHOWN)
+        .map(|i| wire::task(&doc, &file, i, &mut check))
+        .collect();
+    let rules = brief::rule_breaks(ws, &doc, own.map(|d| &d.2), n)
+        .into_iter()
+        .map(|r| wire::RuleWire {
+            rule: r.rule,
+            message: r.message,
+            hint: r.hint,
+        })
+        .collect();
+
+    let previous = Snapshot::load(ws, n);
+    let snap = Snapshot::take(&doc, n, ctx.now, git::head(&ws.root));
+    snap.save(ws)?;
+    let data = wire::StartData {
+        instance: n,
+        file: own.map(|d| d.1.clone()),
+        claims: held_claims(ctx, &doc, &ledger, n),
+        last_session: own.and_then(|d| d.2.latest()).map(wire::entry),
+        others,
+        next,
+        rules,
+        snapshot: wire::SnapshotWire {
+            path: Snapshot::rel(n),
+            started_at: snap.started_at.to_rfc3339(),
+            git_head: snap.git_head.clone(),
+            tasks: snap.tasks.len(),
+            replaced: previous.map(|p| p.started_at.to_rfc3339()),
+        },
+    };
+    Ok(Outcome::new(ctx, &data, render::start)?.warn(warnings))
+}
