@@ -6,6 +6,11 @@ pub mod next;
 pub mod release;
 pub mod show;
 pub mod status;
+pub mod research;
+pub mod spec;
+pub mod done;
+pub mod reopen;
+pub mod archive;
 
 use crate::cli::{Command, Filters};
 use crate::context::Ctx;
@@ -21,6 +26,11 @@ pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::Next(a) => next::run(ctx, a),
         Command::Claim(a) => claim::run(ctx, a),
         Command::Release(a) => release::run(ctx, a),
+        Command::Research(c) => research::run(ctx, c),
+        Command::Spec(c) => spec::run(ctx, c),
+        Command::Done(a) => done::run(ctx, a),
+        Command::Reopen(a) => reopen::run(ctx, a),
+        Command::Archive(a) => archive::run(ctx, a),
     }
 }
 

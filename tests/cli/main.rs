@@ -3,4 +3,5 @@
 mod support;
 
 mod claims;
+mod lifecycle;
 mod read;
