@@ -75,6 +75,18 @@ pub enum Command {
     Start(StartArgs),
     /// End a session: tick and release tasks, archive, run checks, write the entry, rotate.
     Ess(EssArgs),
+    /// Research notes: `research new "TITLE"` creates one in docs/research with its task.
+    #[command(subcommand)]
+    Research(ResearchCommand),
+    /// Specs: `spec new "TITLE"` creates a numbered spec in docs/specs with its tasks.
+    #[command(subcommand)]
+    Spec(SpecCommand),
+    /// Finish a task: tick it, drop the claim, and archive the research or spec it frees.
+    Done(DoneArgs),
+    /// Undo a tick (nothing archived comes back: archived specs are history).
+    Reopen(ReopenArgs),
+    /// Archive every research and spec file the lifecycle rules make eligible.
+    Archive(ArchiveArgs),
 }
 
 #[derive(Debug, Args)]
@@ -236,6 +248,85 @@ impl Command {
             Command::Init(_) => "init",
             Command::Start(_) => "start",
             Command::Ess(_) => "ess",
+            Command::Research(ResearchCommand::New(_)) => "research new",
+            Command::Spec(SpecCommand::New(_)) => "spec new",
+            Command::Done(_) => "done",
+            Command::Reopen(_) => "reopen",
+            Command::Archive(_) => "archive",
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ResearchCommand {
+    /// Create docs/research/<slug>.md from a template and add a `Research TITLE` task.
+    New(ResearchNewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ResearchNewArgs {
+    /// What the research is about, e.g. "Proxy rotation".
+    #[arg(value_name = "TITLE")]
+    pub title: String,
+    /// The section the task goes under (default: `backlog_section`, created if missing).
+    #[arg(long, value_name = "TEXT")]
+    pub section: Option<String>,
+    /// Show what would change and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SpecCommand {
+    /// Create docs/specs/NNN_SLUG.md from a template, with a spec-writing and an implementation task.
+    New(SpecNewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SpecNewArgs {
+    /// What the spec is for, e.g. "Proxy rotation" (gives 101_PROXY_ROTATION.md).
+    #[arg(value_name = "TITLE")]
+    pub title: String,
+    /// The research this spec comes from: a research task's ref or the research file.
+    #[arg(long, value_name = "REF|FILE")]
+    pub from_research: Option<String>,
+    /// The section the tasks go under (default: the research task's section, else `backlog_section`).
+    #[arg(long, value_name = "TEXT")]
+    pub section: Option<String>,
+    /// Show what would change and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoneArgs {
+    #[command(flatten)]
+    pub target: RefArg,
+    #[command(flatten)]
+    pub instance: InstanceArg,
+    /// Tick only: skip the research gate and archiving.
+    #[arg(long)]
+    pub no_archive: bool,
+    /// Finish a task another instance holds (dropping their claim), or one with open subtasks.
+    #[arg(long)]
+    pub force: bool,
+    /// Show what would change and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReopenArgs {
+    #[command(flatten)]
+    pub target: RefArg,
+    /// Show what would change and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ArchiveArgs {
+    /// List each move and each edited line, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }

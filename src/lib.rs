@@ -10,6 +10,7 @@ pub mod config;
 pub mod context;
 pub mod edit;
 pub mod error;
+pub mod lifecycle;
 pub mod lock;
 pub mod model;
 pub mod output;

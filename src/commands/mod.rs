@@ -1,13 +1,18 @@
 //! One module per subcommand; each has a `run` that returns an `Outcome`.
 
+pub mod archive;
 pub mod check;
 pub mod claim;
+pub mod done;
 pub mod ess;
 pub mod init;
 pub mod list;
 pub mod next;
 pub mod release;
+pub mod reopen;
+pub mod research;
 pub mod show;
+pub mod spec;
 pub mod start;
 pub mod status;
 
@@ -29,6 +34,11 @@ pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::Init(a) => init::run(ctx, a),
         Command::Start(a) => start::run(ctx, a),
         Command::Ess(a) => ess::run(ctx, a),
+        Command::Research(c) => research::run(ctx, c),
+        Command::Spec(c) => spec::run(ctx, c),
+        Command::Done(a) => done::run(ctx, a),
+        Command::Reopen(a) => reopen::run(ctx, a),
+        Command::Archive(a) => archive::run(ctx, a),
     }
 }
 

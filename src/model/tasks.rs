@@ -823,7 +823,7 @@ fn looks_like_checkbox(line: &str) -> bool {
 }
 
 /// The byte range of `dest` in an inline link `[text](dest "title")`.
-fn inline_dest_range(text: &str, r: Range<usize>) -> Option<Range<usize>> {
+pub fn inline_dest_range(text: &str, r: Range<usize>) -> Option<Range<usize>> {
     let s = &text[r.clone()];
     if !s.ends_with(')') {
         return None;

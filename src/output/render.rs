@@ -643,3 +643,97 @@ pub fn ess(d: &super::wire::EssData, s: &Style) -> String {
     }
     out
 }
+
+fn archived_lines(out: &mut String, a: &[super::wire::ArchivedWire], dry_run: bool, s: &Style) {
+    let verb = if dry_run { "would archive" } else { "archived" };
+    for x in a {
+        let _ = writeln!(
+            out,
+            "  {verb} {} → {}  {}",
+            x.from,
+            x.to,
+            s.dim(&format!("({})", x.reason))
+        );
+    }
+}
+
+pub fn new_doc(d: &super::wire::NewDocData, s: &Style) -> String {
+    let mut out = String::new();
+    let verb = if d.dry_run { "would create" } else { "created" };
+    let _ = writeln!(out, "{verb} {}", s.bold(&d.path));
+    if let Some(r) = &d.research {
+        let _ = writeln!(out, "  linking the research {r}");
+    }
+    let sec = if d.section_created {
+        format!("{} (new section)", d.section)
+    } else {
+        d.section.clone()
+    };
+    let _ = writeln!(
+        out,
+        "{} under {sec}:",
+        if d.dry_run { "would add" } else { "added" }
+    );
+    for t in &d.tasks {
+        let _ = writeln!(out, "  {}", task_line(t, s));
+    }
+    if d.dry_run {
+        out.push_str(&preview(&d.changes, s));
+    } else if let Some(t) = d.tasks.first() {
+        let _ = writeln!(out, "next: baton claim {} --instance N", t.reference);
+    }
+    out
+}
+
+pub fn done(d: &super::wire::DoneData, s: &Style) -> String {
+    let mut out = String::new();
+    let what = d
+        .task
+        .as_ref()
+        .map(|t| {
+            format!(
+                "{} {}{}",
+                t.reference,
+                t.number.map(|n| format!("{n} ")).unwrap_or_default(),
+                t.title
+            )
+        })
+        .unwrap_or_default();
+    let line = match (d.action, d.dry_run) {
+        ("done", false) => format!("done: {what}"),
+        ("done", true) => format!("would tick {what}"),
+        ("reopened", false) => format!("reopened {what}"),
+        ("reopened", true) => format!("would reopen {what}"),
+        _ => format!("{what}: already as asked, nothing to change"),
+    };
+    let _ = writeln!(out, "{line}");
+    if !d.released.is_empty() {
+        let v: Vec<String> = d.released.iter().map(|n| format!("Instance {n}")).collect();
+        let _ = writeln!(out, "  dropped the claim of {}", v.join(", "));
+    }
+    archived_lines(&mut out, &d.archived, d.dry_run, s);
+    if d.action == "reopened" {
+        let _ = writeln!(
+            out,
+            "  {}",
+            s.dim("archived files stay archived; new work gets a new spec (`baton spec new`)")
+        );
+    }
+    if d.dry_run {
+        out.push_str(&preview(&d.changes, s));
+    }
+    out
+}
+
+pub fn archive(d: &super::wire::ArchiveData, s: &Style) -> String {
+    let mut out = String::new();
+    if d.archived.is_empty() {
+        out.push_str("nothing to archive\n");
+    } else {
+        archived_lines(&mut out, &d.archived, d.dry_run, s);
+    }
+    if d.dry_run {
+        out.push_str(&preview(&d.changes, s));
+    }
+    out
+}

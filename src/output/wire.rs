@@ -414,3 +414,88 @@ pub struct EssData {
     pub notes: Vec<String>,
     pub changes: crate::txn::Preview,
 }
+
+/// A file moved to the archive.
+#[derive(Serialize)]
+pub struct ArchivedWire {
+    pub from: String,
+    pub to: String,
+    /// `research` or `spec`.
+    pub kind: crate::lifecycle::FileKind,
+    pub reason: &'static str,
+}
+
+/// A link not followed for a move, and why (outside the workspace, a symlink, ...).
+#[derive(Serialize)]
+pub struct SkippedWire {
+    pub file: String,
+    pub line: usize,
+    pub target: String,
+    pub reason: String,
+}
+
+pub fn archived(p: &crate::lifecycle::SweepPlan) -> Vec<ArchivedWire> {
+    p.archived
+        .iter()
+        .map(|a| ArchivedWire {
+            from: slash_path(&a.from),
+            to: slash_path(&a.to),
+            kind: a.kind,
+            reason: a.reason,
+        })
+        .collect()
+}
+
+pub fn skipped(p: &crate::lifecycle::SweepPlan) -> Vec<SkippedWire> {
+    p.skipped
+        .iter()
+        .map(|s| SkippedWire {
+            file: slash_path(&s.file),
+            line: s.line,
+            target: s.target.clone(),
+            reason: s.reason.clone(),
+        })
+        .collect()
+}
+
+/// `research new` and `spec new`.
+#[derive(Serialize)]
+pub struct NewDocData<'a> {
+    /// `research` or `spec`.
+    pub kind: crate::lifecycle::FileKind,
+    /// The created file, relative to the root.
+    pub path: String,
+    pub dry_run: bool,
+    /// The section the tasks went under, and whether it was created.
+    pub section: String,
+    pub section_created: bool,
+    /// For `spec new --from-research`: the research file the spec links.
+    pub research: Option<String>,
+    /// The tasks added.
+    pub tasks: Vec<TaskWire<'a>>,
+    pub changes: crate::txn::Preview,
+}
+
+/// `done` and `reopen`.
+#[derive(Serialize)]
+pub struct DoneData<'a> {
+    /// `done`, `reopened`, or `unchanged` (already in the asked state).
+    pub action: &'static str,
+    pub instance: Option<u32>,
+    pub dry_run: bool,
+    pub task: Option<TaskWire<'a>>,
+    /// Other instances whose claim `--force` removed.
+    pub released: Vec<u32>,
+    pub archived: Vec<ArchivedWire>,
+    pub skipped: Vec<SkippedWire>,
+    pub changes: crate::txn::Preview,
+}
+
+/// `archive`.
+#[derive(Serialize)]
+pub struct ArchiveData {
+    pub dry_run: bool,
+    pub archived: Vec<ArchivedWire>,
+    pub skipped: Vec<SkippedWire>,
+    pub changes: crate::txn::Preview,
+}

@@ -4,5 +4,6 @@ mod support;
 
 mod check;
 mod claims;
+mod lifecycle;
 mod read;
 mod sessions;

@@ -1,0 +1,81 @@
+//! `baton done REF --instance N`: tick a task, drop the claim, run the lifecycle.
+
+use super::claim::reconcile;
+use super::require_instance;
+use crate::cli::DoneArgs;
+use crate::context::Ctx;
+use crate::error::usage;
+use crate::lifecycle::{self, DoneOptions};
+use crate::model::refs::{self, Target};
+use crate::model::{Document, edits};
+use crate::output::{Outcome, render, wire};
+use crate::store::ClaimStore;
+use crate::txn::{self, Changeset, Planned};
+
+/// Resolve `reference` to a task (a section is refused).
+pub fn task_ref(doc: &Document, reference: &str, command: &str) -> anyhow::Result<usize> {
+    match refs::resolve(doc, reference)? {
+        Target::Task(i) => Ok(i),
+        Target::Section(s) => Err(usage(format!(
+            "`baton {command}` takes a task; `{reference}` names the heading `{}`",
+            doc.sections[s].title
+        ))
+        .hint("name a task inside it; `baton list --section TEXT` shows them")
+        .into()),
+    }
+}
+
+pub fn run(ctx: &Ctx, args: DoneArgs) -> anyhow::Result<Outcome> {
+    let n = require_instance(args.instance.instance, "done")?;
+    let ws = &ctx.ws;
+    let opts = DoneOptions {
+        no_archive: args.no_archive,
+        force: args.force,
+    };
+    let reference = args.target.reference;
+    let committed = txn::transact(ctx, args.dry_run, || {
+        let doc = ws.load_tasks()?;
+        let i = task_ref(&doc, &reference, "done")?;
+        if doc.tasks[i].done {
+            return Ok(Planned {
+                changes: Changeset::default(),
+                value: (doc, i, None),
+            });
+        }
+        let plan = lifecycle::plan_done(ws, &doc, i, n, opts)?;
+        let mut instances = vec![n];
+        instances.extend(plan.released.iter().copied());
+        let (all, after) =
+            edits::with_coordination(&doc, plan.edits.clone(), &instances, |t| ws.parse_tasks(t))?;
+        edits::verify_only(&doc, &after, &plan.touched_tasks, &plan.touched_sections)?;
+        let changes = lifecycle::done_changeset(&doc, &plan, all)?;
+        Ok(Planned {
+            changes,
+            value: (after, i, Some(plan)),
+        })
+    })?;
+    let (after, i, plan) = committed.value;
+    if committed.written {
+        let mut ledger = ClaimStore::load(ws);
+        reconcile(&mut ledger, &after);
+        ledger.save(ws)?;
+    }
+    let file = crate::text::slash_path(&after.rel_path);
+    let mut check = wire::LinkChecker::new(&ws.root);
+    let sweep = plan.as_ref().and_then(|p| p.sweep.as_ref());
+    let data = wire::DoneData {
+        action: if plan.is_some() { "done" } else { "unchanged" },
+        instance: Some(n),
+        dry_run: args.dry_run,
+        task: Some(wire::task(&after, &file, i, &mut check)),
+        released: plan
+            .as_ref()
+            .map(|p| p.released.clone())
+            .unwrap_or_default(),
+        archived: sweep.map(wire::archived).unwrap_or_default(),
+        skipped: sweep.map(wire::skipped).unwrap_or_default(),
+        changes: txn::preview(&committed.changes),
+    };
+    let warnings = sweep.map(|s| s.skipped_messages()).unwrap_or_default();
+    Ok(Outcome::new(ctx, &data, render::done)?.warn(warnings))
+}

@@ -1,0 +1,47 @@
+//! `baton reopen REF`: undo a tick. Nothing archived comes back.
+
+use super::done::task_ref;
+use crate::cli::ReopenArgs;
+use crate::context::Ctx;
+use crate::lifecycle;
+use crate::model::edits;
+use crate::output::{Outcome, render, wire};
+use crate::txn::{self, Changeset, Planned};
+
+pub fn run(ctx: &Ctx, args: ReopenArgs) -> anyhow::Result<Outcome> {
+    let ws = &ctx.ws;
+    let reference = args.target.reference;
+    let committed = txn::transact(ctx, args.dry_run, || {
+        let doc = ws.load_tasks()?;
+        let i = task_ref(&doc, &reference, "reopen")?;
+        if !doc.tasks[i].done {
+            return Ok(Planned {
+                changes: Changeset::default(),
+                value: (doc, i, false),
+            });
+        }
+        let edit = vec![lifecycle::untick(&doc, i)];
+        let after = ws.parse_tasks(crate::edit::apply(&doc.text, &edit)?);
+        edits::verify_only(&doc, &after, &[i], &[])?;
+        let mut changes = Changeset::default();
+        changes.edit(&doc.rel_path, &doc.text, edit)?;
+        Ok(Planned {
+            changes,
+            value: (after, i, true),
+        })
+    })?;
+    let (after, i, reopened) = committed.value;
+    let file = crate::text::slash_path(&after.rel_path);
+    let mut check = wire::LinkChecker::new(&ws.root);
+    let data = wire::DoneData {
+        action: if reopened { "reopened" } else { "unchanged" },
+        instance: None,
+        dry_run: args.dry_run,
+        task: Some(wire::task(&after, &file, i, &mut check)),
+        released: Vec::new(),
+        archived: Vec::new(),
+        skipped: Vec::new(),
+        changes: txn::preview(&committed.changes),
+    };
+    Outcome::new(ctx, &data, render::done)
+}
