@@ -197,19 +197,19 @@ fn spec_lifecycle(c: &mut Checker) {
             } else {
                 "still links"
             };
-            // FIXME(issue 4): wire the lifecycle module here so `check --fix` archives the spec
-            // (and rewrites the link) itself; until then the fix is the command to run.
-            let command = format!("baton archive {path}");
+            let command = "baton archive".to_string();
             ds.push(
                 Diagnostic::new(
                     "done_links_active_spec",
                     Location::span(doc, l.range.clone()),
                     format!("{what} {verb} the active spec {path}"),
                 )
-                .help(format!("archive the spec: `{command}`"))
+                .help(format!(
+                    "archive the spec: `{command}` (or `baton check --fix`)"
+                ))
                 .fix(Fix {
-                    description: format!("run `{command}`"),
-                    action: FixAction::Command(command),
+                    description: format!("archive {path} and rewrite the links to it"),
+                    action: FixAction::Archive,
                 }),
             );
         }

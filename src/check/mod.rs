@@ -211,8 +211,12 @@ pub enum FixAction {
         /// Task indexes (in TASKS.md) whose line the edits change, for verification.
         tasks: Vec<usize>,
     },
-    /// A baton command that makes the fix; `check --fix` does not run it (yet).
+    /// A baton command that makes the fix; `check --fix` does not run it.
     Command(String),
+    /// The archive sweep of the lifecycle (`baton archive`): moves the file, rewrites links.
+    Archive,
+    /// Rotation of an instance file's oldest session entries into the sessions archive.
+    Rotate(u32),
 }
 
 #[derive(Debug, Clone)]
@@ -224,7 +228,7 @@ pub struct Fix {
 
 impl Fix {
     pub fn is_automatic(&self) -> bool {
-        matches!(self.action, FixAction::Edits { .. })
+        !matches!(self.action, FixAction::Command(_))
     }
 }
 
@@ -431,6 +435,52 @@ pub fn summarize(diags: &[Diagnostic]) -> Summary {
 
 /// The changes that apply every automatic fix in `diags`, and the diagnostics they fix.
 /// Fixes whose edits would overlap an earlier fix are left for the next run.
+/// The fixes that move files, planned as their own transaction after the splices:
+/// the archive sweep (for `done_links_active_spec`) and session rotations.
+pub fn plan_moving_fixes(
+    ws: &Workspace,
+    docs: &Docs,
+    diags: &[Diagnostic],
+) -> anyhow::Result<(Changeset, Vec<Diagnostic>)> {
+    let mut changes = Changeset::default();
+    let mut fixed = Vec::new();
+    let wants = |f: &dyn Fn(&FixAction) -> bool| {
+        diags
+            .iter()
+            .filter(|d| d.fix.as_ref().is_some_and(|x| f(&x.action)))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let archive = wants(&|a| matches!(a, FixAction::Archive));
+    if !archive.is_empty() {
+        let (cs, plan) = crate::lifecycle::sweep(ws, &docs.tasks)?;
+        if !plan.archived.is_empty() {
+            changes.steps.extend(cs.steps);
+            fixed.extend(archive);
+        }
+    }
+    let mut rotated = Vec::new();
+    for d in wants(&|a| matches!(a, FixAction::Rotate(_))) {
+        let Some(Fix {
+            action: FixAction::Rotate(n),
+            ..
+        }) = &d.fix
+        else {
+            continue;
+        };
+        if rotated.contains(n) {
+            continue;
+        }
+        rotated.push(*n);
+        let cs = crate::sessions::plan_rotation(ws, *n)?;
+        if !cs.is_empty() {
+            changes.steps.extend(cs.steps);
+            fixed.push(d.clone());
+        }
+    }
+    Ok((changes, fixed))
+}
+
 pub fn plan_fixes(
     ws: &Workspace,
     docs: &Docs,

@@ -98,9 +98,7 @@ pub fn check(c: &mut Checker) {
         }
         if c.on("too_many_sessions") && entries.len() > kept {
             let e = &entries[kept];
-            // FIXME(issue 5): call the `ess` rotation here so that `check --fix` moves the
-            // oldest entries to the sessions archive itself; until then the fix is the command.
-            let command = format!("baton ess --instance {}", inst.instance);
+            let command = "baton check --fix".to_string();
             c.push(
                 Diagnostic::new(
                     "too_many_sessions",
@@ -112,12 +110,15 @@ pub fn check(c: &mut Checker) {
                     ),
                 )
                 .help(format!(
-                    "move this entry and the older ones to {}/ (`{command}` rotates them)",
+                    "move this entry and the older ones to {}/ (`{command}` rotates them, as `baton ess` does)",
                     c.ws.config.archive.sessions.trim_end_matches('/')
                 ))
                 .fix(Fix {
-                    description: format!("run `{command}`"),
-                    action: FixAction::Command(command),
+                    description: format!(
+                        "move the entries past the newest {kept} to {}/, verbatim",
+                        c.ws.config.archive.sessions.trim_end_matches('/')
+                    ),
+                    action: FixAction::Rotate(inst.instance),
                 }),
             );
         }

@@ -12,17 +12,32 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> anyhow::Result<Outcome> {
     let ws = &ctx.ws;
     let now = ctx.now_secs();
     let (remaining, fixed, changes) = if args.fix {
-        let committed = txn::transact(ctx, args.dry_run, || {
-            let docs = Docs::load(ws, now)?;
-            let diags = check::run_rules(ws, &docs);
-            let (changes, fixed) = check::plan_fixes(ws, &docs, &diags)?;
-            Ok(Planned {
-                changes,
-                value: (diags, fixed),
-            })
-        })?;
-        let (diags, fixed) = committed.value;
-        let remaining = if committed.written {
+        // Splices first, then the fixes that move files (archive sweep, session rotation),
+        // each phase one locked transaction planned on the state the previous one left.
+        let mut fixed = Vec::new();
+        let mut preview = txn::Preview::default();
+        let mut written = false;
+        let mut first = None;
+        for phase in [check::plan_fixes, check::plan_moving_fixes] {
+            let committed = txn::transact(ctx, args.dry_run, || {
+                let docs = Docs::load(ws, now)?;
+                let diags = check::run_rules(ws, &docs);
+                let (changes, fixed) = phase(ws, &docs, &diags)?;
+                Ok(Planned {
+                    changes,
+                    value: (diags, fixed),
+                })
+            })?;
+            let (diags, f) = committed.value;
+            first.get_or_insert(diags);
+            fixed.extend(f);
+            written |= committed.written;
+            let p = txn::preview(&committed.changes);
+            preview.moves.extend(p.moves);
+            preview.creates.extend(p.creates);
+            preview.hunks.extend(p.hunks);
+        }
+        let remaining = if written {
             let docs = Docs::load(ws, now)?;
             // Tags the fixes removed are no longer claims: drop their ledger entries.
             let mut ledger = ClaimStore::load(ws);
@@ -31,9 +46,9 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> anyhow::Result<Outcome> {
             ledger.save(ws)?;
             check::run_rules(ws, &docs)
         } else {
-            diags
+            first.unwrap_or_default()
         };
-        (remaining, fixed, txn::preview(&committed.changes))
+        (remaining, fixed, preview)
     } else {
         let docs = Docs::load(ws, now)?;
         (

@@ -76,7 +76,7 @@ pub fn rule_breaks(
                 out.push(RuleBreak {
                     rule: "next_steps_in_session_file",
                     message: format!("{rel}:{}: `{}`: next steps belong in TASKS.md, not in the session file", s.line, s.text.trim()),
-                    hint: "move the items to TASKS.md as tasks (`baton add \"TITLE\"`) and delete the section".into(),
+                    hint: "move the items to TASKS.md as tasks and delete the section (TASKS.md is the single source of truth)".into(),
                 });
             }
             let kept = d.parsed_entries().count();

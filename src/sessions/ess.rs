@@ -56,15 +56,60 @@ pub struct Sweep {
     pub notes: Vec<String>,
 }
 
-/// THE ARCHIVE SWEEP — the single call site of the archive lifecycle (research that became
+/// The archive sweep: the single call site of the archive lifecycle (research that became
 /// a spec, specs of completed tasks, links removed). `tasks` is TASKS.md as it will be after
-/// ess's own task edits; a write of TASKS.md in the returned changeset must take
-/// `tasks.text` as its original (ess folds it into its own write).
-///
-/// Not wired yet: the lifecycle module is written separately; until it is merged this
-/// returns an empty sweep.
-pub fn archive_sweep(_ws: &Workspace, _tasks: &Document) -> anyhow::Result<Sweep> {
-    Ok(Sweep::default())
+/// ess's own task edits; the sweep's write of TASKS.md takes `tasks.text` as its original
+/// (ess folds it into its own write). Link rewrites in other instances' files are left out:
+/// an instance never writes another instance's file (`baton check --fix` repoints them).
+pub fn archive_sweep(ws: &Workspace, tasks: &Document, own: &Path) -> anyhow::Result<Sweep> {
+    let (mut changes, plan) = crate::lifecycle::sweep(ws, tasks)?;
+    let mut notes: Vec<String> = plan
+        .archived
+        .iter()
+        .map(|a| {
+            format!(
+                "archived {} → {} ({})",
+                text::slash_path(&a.from),
+                text::slash_path(&a.to),
+                a.reason
+            )
+        })
+        .collect();
+    notes.extend(plan.skipped.iter().map(|k| {
+        format!(
+            "not followed: {}:{} `{}` ({})",
+            text::slash_path(&k.file),
+            k.line,
+            k.target,
+            k.reason
+        )
+    }));
+    notes.extend(plan.warnings.iter().cloned());
+    changes.steps.retain(|step| match step {
+        Step::Write { rel, .. }
+            if rel != own && verify::instance_file(ws, &text::slash_path(rel)) =>
+        {
+            notes.push(format!(
+                "left the links in {} to its instance (run `baton check --fix` there)",
+                text::slash_path(rel)
+            ));
+            false
+        }
+        _ => true,
+    });
+    Ok(Sweep { changes, notes })
+}
+
+/// Take the write of `rel` out of a changeset, returning its new content.
+fn take_write(cs: &mut Changeset, rel: &Path) -> Option<String> {
+    let i = cs
+        .steps
+        .iter()
+        .position(|s| matches!(s, Step::Write { rel: r, original: Some(_), .. } if r == rel))?;
+    match cs.steps.remove(i) {
+        Step::Write { new, .. } => Some(new),
+        Step::Move { .. } => None,
+    }
 }
 
 /// Everything ess decided, for the report.
@@ -241,12 +286,15 @@ pub fn plan(ws: &Workspace, input: &Input) -> anyhow::Result<Plan> {
     tasks_cs.edit(&tasks_rel, &doc.text, all)?;
 
     // 2. Archive.
-    let sweep = if input.no_archive {
+    let own_rel = ws.instance_rel(n);
+    let mut sweep = if input.no_archive {
         notes.push("archive sweep skipped (--no-archive)".to_string());
         Sweep::default()
     } else {
-        archive_sweep(ws, &after)?
+        archive_sweep(ws, &after, &own_rel)?
     };
+    // The sweep's link rewrites in this instance's own file become the base of its entry.
+    let own_swept = take_write(&mut sweep.changes, &own_rel);
     let after = match sweep.changes.steps.iter().find_map(|s| match s {
         Step::Write { rel, new, .. } if *rel == tasks_rel => Some(new.clone()),
         _ => None,
@@ -258,7 +306,6 @@ pub fn plan(ws: &Workspace, input: &Input) -> anyhow::Result<Plan> {
     // 4. The entry (its number first: verification needs it).
     let session_no = super::next_session_number(ws)?;
     let date = input.now.format("%Y-%m-%d").to_string();
-    let own_rel = ws.instance_rel(n);
     let own = text::slash_path(&own_rel);
     let mut files = input.files.clone();
     if let Some(f) = files.as_mut() {
@@ -272,6 +319,15 @@ pub fn plan(ws: &Workspace, input: &Input) -> anyhow::Result<Plan> {
         .collect();
     let noted: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
     let hist = history(ws);
+    let moved_away: Vec<String> = sweep
+        .changes
+        .steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Move { from, .. } => Some(text::slash_path(from)),
+            _ => None,
+        })
+        .collect();
     let verification = verify::verify(&verify::Input {
         ws,
         doc: &after,
@@ -281,6 +337,7 @@ pub fn plan(ws: &Workspace, input: &Input) -> anyhow::Result<Plan> {
         session: session_no,
         instance: n,
         history: &hist,
+        moved_away: &moved_away,
     });
 
     let mut entry = NewEntry {
@@ -335,6 +392,7 @@ pub fn plan(ws: &Workspace, input: &Input) -> anyhow::Result<Plan> {
     let existing = super::load_instance(ws, n)?;
     let original = existing.as_ref().map(|d| d.text.clone());
     let doc_i = match existing {
+        Some(_) if own_swept.is_some() => InstanceDoc::parse(own_swept.expect("checked")),
         Some(d) => d,
         None => {
             notes.push(format!("{own} did not exist: created it"));

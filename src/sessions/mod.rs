@@ -198,7 +198,16 @@ pub fn add_rotation(
         cs.create(&a.rel, a.moved.text.clone());
     }
     match original {
-        Some(o) => cs.edit(rel, o, edits)?,
+        // The edits were planned on `o`, or on a text already changed from it (the archive
+        // sweep's link rewrites): then one splice covers the difference.
+        Some(o) => {
+            let edits = if crate::edit::apply(o, &edits).ok().as_deref() == Some(new.as_str()) {
+                edits
+            } else {
+                vec![single_edit(o, &new)]
+            };
+            cs.edit(rel, o, edits)?
+        }
         None => cs.create(rel, new),
     }
     Ok(())

@@ -42,6 +42,8 @@ pub struct Input<'a> {
     pub instance: u32,
     /// Every session entry's number and text, across instance files and the archive.
     pub history: &'a [(u32, String)],
+    /// Files the same `ess` moves to the archive (`/`-separated, relative to the root).
+    pub moved_away: &'a [String],
 }
 
 fn md_files(root: &Path, dir: &str) -> Vec<String> {
@@ -127,7 +129,8 @@ pub fn verify(i: &Input) -> Vec<Answer> {
     ));
 
     // 2. Specs without a task (the ones created this session when git says which).
-    let specs = md_files(root, &cfg.specs_dir);
+    let mut specs = md_files(root, &cfg.specs_dir);
+    specs.retain(|s| !i.moved_away.contains(s));
     let created: Option<Vec<&String>> = i.files.map(|f| f.created.iter().collect());
     let d: Vec<String> = specs
         .iter()
@@ -145,7 +148,7 @@ pub fn verify(i: &Input) -> Vec<Answer> {
         "Did I create a spec without a task?",
         if d.is_empty() { Verdict::Pass } else { Verdict::Fail },
         d,
-        "add a task that links it: `baton add \"Implement NAME\"`, then put `(spec: [..](..))` on its line".into(),
+        "add a task that links it to TASKS.md, e.g. `- [ ] Implement NAME (spec: [..](..))`, or archive it if it is done (`baton archive`)".into(),
     ));
 
     // 3. Research older than two sessions that has no spec and no `needs spec` note.
@@ -156,7 +159,10 @@ pub fn verify(i: &Input) -> Vec<Answer> {
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .collect();
     let mut d = Vec::new();
-    for r in md_files(root, &cfg.research_dir) {
+    for r in md_files(root, &cfg.research_dir)
+        .into_iter()
+        .filter(|r| !i.moved_away.contains(r))
+    {
         let name = file_name(&r);
         let first = i
             .history
@@ -267,8 +273,7 @@ pub fn verify(i: &Input) -> Vec<Answer> {
             Verdict::Warn
         },
         d,
-        "add a task for the work (`baton add \"TITLE\"`), or name the files in the task's spec"
-            .into(),
+        "add a task for the work to TASKS.md, or name the files in the task's spec".into(),
     ));
 
     // 6. Claims left without a session note.

@@ -88,8 +88,8 @@ fn fixes_match_the_golden_trees() {
         assert_tree_eq(ws.path(), &golden);
     }
     assert_eq!(
-        seen, 3,
-        "done_but_claimed, coordination_drift and broken_link have golden trees"
+        seen, 5,
+        "done_but_claimed, coordination_drift, broken_link, done_links_active_spec and too_many_sessions have golden trees"
     );
 }
 
@@ -108,10 +108,11 @@ fn dry_run_shows_the_edits_and_writes_nothing() {
 }
 
 #[test]
-fn command_fixes_are_reported_not_applied() {
+fn moving_fixes_are_automatic_and_previewed() {
     let src = fixture("check/done_links_active_spec/trigger");
     let ws = Ws::from_tree(&src);
-    let (_, doc) = ws.json(&["check", "--fix"]);
+    let (code, doc) = ws.json(&["check", "--fix", "--dry-run"]);
+    assert_eq!(code, 0, "{doc}");
     let d = doc["data"]["diagnostics"]
         .as_array()
         .unwrap()
@@ -119,8 +120,13 @@ fn command_fixes_are_reported_not_applied() {
         .find(|d| d["code"] == "done_links_active_spec")
         .unwrap()
         .clone();
-    assert_eq!(d["fix"], "run `baton archive docs/specs/101_CACHE.md`");
-    assert_eq!(d["fixable"], false);
+    assert_eq!(d["fixable"], true);
+    assert_eq!(
+        d["fix"],
+        "archive docs/specs/101_CACHE.md and rewrite the links to it"
+    );
+    let moves = doc["data"]["changes"]["moves"].as_array().unwrap();
+    assert_eq!(moves.len(), 2, "{doc}");
     assert_tree_eq(ws.path(), &src);
 }
 

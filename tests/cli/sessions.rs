@@ -451,3 +451,62 @@ fn ess_json_report() {
     assert_eq!(code, 0, "{doc}");
     insta::assert_snapshot!("ess_json", pretty(&doc));
 }
+
+#[test]
+fn ess_runs_the_archive_sweep_but_never_writes_another_instance_file() {
+    let ws = Ws::new();
+    ws.ok(&["init", "--instances", "2"]);
+    ws.ok(&["spec", "new", "Proxy rotation"]);
+    let mut two = ws.read("instance_002.md");
+    two.push_str("\nSee [spec](docs/specs/101_PROXY_ROTATION.md).\n");
+    ws.write("instance_002.md", &two);
+    let mut one = ws.read("instance_001.md");
+    one.push_str("\nMine: [spec](docs/specs/101_PROXY_ROTATION.md).\n");
+    ws.write("instance_001.md", &one);
+    ws.ok(&["start", "--instance", "1"]);
+    ws.ok(&["claim", "Write proxy", "--instance", "1"]);
+    ws.ok(&["done", "Write proxy", "--instance", "1"]);
+    ws.ok(&["claim", "Implement proxy", "--instance", "1"]);
+    ws.ok(&["done", "Implement proxy", "--instance", "1", "--no-archive"]);
+    assert!(ws.exists("docs/specs/101_PROXY_ROTATION.md"));
+    let (code, doc) = ws.json(&[
+        "ess",
+        "--instance",
+        "1",
+        "--title",
+        "Proxy",
+        "--summary",
+        "Done",
+    ]);
+    assert_eq!(code, 0, "{doc}");
+    assert!(!ws.exists("docs/specs/101_PROXY_ROTATION.md"));
+    assert!(ws.exists("archive/specs/101_PROXY_ROTATION.md"));
+    let one = ws.read("instance_001.md");
+    assert!(
+        one.contains("Mine: [spec](archive/specs/101_PROXY_ROTATION.md)."),
+        "{one}"
+    );
+    assert!(one.contains("(Session 1 - Proxy)"), "{one}");
+    assert_eq!(
+        ws.read("instance_002.md"),
+        two,
+        "another instance's file is never written"
+    );
+    let tasks = ws.read("TASKS.md");
+    assert!(
+        tasks.contains("- [x] Implement proxy rotation\n"),
+        "{tasks}"
+    );
+    assert!(
+        !tasks.contains("docs/specs/101_PROXY_ROTATION.md"),
+        "{tasks}"
+    );
+    // The link left in instance 2's file is a broken link that check repoints.
+    let (code, _, _) = ws.run(&["check"]);
+    assert_eq!(code, 1);
+    ws.ok(&["check", "--fix"]);
+    assert!(
+        ws.read("instance_002.md")
+            .contains("See [spec](archive/specs/101_PROXY_ROTATION.md).")
+    );
+}
