@@ -8,7 +8,6 @@ use crate::model::session::InstanceDoc;
 use crate::output::{Outcome, render, wire};
 use crate::sessions::{brief, git, snapshot::Snapshot};
 use crate::store::ClaimStore;
-use std::collections::BTreeSet;
 
 const NEXT_SHOWN: usize = 3;
 
@@ -34,16 +33,8 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
     }
     let own = docs.iter().find(|d| d.0 == n);
 
-    let mut ids: BTreeSet<u32> = docs.iter().map(|d| d.0).collect();
-    for t in &doc.tasks {
-        ids.extend(t.claims.iter().map(|c| c.instance));
-    }
-    for s in &doc.sections {
-        ids.extend(s.claims.iter().map(|c| c.instance));
-    }
-    if let Some(c) = &doc.coordination {
-        ids.extend(c.rows.iter().map(|r| r.instance));
-    }
+    let mut ids = doc.instances_named();
+    ids.extend(docs.iter().map(|d| d.0));
     let others = ids
         .into_iter()
         .filter(|&m| m != n)

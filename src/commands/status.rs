@@ -6,7 +6,6 @@ use crate::model::session;
 use crate::model::tasks::ClaimUnit;
 use crate::output::{Outcome, render, wire};
 use crate::store::ClaimStore;
-use std::collections::BTreeSet;
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
     let ws = &ctx.ws;
@@ -16,16 +15,8 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
     let files = ws.instance_files()?;
     let mut warnings = Vec::new();
 
-    let mut ids: BTreeSet<u32> = files.iter().map(|f| f.instance).collect();
-    for t in &doc.tasks {
-        ids.extend(t.claims.iter().map(|c| c.instance));
-    }
-    for s in &doc.sections {
-        ids.extend(s.claims.iter().map(|c| c.instance));
-    }
-    if let Some(c) = &doc.coordination {
-        ids.extend(c.rows.iter().map(|r| r.instance));
-    }
+    let mut ids = doc.instances_named();
+    ids.extend(files.iter().map(|f| f.instance));
 
     let instances = ids
         .into_iter()

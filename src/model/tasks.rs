@@ -425,6 +425,21 @@ impl Document {
         found
     }
 
+    /// Every instance the document names: in task tags, heading tags and coordination rows.
+    pub fn instances_named(&self) -> std::collections::BTreeSet<u32> {
+        let mut ids = std::collections::BTreeSet::new();
+        for t in &self.tasks {
+            ids.extend(t.claims.iter().map(|c| c.instance));
+        }
+        for s in &self.sections {
+            ids.extend(s.claims.iter().map(|c| c.instance));
+        }
+        if let Some(c) = &self.coordination {
+            ids.extend(c.rows.iter().map(|r| r.instance));
+        }
+        ids
+    }
+
     /// A task's `number title` label, as shown in the coordination table.
     pub fn label(&self, i: usize) -> String {
         let t = &self.tasks[i];

@@ -179,27 +179,7 @@ pub fn status(d: &StatusData, s: &Style) -> String {
                 }
             });
         let _ = writeln!(out, "{}  {}", s.bold(&who), s.dim(&session));
-        if i.claims.is_empty() {
-            let _ = writeln!(out, "  available");
-        }
-        for c in &i.claims {
-            let age = match c.age_secs {
-                Some(a) => format!("{} ago", clock::age(a)),
-                None => "age unknown".into(),
-            };
-            let stale = if c.stale {
-                format!(" {}", s.yellow("STALE"))
-            } else {
-                String::new()
-            };
-            let scope = if c.scope == "section" { "section " } else { "" };
-            let _ = writeln!(
-                out,
-                "  {} {scope}{}  ({age}){stale}",
-                s.cyan(&c.reference),
-                c.label
-            );
-        }
+        held(&mut out, &i.claims, "  ", s);
     }
     if !d.sections.is_empty() {
         let _ = writeln!(out);
@@ -436,9 +416,9 @@ fn entry_line(e: &super::wire::EntryWire) -> String {
     )
 }
 
-fn held(out: &mut String, claims: &[super::wire::HeldClaim], s: &Style) {
+fn held(out: &mut String, claims: &[super::wire::HeldClaim], indent: &str, s: &Style) {
     if claims.is_empty() {
-        let _ = writeln!(out, "    available");
+        let _ = writeln!(out, "{indent}available");
     }
     for c in claims {
         let age = match c.age_secs {
@@ -453,7 +433,7 @@ fn held(out: &mut String, claims: &[super::wire::HeldClaim], s: &Style) {
         let scope = if c.scope == "section" { "section " } else { "" };
         let _ = writeln!(
             out,
-            "    {} {scope}{}  ({age}){stale}",
+            "{indent}{} {scope}{}  ({age}){stale}",
             s.cyan(&c.reference),
             c.label
         );
@@ -468,7 +448,7 @@ pub fn start(d: &super::wire::StartData, s: &Style) -> String {
         s.bold(&format!("Instance {}: session start", d.instance))
     );
     let _ = writeln!(out, "  your claims:");
-    held(&mut out, &d.claims, s);
+    held(&mut out, &d.claims, "    ", s);
     match &d.last_session {
         Some(e) => {
             let _ = writeln!(out, "  your last session: {}", entry_line(e));
@@ -499,7 +479,7 @@ pub fn start(d: &super::wire::StartData, s: &Style) -> String {
             }
         }
         let _ = writeln!(out, "  holds:");
-        held(&mut out, &o.claims, s);
+        held(&mut out, &o.claims, "    ", s);
     }
     let _ = writeln!(out);
     if d.next.is_empty() {
