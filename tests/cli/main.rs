@@ -3,4 +3,6 @@
 mod support;
 
 mod claims;
+mod concurrency;
+mod props;
 mod read;
