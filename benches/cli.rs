@@ -37,7 +37,18 @@ fn main() {
         .then(|| tempfile::tempdir_in("/dev/shm").ok())
         .flatten();
     let time_bin = Path::new("/usr/bin/time").is_file();
+    let load = || {
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
     println!("baton: {BATON}");
+    println!(
+        "load average at start: {} (on {} cpus; wall times grow with it)",
+        load(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
     println!(
         "scratch: {} (fsync-free copy: {})",
         disk.path().display(),
@@ -134,6 +145,7 @@ fn main() {
             .join(", ")
     );
 
+    println!("load average at end: {}", load());
     println!();
     println!("targets:");
     let get = |n: usize, m: &str| results.iter().find(|r| r.0 == n && r.1 == m).map(|r| r.2);
