@@ -6,6 +6,7 @@ use crate::atomic::{self, WriteError};
 use crate::context::Ctx;
 use crate::edit::Edit;
 use crate::error::{busy, refused};
+use crate::lock::Lock;
 use crate::text;
 use std::path::{Path, PathBuf};
 
@@ -262,6 +263,9 @@ pub struct Committed<T> {
     pub changes: Changeset,
     /// False for a dry run or when there was nothing to change.
     pub written: bool,
+    /// The workspace lock, still held: follow-up writes that depend on what was committed
+    /// (the claim ledger) must happen before it is dropped.
+    pub lock: Lock,
 }
 
 const MAX_ATTEMPTS: usize = 8;
@@ -274,7 +278,7 @@ pub fn transact<T>(
     dry_run: bool,
     mut plan: impl FnMut() -> anyhow::Result<Planned<T>>,
 ) -> anyhow::Result<Committed<T>> {
-    let _lock = ctx.lock()?;
+    let lock = ctx.lock()?;
     let ws = &ctx.ws;
     atomic::cleanup(&ws.state_dir());
     atomic::cleanup(&ws.abs(ws.instance_dir()));
@@ -285,6 +289,7 @@ pub fn transact<T>(
                 value,
                 changes,
                 written: false,
+                lock,
             });
         }
         match commit(&ws.root, &changes) {
@@ -293,6 +298,7 @@ pub fn transact<T>(
                     value,
                     changes,
                     written: true,
+                    lock,
                 });
             }
             Err(e) if e.downcast_ref::<Conflict>().is_some() && attempt + 1 < MAX_ATTEMPTS => {

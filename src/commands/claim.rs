@@ -84,6 +84,8 @@ pub fn execute(
     })?;
     let (plan, after) = committed.value;
     if committed.written {
+        // Still under the lock: another command's cleanup must not remove the ledger's
+        // temp file, and two ledger updates must not overwrite each other.
         let mut ledger = ClaimStore::load(ws);
         for (key, title) in &plan.recorded {
             ledger.record(n, key, title, ctx.now);
@@ -91,6 +93,7 @@ pub fn execute(
         reconcile(&mut ledger, &after);
         ledger.save(ws)?;
     }
+    drop(committed.lock);
     let file = crate::text::slash_path(&after.rel_path);
     let mut check = wire::LinkChecker::new(&ws.root);
     let (task, section) = match plan.target {

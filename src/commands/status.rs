@@ -135,22 +135,19 @@ fn section_counts(doc: &Document) -> Vec<wire::SectionCount> {
         }
     }
     let mut out: Vec<wire::SectionCount> = Vec::new();
+    // Index by name: a linear search per task made this quadratic on large plans.
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (t, p) in doc.tasks.iter().zip(&paths) {
-        let name = p
-            .get(depth)
-            .cloned()
-            .unwrap_or_else(|| "(no section)".into());
-        let entry = match out.iter_mut().find(|c| c.section == name) {
-            Some(e) => e,
-            None => {
-                out.push(wire::SectionCount {
-                    section: name,
-                    open: 0,
-                    done: 0,
-                });
-                out.last_mut().expect("just pushed")
-            }
-        };
+        let name = p.get(depth).map_or("(no section)", String::as_str);
+        let at = *index.entry(name).or_insert_with(|| {
+            out.push(wire::SectionCount {
+                section: name.to_string(),
+                open: 0,
+                done: 0,
+            });
+            out.len() - 1
+        });
+        let entry = &mut out[at];
         if t.done {
             entry.done += 1;
         } else {

@@ -4,6 +4,8 @@ mod support;
 
 mod check;
 mod claims;
+mod concurrency;
 mod lifecycle;
+mod props;
 mod read;
 mod sessions;

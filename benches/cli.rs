@@ -1,0 +1,444 @@
+//! Whole-process benchmarks of the release `baton` binary on synthetic TASKS.md files of
+//! 1k, 10k and 100k tasks: wall time (median of N runs) and peak memory of `list --json`,
+//! `status` and `claim`, a bare read + pulldown-cmark parse for comparison, and 16
+//! contending `next --claim --also` processes clearing a 400-task file.
+//!
+//! `cargo bench --bench cli` (add `-- quick` for fewer runs). The bare parse is this same
+//! binary run as `cli --bare-parse FILE`, so it is timed as a whole process too;
+//! `cli --generate N FILE` writes a synthetic plan for profiling by hand.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BATON: &str = env!("CARGO_BIN_EXE_baton");
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--bare-parse") {
+        bare_parse(Path::new(&args[i + 1]));
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--generate") {
+        // `cli --generate N FILE`: write the synthetic plan, for profiling by hand.
+        let n: usize = args[i + 1].parse().expect("a task count");
+        std::fs::write(&args[i + 2], generate(n)).expect("write");
+        return;
+    }
+    let quick = args.iter().any(|a| a == "quick");
+    let sizes: &[(usize, usize)] = if quick {
+        &[(1_000, 10), (10_000, 5), (100_000, 3)]
+    } else {
+        &[(1_000, 40), (10_000, 15), (100_000, 7)]
+    };
+    let disk = tempfile::tempdir().expect("temp dir");
+    let shm = Path::new("/dev/shm")
+        .is_dir()
+        .then(|| tempfile::tempdir_in("/dev/shm").ok())
+        .flatten();
+    let time_bin = Path::new("/usr/bin/time").is_file();
+    let load = || {
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    println!("baton: {BATON}");
+    println!(
+        "load average at start: {} (on {} cpus; wall times grow with it)",
+        load(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!(
+        "scratch: {} (fsync-free copy: {})",
+        disk.path().display(),
+        shm.as_ref()
+            .map_or("none".into(), |d| d.path().display().to_string())
+    );
+    if !time_bin {
+        println!("note: /usr/bin/time not found, peak memory not measured");
+    }
+    println!();
+    println!(
+        "{:>7} {:<28} {:>10} {:>10} {:>10} {:>10}",
+        "tasks", "measure", "median", "min", "max", "peak RSS"
+    );
+    let mut results = Vec::new();
+    for &(n, runs) in sizes {
+        let dir = disk.path().join(format!("ws{n}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = generate(n);
+        std::fs::write(dir.join("TASKS.md"), &text).unwrap();
+        let file = dir.join("TASKS.md");
+        let kb = text.len() / 1024;
+
+        let bare = measure(runs, || bare_cmd(&file));
+        report(
+            &mut results,
+            n,
+            &format!("bare read+parse ({kb} KiB)"),
+            &bare,
+            peak(time_bin, bare_cmd(&file)),
+        );
+        let list = measure(runs, || baton_cmd(&dir, &["list", "--json"]));
+        report(
+            &mut results,
+            n,
+            "list --json",
+            &list,
+            peak(time_bin, baton_cmd(&dir, &["list", "--json"])),
+        );
+        let status = measure(runs, || baton_cmd(&dir, &["status"]));
+        report(
+            &mut results,
+            n,
+            "status",
+            &status,
+            peak(time_bin, baton_cmd(&dir, &["status"])),
+        );
+
+        let target = claim_target(n);
+        let (claim, release) = claim_pairs(&dir, &target, runs);
+        let claim_peak = peak(
+            time_bin,
+            baton_cmd(&dir, &["claim", &target, "--instance", "7"]),
+        );
+        run_ok(baton_cmd(&dir, &["release", &target, "--instance", "7"]));
+        report(&mut results, n, "claim", &claim, claim_peak);
+        report(&mut results, n, "release", &release, None);
+        if let Some(shm) = &shm {
+            let sdir = shm.path().join(format!("ws{n}"));
+            std::fs::create_dir_all(&sdir).unwrap();
+            std::fs::write(sdir.join("TASKS.md"), &text).unwrap();
+            let (claim, _) = claim_pairs(&sdir, &target, runs);
+            report(
+                &mut results,
+                n,
+                "claim (tmpfs, no fsync cost)",
+                &claim,
+                None,
+            );
+        }
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            text,
+            "claim+release pairs restore the file"
+        );
+        let ratio = secs(&list) / secs(&bare);
+        println!("{n:>7} {:<28} {:>10.2}x", "list / bare parse", ratio);
+        results.push((n, "list / bare".to_string(), ratio));
+    }
+
+    println!();
+    let contention = contend(if quick { 1 } else { 3 }, &disk.path().join("contend"));
+    let rate = {
+        let mut r = contention.clone();
+        r.sort_by(f64::total_cmp);
+        r[r.len() / 2]
+    };
+    println!(
+        "16 processes, next --claim --also, 400 tasks: {} (median {rate:.0} claims/s)",
+        contention
+            .iter()
+            .map(|r| format!("{r:.0}/s"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+
+    println!("load average at end: {}", load());
+    println!();
+    println!("targets:");
+    let get = |n: usize, m: &str| results.iter().find(|r| r.0 == n && r.1 == m).map(|r| r.2);
+    let ms = |v: Option<f64>| v.map_or(f64::NAN, |v| v * 1e3);
+    let line = |what: &str, got: String, ok: bool| {
+        println!(
+            "  {:<44} {:>14}  {}",
+            what,
+            got,
+            if ok { "ok" } else { "MISSED" }
+        )
+    };
+    let v = ms(get(1_000, "status"));
+    line("status, 1k tasks < 3 ms", format!("{v:.2} ms"), v < 3.0);
+    let v = ms(get(1_000, "list --json"));
+    line(
+        "list --json, 1k tasks < 3 ms",
+        format!("{v:.2} ms"),
+        v < 3.0,
+    );
+    if let Some(r) = get(100_000, "list / bare") {
+        line(
+            "list --json, 100k tasks <= 1.5x bare parse",
+            format!("{r:.2}x"),
+            r <= 1.5,
+        );
+    }
+    let v = ms(get(1_000, "claim"));
+    line("claim, 1k tasks < 5 ms", format!("{v:.2} ms"), v < 5.0);
+    let v = ms(get(100_000, "claim"));
+    line(
+        "claim, 100k tasks < 150 ms",
+        format!("{v:.2} ms"),
+        v < 150.0,
+    );
+    line(
+        "16 contenders >= 300 claims/s",
+        format!("{rate:.0}/s"),
+        rate >= 300.0,
+    );
+}
+
+/// Read the file and run pulldown-cmark's offset iterator over it with baton's options:
+/// the floor any parser of this format pays.
+fn bare_parse(path: &Path) {
+    use pulldown_cmark::{Options, Parser};
+    let text = std::fs::read_to_string(path).expect("read");
+    let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    let n = Parser::new_ext(&text, opts).into_offset_iter().count();
+    println!("{n}");
+}
+
+fn bare_cmd(file: &Path) -> Command {
+    let mut c = Command::new(std::env::current_exe().expect("own path"));
+    c.arg("--bare-parse").arg(file);
+    c
+}
+
+fn baton_cmd(root: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(BATON);
+    c.arg("--root")
+        .arg(root)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("BATON_INSTANCE");
+    c
+}
+
+fn run_ok(mut c: Command) -> Duration {
+    let t = Instant::now();
+    let st = c
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("spawn");
+    let d = t.elapsed();
+    assert!(st.success(), "{c:?} failed: {st}");
+    d
+}
+
+fn measure(runs: usize, mut cmd: impl FnMut() -> Command) -> Vec<Duration> {
+    run_ok(cmd()); // warm the page cache
+    (0..runs).map(|_| run_ok(cmd())).collect()
+}
+
+/// Claim and release the same task `runs` times; the two series of process times.
+fn claim_pairs(dir: &Path, target: &str, runs: usize) -> (Vec<Duration>, Vec<Duration>) {
+    let mut claim = Vec::new();
+    let mut release = Vec::new();
+    for _ in 0..runs {
+        claim.push(run_ok(baton_cmd(
+            dir,
+            &["claim", target, "--instance", "7"],
+        )));
+        release.push(run_ok(baton_cmd(
+            dir,
+            &["release", target, "--instance", "7"],
+        )));
+    }
+    (claim, release)
+}
+
+/// Peak resident set (KiB) of one run, from `/usr/bin/time -f %M`.
+fn peak(time_bin: bool, c: Command) -> Option<u64> {
+    if !time_bin {
+        return None;
+    }
+    let out = std::env::temp_dir().join(format!("baton-bench-rss.{}", std::process::id()));
+    let st = Command::new("/usr/bin/time")
+        .arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(&out)
+        .arg(c.get_program())
+        .args(c.get_args())
+        .envs(c.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()?;
+    let kb = std::fs::read_to_string(&out)
+        .ok()?
+        .trim()
+        .lines()
+        .last()?
+        .parse()
+        .ok();
+    let _ = std::fs::remove_file(&out);
+    st.success().then_some(kb).flatten()
+}
+
+fn secs(v: &[Duration]) -> f64 {
+    let mut s: Vec<f64> = v.iter().map(Duration::as_secs_f64).collect();
+    s.sort_by(f64::total_cmp);
+    s[s.len() / 2]
+}
+
+fn report(
+    results: &mut Vec<(usize, String, f64)>,
+    n: usize,
+    what: &str,
+    v: &[Duration],
+    peak: Option<u64>,
+) {
+    let ms = |d: f64| format!("{:.2} ms", d * 1e3);
+    let min = v.iter().min().unwrap().as_secs_f64();
+    let max = v.iter().max().unwrap().as_secs_f64();
+    let med = secs(v);
+    println!(
+        "{n:>7} {what:<28} {:>10} {:>10} {:>10} {:>10}",
+        ms(med),
+        ms(min),
+        ms(max),
+        peak.map_or("-".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0))
+    );
+    let key = what.split(" (").next().unwrap_or(what).to_string();
+    if !results.iter().any(|r| r.0 == n && r.1 == key) {
+        results.push((n, key, med));
+    }
+}
+
+/// 16 processes each looping `next --claim --also` until nothing is left, `rounds` times on
+/// a fresh 400-task file; claims per second of wall time for each round.
+fn contend(rounds: usize, dir: &Path) -> Vec<f64> {
+    std::fs::create_dir_all(dir).unwrap();
+    let text = generate_plain(400);
+    (0..rounds)
+        .map(|_| {
+            std::fs::write(dir.join("TASKS.md"), &text).unwrap();
+            let _ = std::fs::remove_file(dir.join(".baton/claims.json"));
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(16));
+            let t = Instant::now();
+            let handles: Vec<_> = (1..=16)
+                .map(|k: u32| {
+                    let (barrier, dir) = (barrier.clone(), dir.to_path_buf());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        let mut won = 0usize;
+                        loop {
+                            let out = baton_cmd(
+                                &dir,
+                                &[
+                                    "--json",
+                                    "--wait",
+                                    "60",
+                                    "next",
+                                    "--claim",
+                                    "--also",
+                                    "--instance",
+                                    &k.to_string(),
+                                ],
+                            )
+                            .output()
+                            .expect("spawn");
+                            assert!(
+                                out.status.success(),
+                                "{}",
+                                String::from_utf8_lossy(&out.stdout)
+                            );
+                            if String::from_utf8_lossy(&out.stdout).contains("\"action\":\"none\"")
+                            {
+                                return won;
+                            }
+                            won += 1;
+                        }
+                    })
+                })
+                .collect();
+            let claims: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+            let el = t.elapsed().as_secs_f64();
+            assert_eq!(claims, 400);
+            claims as f64 / el
+        })
+        .collect()
+}
+
+/// The target for `claim`: the number of an open, unclaimed task in the middle of the file.
+fn claim_target(n: usize) -> String {
+    let mut i = n / 2;
+    while i % 7 == 3 || matches!(i % 97, 5 | 50) {
+        i += 1;
+    }
+    let (p, s, t) = position(i);
+    format!("{p}.{s}.{t}")
+}
+
+const PER_SUB: usize = 10;
+const PER_PHASE: usize = 100;
+
+fn position(i: usize) -> (usize, usize, usize) {
+    (
+        i / PER_PHASE + 1,
+        (i % PER_PHASE) / PER_SUB + 1,
+        i % PER_SUB + 1,
+    )
+}
+
+/// A synthetic plan of `n` tasks in the shapes of FORMAT.md: a coordination table, phases
+/// of 100 tasks in sections of 10 with section-level spec links, numbered tasks, task-level
+/// spec links on continuation lines, nested sub-tasks, done tasks, claims, and prose.
+fn generate(n: usize) -> String {
+    let mut s = String::with_capacity(n * 90);
+    s.push_str("# Project Tasks\n\n> Plan for the synthetic benchmark project.\n\n");
+    s.push_str("## Instance Coordination\n\n| Instance | Current Task | Status |\n|----------|--------------|--------|\n");
+    for k in 1..=4 {
+        s.push_str(&format!("| {k} | Available | idle |\n"));
+    }
+    s.push_str("| 7 | Available | idle |\n\n");
+    for i in 0..n {
+        let (p, sub, t) = position(i);
+        if t == 1 && sub == 1 {
+            s.push_str(&format!("## Phase {p}: Area number {p}\n\nGoals for phase {p}, see [the notes](docs/notes.md).\n\n"));
+        }
+        if t == 1 {
+            s.push_str(&format!(
+                "### {p}.{sub} Component {sub}\n**Spec**: [{p:03}_{sub}_SPEC.md](docs/specs/{p:03}_{sub}_SPEC.md)\n\n"
+            ));
+        }
+        let mark = if i % 7 == 3 { 'x' } else { ' ' };
+        let claim = match i % 97 {
+            5 => "[Instance 2] ",
+            50 => "[Instance 3] ",
+            _ => "",
+        };
+        let nested = t == PER_SUB;
+        if nested {
+            s.push_str(&format!(
+                "  - [{mark}] {claim}{p}.{sub}.{t} Sub-task of the previous item\n"
+            ));
+        } else {
+            s.push_str(&format!("- [{mark}] {claim}{p}.{sub}.{t} Implement part {t} of component {sub} with `code`\n"));
+        }
+        if t % 4 == 0 {
+            s.push_str(&format!(
+                "  (spec: [{p:03}_{sub}_{t}.md](docs/specs/{p:03}_{sub}_{t}.md))\n"
+            ));
+        }
+        if t == PER_SUB {
+            s.push('\n');
+        }
+    }
+    s
+}
+
+/// A plan without a coordination table or existing claims, for the contention run.
+fn generate_plain(n: usize) -> String {
+    let mut s = String::from("# Plan\n\n");
+    for i in 0..n {
+        let (p, sub, t) = position(i);
+        if t == 1 {
+            s.push_str(&format!("\n## {p}.{sub} Section\n\n"));
+        }
+        s.push_str(&format!("- [ ] {p}.{sub}.{t} Task {t}\n"));
+    }
+    s
+}
