@@ -59,6 +59,23 @@ pub fn write(path: &Path, data: &[u8], expect: Option<&[u8]>) -> Result<(), Writ
     result
 }
 
+/// Replace `path` atomically but without fsync: for baton's own advisory state (claim
+/// ages), where a crash may lose the latest update but must never leave a torn file.
+pub fn write_unsynced(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    let tmp = tmp_path(path);
+    let _ = fs::remove_file(&tmp);
+    let r = (|| {
+        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        f.write_all(data)?;
+        drop(f);
+        fs::rename(&tmp, path)
+    })();
+    if r.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    r
+}
+
 /// Create a new file (refusing to replace one) with fsync; used for new specs and archives.
 pub fn create(path: &Path, data: &[u8]) -> std::io::Result<()> {
     if let Some(d) = path.parent() {

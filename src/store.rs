@@ -86,12 +86,9 @@ impl ClaimStore {
         let dir = ws.state_dir();
         std::fs::create_dir_all(&dir)?;
         let data = serde_json::to_vec_pretty(self)?;
-        atomic::write(&Self::path(ws), &data, None).map_err(|e| match e {
-            atomic::WriteError::Io(e) => {
-                anyhow::Error::new(e).context("writing .baton/claims.json")
-            }
-            atomic::WriteError::Changed => anyhow::anyhow!("internal: unexpected conflict"),
-        })?;
+        // Claim ages are advisory (TASKS.md holds the claims): no fsync, still never torn.
+        atomic::write_unsynced(&Self::path(ws), &data)
+            .map_err(|e| anyhow::Error::new(e).context("writing .baton/claims.json"))?;
         self.dirty = false;
         Ok(())
     }

@@ -94,12 +94,7 @@ pub fn newline_of(text: &str) -> &'static str {
 pub fn plain(s: &str) -> String {
     // Fast path: no markup characters and single spaces only.
     let b = s.as_bytes();
-    if !b.iter().any(|&c| {
-        matches!(
-            c,
-            b'*' | b'_' | b'~' | b'`' | b'[' | b']' | b'!' | b'\t' | b'\n' | b'\r'
-        ) || c >= 0x80
-    }) && !s.contains("  ")
+    if !b.iter().any(|&c| is_markup(c) && c != b' ') && !s.contains("  ")
     {
         return s.trim_matches(' ').to_string();
     }
@@ -128,16 +123,21 @@ pub fn plain(s: &str) -> String {
             }
             b'[' => i += 1,
             b']' => i += 1,
-            _ => {
-                let ch = s[i..].chars().next().expect("i is a char boundary");
-                if ch.is_whitespace() {
-                    if !out.ends_with(' ') && !out.is_empty() {
-                        out.push(' ');
-                    }
-                } else {
-                    out.push(ch);
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                if !out.ends_with(' ') && !out.is_empty() {
+                    out.push(' ');
                 }
-                i += ch.len_utf8();
+                i += 1;
+            }
+            _ => {
+                // A run of ordinary bytes; every markup byte is ASCII, so the run ends on a
+                // character boundary.
+                let start = i;
+                i += 1;
+                while i < b.len() && !is_markup(b[i]) {
+                    i += 1;
+                }
+                out.push_str(&s[start..i]);
             }
         }
     }
@@ -145,6 +145,14 @@ pub fn plain(s: &str) -> String {
         out.pop();
     }
     out
+}
+
+/// Bytes `plain` treats specially: inline markup and ASCII whitespace.
+fn is_markup(c: u8) -> bool {
+    matches!(
+        c,
+        b'*' | b'_' | b'~' | b'`' | b'[' | b']' | b'!' | b' ' | b'\t' | b'\n' | b'\r'
+    )
 }
 
 /// `*`/`_` used as emphasis rather than as a literal (e.g. `snake_case`, `2 * 3`).

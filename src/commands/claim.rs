@@ -64,7 +64,7 @@ pub fn execute(
             let mut instances = vec![n];
             instances.extend(plan.took_over.iter().copied());
             let (all, after) =
-                edits::with_coordination(&doc, plan.edits.clone(), &instances, |t| {
+                edits::with_coordination_cells(&doc, plan.edits.clone(), &instances, |t| {
                     ws.parse_tasks(t)
                 })?;
             let (tasks, sections) = match plan.target {

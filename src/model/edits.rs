@@ -125,6 +125,47 @@ pub fn with_coordination(
     Ok((all, reparse(text)))
 }
 
+/// Like `with_coordination`, but without parsing the whole file a second time for the table:
+/// the returned document is the one after `edits` alone (its tasks and sections are final;
+/// only the coordination cells differ from the text the edits produce), and the table is
+/// re-parsed on its own to check that each edited cell reads back as written.
+pub fn with_coordination_cells(
+    doc: &Document,
+    edits: Vec<Edit>,
+    instances: &[u32],
+    reparse: impl Fn(String) -> Document,
+) -> anyhow::Result<(Vec<Edit>, Document)> {
+    let first = crate::edit::apply(&doc.text, &edits)?;
+    let after = reparse(first);
+    let cells: Vec<(u32, Edit)> = instances
+        .iter()
+        .filter_map(|&n| coordination_edit(doc, &after, n).map(|e| (n, e)))
+        .collect();
+    if let (Some(table), false) = (&doc.coordination, cells.is_empty()) {
+        let r = table.range.clone();
+        let local: Vec<Edit> = cells
+            .iter()
+            .map(|(_, e)| Edit::replace(e.range.start - r.start..e.range.end - r.start, e.text.clone()))
+            .collect();
+        let new_table = crate::edit::apply(&doc.text[r.clone()], &local)?;
+        let ix = crate::text::LineIndex::new(&new_table);
+        let heading = "Instance Coordination";
+        let reread = coord::parse(&new_table, 0..new_table.len(), heading, &ix);
+        let ok = reread.is_some_and(|t| {
+            t.rows.len() == table.rows.len()
+                && cells.iter().all(|(n, e)| t.row(*n).is_some_and(|row| row.task == e.text))
+        });
+        if !ok {
+            anyhow::bail!(
+                "internal: the coordination table would not read back as written; nothing was written"
+            );
+        }
+    }
+    let mut all = edits;
+    all.extend(cells.into_iter().map(|(_, e)| e));
+    Ok((all, after))
+}
+
 /// Check that between `before` and `after` only the tasks in `tasks` and the sections in
 /// `sections` changed (refs, marks, claims, titles), and nothing was added or lost.
 pub fn verify_only(

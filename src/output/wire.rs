@@ -24,12 +24,19 @@ impl<'r> LinkChecker<'r> {
     pub fn exists(&mut self, l: &Link) -> bool {
         match &l.resolved {
             Target::Local(p) => {
-                let key = p.to_string_lossy();
-                match self.cache.get(key.as_ref()) {
+                let owned;
+                let key: &str = match p.to_str() {
+                    Some(k) => k,
+                    None => {
+                        owned = p.to_string_lossy().into_owned();
+                        &owned
+                    }
+                };
+                match self.cache.get(key) {
                     Some(&e) => e,
                     None => {
                         let e = self.root.join(p).exists();
-                        self.cache.insert(key.into_owned(), e);
+                        self.cache.insert(key.to_string(), e);
                         e
                     }
                 }
