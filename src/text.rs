@@ -94,8 +94,7 @@ pub fn newline_of(text: &str) -> &'static str {
 pub fn plain(s: &str) -> String {
     // Fast path: no markup characters and single spaces only.
     let b = s.as_bytes();
-    if !b.iter().any(|&c| is_markup(c) && c != b' ') && !s.contains("  ")
-    {
+    if !b.iter().any(|&c| is_markup(c) && c != b' ') && !s.contains("  ") {
         return s.trim_matches(' ').to_string();
     }
     let mut out = String::with_capacity(s.len());

@@ -145,7 +145,12 @@ pub fn with_coordination_cells(
         let r = table.range.clone();
         let local: Vec<Edit> = cells
             .iter()
-            .map(|(_, e)| Edit::replace(e.range.start - r.start..e.range.end - r.start, e.text.clone()))
+            .map(|(_, e)| {
+                Edit::replace(
+                    e.range.start - r.start..e.range.end - r.start,
+                    e.text.clone(),
+                )
+            })
             .collect();
         let new_table = crate::edit::apply(&doc.text[r.clone()], &local)?;
         let ix = crate::text::LineIndex::new(&new_table);
@@ -153,7 +158,9 @@ pub fn with_coordination_cells(
         let reread = coord::parse(&new_table, 0..new_table.len(), heading, &ix);
         let ok = reread.is_some_and(|t| {
             t.rows.len() == table.rows.len()
-                && cells.iter().all(|(n, e)| t.row(*n).is_some_and(|row| row.task == e.text))
+                && cells
+                    .iter()
+                    .all(|(n, e)| t.row(*n).is_some_and(|row| row.task == e.text))
         });
         if !ok {
             anyhow::bail!(

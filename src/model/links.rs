@@ -70,25 +70,34 @@ pub fn resolve(dest: &str, doc_dir: &Path) -> Target {
     {
         return Target::Absolute;
     }
-    let mut out: Vec<String> = doc_dir
-        .components()
-        .filter_map(|c| match c {
-            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect();
+    // Normalise lexically on a `/`-joined string: `..` drops the last component.
+    let mut out = String::with_capacity(decoded.len() + 16);
+    for c in doc_dir.components() {
+        if let Component::Normal(s) = c {
+            if !out.is_empty() {
+                out.push('/');
+            }
+            out.push_str(&s.to_string_lossy());
+        }
+    }
     for part in decoded.split(['/', '\\']) {
         match part {
             "" | "." => {}
             ".." => {
-                if out.pop().is_none() {
+                if out.is_empty() {
                     return Target::Outside;
                 }
+                out.truncate(out.rfind('/').unwrap_or(0));
             }
-            p => out.push(p.to_string()),
+            p => {
+                if !out.is_empty() {
+                    out.push('/');
+                }
+                out.push_str(p);
+            }
         }
     }
-    Target::Local(out.iter().collect())
+    Target::Local(PathBuf::from(out))
 }
 
 fn has_scheme(dest: &str) -> bool {

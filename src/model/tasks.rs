@@ -758,13 +758,18 @@ fn number_token(tok: &str) -> Option<String> {
 }
 
 fn infer_kind(t: &Task) -> TaskKind {
-    let title = t.title.to_lowercase();
+    let title = t.title.as_str();
     let first = title.split_whitespace().next().unwrap_or("");
-    let has_word = |w: &str| title.split(|c: char| !c.is_alphanumeric()).any(|x| x == w);
-    if matches!(first, "research" | "investigate" | "explore") {
+    let first_is = |ws: &[&str]| ws.iter().any(|w| first.eq_ignore_ascii_case(w));
+    let has_word = |w: &str| {
+        title
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|x| x.eq_ignore_ascii_case(w))
+    };
+    if first_is(&["research", "investigate", "explore"]) {
         return TaskKind::Research;
     }
-    if matches!(first, "write" | "draft" | "create" | "author" | "spec")
+    if first_is(&["write", "draft", "create", "author", "spec"])
         && (has_word("spec") || has_word("specs") || has_word("specification"))
     {
         return TaskKind::Spec;
