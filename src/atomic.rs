@@ -29,12 +29,19 @@ fn tmp_path(path: &Path) -> PathBuf {
     dir.join(format!(".{name}{TMP_MARK}{}", std::process::id()))
 }
 
-/// Replace `path` with `data` atomically. With `expect`, the current content must still
-/// equal it right before the rename, else nothing is written and `Changed` is returned.
-/// The file keeps its permissions. `create_new` refuses to replace an existing file.
+/// Replace `path` with `data` atomically. With `expect`, the file must still hold what was
+/// read, else nothing of ours stays and `Changed` is returned (the caller reads again and
+/// re-applies). The file keeps its permissions.
+///
+/// Where the system can swap two names atomically (Linux `renameat2(RENAME_EXCHANGE)`),
+/// the check happens after the swap, on the content the swap displaced, so that no window
+/// remains in which an editor's save could be overwritten unseen: if the displaced content
+/// is not what was read, it is swapped back in. Elsewhere the file is compared right before
+/// a plain rename.
 pub fn write(path: &Path, data: &[u8], expect: Option<&[u8]>) -> Result<(), WriteError> {
     let tmp = tmp_path(path);
     let _ = fs::remove_file(&tmp);
+    let dir = path.parent().unwrap_or(Path::new("."));
     let result = (|| {
         let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
         f.write_all(data)?;
@@ -43,20 +50,64 @@ pub fn write(path: &Path, data: &[u8], expect: Option<&[u8]>) -> Result<(), Writ
         }
         f.sync_all()?;
         drop(f);
-        if let Some(expect) = expect {
-            let now = fs::read(path)?;
-            if now != expect {
-                return Err(WriteError::Changed);
+        let Some(expect) = expect else {
+            fs::rename(&tmp, path)?;
+            return sync_dir(dir).map_err(WriteError::Io);
+        };
+        match exchange(&tmp, path) {
+            Ok(()) => {
+                let displaced = fs::read(&tmp)?;
+                if displaced == expect {
+                    let _ = fs::remove_file(&tmp);
+                    return sync_dir(dir).map_err(WriteError::Io);
+                }
+                restore_displaced(&tmp, path, data)?;
+                Err(WriteError::Changed)
             }
+            Err(e) if exchange_unsupported(&e) => {
+                if fs::read(path)? != expect {
+                    return Err(WriteError::Changed);
+                }
+                fs::rename(&tmp, path)?;
+                sync_dir(dir).map_err(WriteError::Io)
+            }
+            // The file is gone: it changed; the caller reads it again and reports.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(WriteError::Changed),
+            Err(e) => Err(WriteError::Io(e)),
         }
-        fs::rename(&tmp, path)?;
-        sync_dir(path.parent().unwrap_or(Path::new(".")))?;
-        Ok(())
     })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
+    let _ = fs::remove_file(&tmp);
     result
+}
+
+/// After a swap displaced content we had not read (an editor saved meanwhile), put the
+/// newest foreign content back under `path`. `tmp` holds the displaced content.
+fn restore_displaced(tmp: &Path, path: &Path, ours: &[u8]) -> std::io::Result<()> {
+    // Swap back: `path` gets the displaced content; `tmp` gets what `path` held, which is
+    // ours unless the editor saved yet again in between (then that newer save is in `tmp`
+    // and is swapped in once more, leaving the older one in `tmp`).
+    exchange(tmp, path)?;
+    if fs::read(tmp)? != ours {
+        exchange(tmp, path)?;
+    }
+    sync_dir(path.parent().unwrap_or(Path::new(".")))
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(std::io::Error::from)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn exchange(_a: &Path, _b: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+}
+
+/// The system or filesystem cannot swap names: fall back to compare-then-rename.
+fn exchange_unsupported(e: &std::io::Error) -> bool {
+    matches!(e.kind(), std::io::ErrorKind::Unsupported)
+        || matches!(e.raw_os_error(), Some(22) | Some(38) | Some(95))
 }
 
 /// Replace `path` atomically but without fsync: for baton's own advisory state (claim
@@ -152,6 +203,11 @@ mod tests {
             write(&p, b"x", Some(b"old")),
             Err(WriteError::Changed)
         ));
+        assert_eq!(
+            fs::read(&p).unwrap(),
+            b"new",
+            "a refused write leaves the file as it was"
+        );
         assert_eq!(fs::read(&p).unwrap(), b"new");
         assert_eq!(
             fs::read_dir(d.path()).unwrap().count(),
