@@ -54,32 +54,42 @@ pub fn execute(
     let ws = &ctx.ws;
     let rel = ws.tasks_rel();
     let committed = txn::transact(ctx, dry_run, || {
-        let doc = ws.load_tasks()?;
+        let mut doc = ws.load_tasks()?;
         let ledger = ClaimStore::load(ws);
         let plan = planner(&doc, &ledger)?;
         let mut changes = Changeset::default();
-        let after = if plan.edits.is_empty() {
-            None
-        } else {
-            let mut instances = vec![n];
-            instances.extend(plan.took_over.iter().copied());
-            let (all, after) =
-                edits::with_coordination_cells(&doc, plan.edits.clone(), &instances, |t| {
-                    ws.parse_tasks(t)
-                })?;
+        if !plan.edits.is_empty() {
+            // Verify by re-parsing the touched regions only, then bring the model up to
+            // date with the claims they now carry (the text in `doc` stays the original).
             let (tasks, sections) = match plan.target {
                 Some(Target::Task(i)) => (vec![i], vec![]),
                 Some(Target::Section(s)) => (vec![], vec![s]),
                 None => (vec![], vec![]),
             };
-            edits::verify_only(&doc, &after, &tasks, &sections)?;
+            let (task_claims, section_claims) =
+                edits::verify_claims_local(&doc, &plan.edits, &tasks, &sections, |t| {
+                    ws.parse_tasks(t)
+                })?;
+            for (&i, c) in tasks.iter().zip(task_claims) {
+                doc.set_claims(Target::Task(i), &c);
+            }
+            for (&s, c) in sections.iter().zip(section_claims) {
+                doc.set_claims(Target::Section(s), &c);
+            }
+            let mut instances = vec![n];
+            instances.extend(plan.took_over.iter().copied());
+            let cells: Vec<(u32, crate::edit::Edit)> = instances
+                .iter()
+                .filter_map(|&m| edits::coordination_edit(&doc, &doc, m).map(|e| (m, e)))
+                .collect();
+            edits::check_cells(&doc, &cells)?;
+            let mut all = plan.edits.clone();
+            all.extend(cells.into_iter().map(|(_, e)| e));
             changes.edit(&rel, &doc.text, all)?;
-            Some(after)
-        };
-        let after = after.unwrap_or(doc);
+        }
         Ok(Planned {
             changes,
-            value: (plan, after),
+            value: (plan, doc),
         })
     })?;
     let (plan, after) = committed.value;

@@ -141,36 +141,162 @@ pub fn with_coordination_cells(
         .iter()
         .filter_map(|&n| coordination_edit(doc, &after, n).map(|e| (n, e)))
         .collect();
-    if let (Some(table), false) = (&doc.coordination, cells.is_empty()) {
-        let r = table.range.clone();
-        let local: Vec<Edit> = cells
+    check_cells(doc, &cells)?;
+    let mut all = edits;
+    all.extend(cells.into_iter().map(|(_, e)| e));
+    Ok((all, after))
+}
+
+/// The byte region a local re-parse covers for an edit at `at`: from the heading above it
+/// (or the start) through the line of the next heading (or the end), so that a change that
+/// would swallow the following heading is seen.
+fn region(doc: &Document, at: usize) -> std::ops::Range<usize> {
+    let i = doc.sections.partition_point(|s| s.range.start <= at);
+    let start = if i == 0 {
+        0
+    } else {
+        doc.sections[i - 1].range.start
+    };
+    let end = match doc.sections.get(i) {
+        Some(next) => {
+            let le = crate::text::line_end(&doc.text, next.range.start);
+            le + crate::text::newline_len_at(&doc.text, le)
+        }
+        None => doc.text.len(),
+    };
+    start..end
+}
+
+/// Verify claim-tag edits by re-parsing only the regions they touch, before and after:
+/// the same tasks and headings must come back, unchanged but for the claims of `tasks`
+/// and `sections` (indexes into `doc`). Returns the claims those targets have afterwards,
+/// in the order given. Much cheaper than a whole re-parse on a large file.
+pub fn verify_claims_local(
+    doc: &Document,
+    edits: &[Edit],
+    tasks: &[usize],
+    sections: &[usize],
+    reparse: impl Fn(String) -> Document,
+) -> anyhow::Result<(Vec<Vec<u32>>, Vec<Vec<u32>>)> {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| e.range.start);
+    let mut regions: Vec<(std::ops::Range<usize>, Vec<&Edit>)> = Vec::new();
+    for e in sorted {
+        let r = region(doc, e.range.start);
+        match regions.last_mut() {
+            Some((last, es)) if r.start < last.end => {
+                last.end = last.end.max(r.end);
+                es.push(e);
+            }
+            _ => regions.push((r, vec![e])),
+        }
+    }
+    let fail = |what: String| {
+        anyhow::anyhow!(
+            "internal: the edit would have changed {what} in {}; nothing was written",
+            crate::text::slash_path(&doc.rel_path)
+        )
+    };
+    let mut task_claims = vec![Vec::new(); tasks.len()];
+    let mut section_claims = vec![Vec::new(); sections.len()];
+    let instances = |c: &[super::tasks::Claim]| c.iter().map(|c| c.instance).collect::<Vec<u32>>();
+    for (r, es) in regions {
+        let local: Vec<Edit> = es
             .iter()
-            .map(|(_, e)| {
+            .map(|e| {
                 Edit::replace(
                     e.range.start - r.start..e.range.end - r.start,
                     e.text.clone(),
                 )
             })
             .collect();
-        let new_table = crate::edit::apply(&doc.text[r.clone()], &local)?;
-        let ix = crate::text::LineIndex::new(&new_table);
-        let heading = "Instance Coordination";
-        let reread = coord::parse(&new_table, 0..new_table.len(), heading, &ix);
-        let ok = reread.is_some_and(|t| {
-            t.rows.len() == table.rows.len()
-                && cells
-                    .iter()
-                    .all(|(n, e)| t.row(*n).is_some_and(|row| row.task == e.text))
-        });
-        if !ok {
-            anyhow::bail!(
-                "internal: the coordination table would not read back as written; nothing was written"
-            );
+        let old = reparse(doc.text[r.clone()].to_string());
+        let new = reparse(crate::edit::apply(&doc.text[r.clone()], &local)?);
+        if old.tasks.len() != new.tasks.len() || old.sections.len() != new.sections.len() {
+            return Err(fail(format!(
+                "the number of tasks ({} → {}) or headings ({} → {}) near line {}",
+                old.tasks.len(),
+                new.tasks.len(),
+                old.sections.len(),
+                new.sections.len(),
+                doc.line_of(r.start)
+            )));
+        }
+        for (a, b) in old.tasks.iter().zip(&new.tasks) {
+            let at = r.start + a.item.start;
+            let target = tasks.iter().position(|&t| doc.tasks[t].item.start == at);
+            if let Some(k) = target {
+                task_claims[k] = instances(&b.claims);
+            }
+            if a.mark != b.mark || a.title != b.title || a.number != b.number {
+                return Err(fail(format!(
+                    "task `{}` (line {})",
+                    a.title,
+                    doc.line_of(at)
+                )));
+            }
+            if target.is_none() && instances(&a.claims) != instances(&b.claims) {
+                return Err(fail(format!(
+                    "the claims of `{}` (line {})",
+                    a.title,
+                    doc.line_of(at)
+                )));
+            }
+        }
+        for (a, b) in old.sections.iter().zip(&new.sections) {
+            let at = r.start + a.range.start;
+            let target = sections
+                .iter()
+                .position(|&s| doc.sections[s].range.start == at);
+            if let Some(k) = target {
+                section_claims[k] = instances(&b.claims);
+            }
+            if a.title != b.title || a.level != b.level {
+                return Err(fail(format!(
+                    "heading `{}` (line {})",
+                    a.title,
+                    doc.line_of(at)
+                )));
+            }
+            if target.is_none() && instances(&a.claims) != instances(&b.claims) {
+                return Err(fail(format!("the claims of heading `{}`", a.title)));
+            }
         }
     }
-    let mut all = edits;
-    all.extend(cells.into_iter().map(|(_, e)| e));
-    Ok((all, after))
+    Ok((task_claims, section_claims))
+}
+
+/// Check that the coordination table, with `cells` replaced, reads back as written.
+pub fn check_cells(doc: &Document, cells: &[(u32, Edit)]) -> anyhow::Result<()> {
+    let (Some(table), false) = (&doc.coordination, cells.is_empty()) else {
+        return Ok(());
+    };
+    let r = table.range.clone();
+    let local: Vec<Edit> = cells
+        .iter()
+        .map(|(_, e)| {
+            Edit::replace(
+                e.range.start - r.start..e.range.end - r.start,
+                e.text.clone(),
+            )
+        })
+        .collect();
+    let new_table = crate::edit::apply(&doc.text[r], &local)?;
+    let ix = crate::text::LineIndex::new(&new_table);
+    let reread = coord::parse(&new_table, 0..new_table.len(), "Instance Coordination", &ix);
+    let ok = reread.is_some_and(|t| {
+        t.rows.len() == table.rows.len()
+            && cells
+                .iter()
+                .all(|(n, e)| t.row(*n).is_some_and(|row| row.task == e.text))
+    });
+    if ok {
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "internal: the coordination table would not read back as written; nothing was written"
+        )
+    }
 }
 
 /// Check that between `before` and `after` only the tasks in `tasks` and the sections in
@@ -217,4 +343,46 @@ pub fn verify_only(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod local_tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::model::tasks::ParseEnv;
+
+    fn parse(s: &str) -> Document {
+        let cfg = Config::default();
+        Document::parse(
+            s.into(),
+            &ParseEnv {
+                config: &cfg,
+                rel_path: "TASKS.md".into(),
+            },
+        )
+    }
+
+    #[test]
+    fn local_verification_reports_the_new_claims() {
+        let d = parse("# T\n## A\n- [ ] a\n- [ ] b\n## B [Instance 4]\n- [ ] c\n");
+        let e = claim_task(&d, 1, 3);
+        let (t, s) = verify_claims_local(&d, &[e], &[1], &[], |t: String| parse(&t)).unwrap();
+        assert_eq!(t, vec![vec![3]]);
+        assert!(s.is_empty());
+        let e = remove_tag(&d.text, d.sections[2].claims[0].range.clone());
+        let (_, s) = verify_claims_local(&d, &[e], &[], &[2], |t: String| parse(&t)).unwrap();
+        assert_eq!(s, vec![Vec::<u32>::new()]);
+    }
+
+    #[test]
+    fn local_verification_refuses_structural_changes() {
+        let d = parse("## A\n- [ ] a\n- [ ] b\n## B\n- [ ] c\n");
+        // An edit that opens a fence swallows the rest of the region, next heading included.
+        let at = d.tasks[0].claim_at;
+        let bad = Edit::insert(at, "x\n```\n");
+        assert!(verify_claims_local(&d, &[bad], &[0], &[], |t: String| parse(&t)).is_err());
+        // An edit that changes another task's claims is refused.
+        let other = claim_task(&d, 1, 2);
+        assert!(verify_claims_local(&d, &[other], &[0], &[], |t: String| parse(&t)).is_err());
+    }
 }

@@ -425,6 +425,23 @@ impl Document {
         found
     }
 
+    /// Record that a task or heading now carries the claims of `instances`, after an edit
+    /// verified elsewhere (`edits::verify_claims_local`). The text is not changed, so the
+    /// byte ranges of these claims are left empty: use the model for reporting only.
+    pub fn set_claims(&mut self, target: super::refs::Target, instances: &[u32]) {
+        let claims = instances
+            .iter()
+            .map(|&instance| Claim {
+                instance,
+                range: 0..0,
+            })
+            .collect();
+        match target {
+            super::refs::Target::Task(i) => self.tasks[i].claims = claims,
+            super::refs::Target::Section(s) => self.sections[s].claims = claims,
+        }
+    }
+
     /// Every instance the document names: in task tags, heading tags and coordination rows.
     pub fn instances_named(&self) -> std::collections::BTreeSet<u32> {
         let mut ids = std::collections::BTreeSet::new();
