@@ -167,6 +167,9 @@ fn region(doc: &Document, at: usize) -> std::ops::Range<usize> {
     start..end
 }
 
+/// The instances claiming each target task and each target heading after an edit.
+pub type ClaimsAfter = (Vec<Vec<u32>>, Vec<Vec<u32>>);
+
 /// Verify claim-tag edits by re-parsing only the regions they touch, before and after:
 /// the same tasks and headings must come back, unchanged but for the claims of `tasks`
 /// and `sections` (indexes into `doc`). Returns the claims those targets have afterwards,
@@ -177,7 +180,7 @@ pub fn verify_claims_local(
     tasks: &[usize],
     sections: &[usize],
     reparse: impl Fn(String) -> Document,
-) -> anyhow::Result<(Vec<Vec<u32>>, Vec<Vec<u32>>)> {
+) -> anyhow::Result<ClaimsAfter> {
     let mut sorted: Vec<&Edit> = edits.iter().collect();
     sorted.sort_by_key(|e| e.range.start);
     let mut regions: Vec<(std::ops::Range<usize>, Vec<&Edit>)> = Vec::new();
