@@ -538,18 +538,9 @@ pub fn insert_tasks(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
-    use crate::model::ParseEnv;
 
     fn doc(s: &str) -> Document {
-        let cfg = Config::default();
-        Document::parse(
-            s.into(),
-            &ParseEnv {
-                config: &cfg,
-                rel_path: "docs/tasks/TASKS.md".into(),
-            },
-        )
+        Document::parse_default(s, "docs/tasks/TASKS.md")
     }
 
     fn add(s: &str, place: Place) -> String {

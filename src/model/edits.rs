@@ -125,28 +125,6 @@ pub fn with_coordination(
     Ok((all, reparse(text)))
 }
 
-/// Like `with_coordination`, but without parsing the whole file a second time for the table:
-/// the returned document is the one after `edits` alone (its tasks and sections are final;
-/// only the coordination cells differ from the text the edits produce), and the table is
-/// re-parsed on its own to check that each edited cell reads back as written.
-pub fn with_coordination_cells(
-    doc: &Document,
-    edits: Vec<Edit>,
-    instances: &[u32],
-    reparse: impl Fn(String) -> Document,
-) -> anyhow::Result<(Vec<Edit>, Document)> {
-    let first = crate::edit::apply(&doc.text, &edits)?;
-    let after = reparse(first);
-    let cells: Vec<(u32, Edit)> = instances
-        .iter()
-        .filter_map(|&n| coordination_edit(doc, &after, n).map(|e| (n, e)))
-        .collect();
-    check_cells(doc, &cells)?;
-    let mut all = edits;
-    all.extend(cells.into_iter().map(|(_, e)| e));
-    Ok((all, after))
-}
-
 /// The byte region a local re-parse covers for an edit at `at`: from the heading above it
 /// (or the start) through the line of the next heading (or the end), so that a change that
 /// would swallow the following heading is seen.
@@ -351,18 +329,9 @@ pub fn verify_only(
 #[cfg(test)]
 mod local_tests {
     use super::*;
-    use crate::config::Config;
-    use crate::model::tasks::ParseEnv;
 
     fn parse(s: &str) -> Document {
-        let cfg = Config::default();
-        Document::parse(
-            s.into(),
-            &ParseEnv {
-                config: &cfg,
-                rel_path: "TASKS.md".into(),
-            },
-        )
+        Document::parse_default(s, "TASKS.md")
     }
 
     #[test]

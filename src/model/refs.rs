@@ -298,18 +298,9 @@ fn ambiguous(doc: &Document, q: &str, c: &[usize]) -> BatonError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
-    use crate::model::tasks::ParseEnv;
 
     fn parse(s: &str) -> Document {
-        let cfg = Config::default();
-        Document::parse(
-            s.into(),
-            &ParseEnv {
-                config: &cfg,
-                rel_path: "TASKS.md".into(),
-            },
-        )
+        Document::parse_default(s, "TASKS.md")
     }
 
     #[test]

@@ -313,6 +313,17 @@ impl Document {
         doc
     }
 
+    /// Parse with the default configuration (tests and tools).
+    pub fn parse_default(text: &str, rel_path: &str) -> Document {
+        Document::parse(
+            text.to_string(),
+            &ParseEnv {
+                config: &Config::default(),
+                rel_path: rel_path.into(),
+            },
+        )
+    }
+
     pub fn line_of(&self, offset: usize) -> usize {
         self.lines.line(offset)
     }
@@ -887,14 +898,7 @@ mod tests {
     use super::*;
 
     fn parse(s: &str) -> Document {
-        let cfg = Config::default();
-        Document::parse(
-            s.to_string(),
-            &ParseEnv {
-                config: &cfg,
-                rel_path: "docs/tasks/TASKS.md".into(),
-            },
-        )
+        Document::parse_default(s, "docs/tasks/TASKS.md")
     }
 
     #[test]
