@@ -389,20 +389,10 @@ fn find_section(doc: &Document, want: &str) -> anyhow::Result<Option<usize>> {
             0 => continue,
             1 => return Ok(Some(c[0])),
             _ => {
-                let list: Vec<String> = c
-                    .iter()
-                    .take(10)
-                    .map(|&i| {
-                        format!(
-                            "  {}  L{}  {}",
-                            doc.sections[i].reference, doc.sections[i].line, doc.sections[i].title
-                        )
-                    })
-                    .collect();
                 return Err(invalid(format!(
                     "`{want}` matches {} headings:\n{}",
                     c.len(),
-                    list.join("\n")
+                    crate::model::refs::heading_list(doc, &c)
                 ))
                 .hint("pass more of the heading's text to --section")
                 .into());

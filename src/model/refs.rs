@@ -245,19 +245,13 @@ pub fn resolve(doc: &Document, input: &str) -> Result<Target, BatonError> {
     if s.len() == 1 {
         return Ok(Target::Section(s[0]));
     } else if s.len() > 1 {
-        let list: Vec<String> = s
-            .iter()
-            .take(10)
-            .map(|&i| {
-                format!(
-                    "  {}  L{}  {}",
-                    doc.sections[i].reference, doc.sections[i].line, doc.sections[i].title
-                )
-            })
-            .collect();
         return Err(BatonError::new(
             Kind::NotFound,
-            format!("`{q}` matches {} headings:\n{}", s.len(), list.join("\n")),
+            format!(
+                "`{q}` matches {} headings:\n{}",
+                s.len(),
+                heading_list(doc, &s)
+            ),
         )
         .hint("name one by its ref or `L<line>`"));
     }
@@ -265,6 +259,19 @@ pub fn resolve(doc: &Document, input: &str) -> Result<Target, BatonError> {
         BatonError::new(Kind::NotFound, format!("no task matches `{q}`"))
             .hint("run `baton list` to see every task with its ref"),
     )
+}
+
+/// Candidate headings, one per line (`  s:ref  L12  Title`), at most ten.
+pub fn heading_list(doc: &Document, sections: &[usize]) -> String {
+    sections
+        .iter()
+        .take(10)
+        .map(|&i| {
+            let s = &doc.sections[i];
+            format!("  {}  L{}  {}", s.reference, s.line, s.title)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn ambiguous(doc: &Document, q: &str, c: &[usize]) -> BatonError {
