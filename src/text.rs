@@ -195,6 +195,17 @@ pub fn slug(title: &str) -> String {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
     {
+        // Keep file names well under every filesystem's limit (255 bytes).
+        if out.len() + word.len() > 60 {
+            if out.is_empty() {
+                let mut end = 60;
+                while !word.is_char_boundary(end) {
+                    end -= 1;
+                }
+                out.extend(word[..end].chars().flat_map(char::to_lowercase));
+            }
+            break;
+        }
         if !out.is_empty() {
             out.push('_');
         }
@@ -268,6 +279,8 @@ mod tests {
     fn slugs() {
         assert_eq!(slug("Proxy rotation!"), "proxy_rotation");
         assert_eq!(slug("  "), "untitled");
+        assert!(slug(&"é".repeat(200)).len() <= 64);
+        assert!(slug(&"word ".repeat(100)).len() <= 60);
     }
 }
 

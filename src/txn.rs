@@ -46,7 +46,6 @@ impl Changeset {
         if new == original {
             return Ok(());
         }
-        // Fold into an earlier write of the same file if there is one.
         self.steps.push(Step::Write {
             rel: rel.to_path_buf(),
             original: Some(original.to_string()),

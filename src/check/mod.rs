@@ -435,32 +435,43 @@ pub fn summarize(diags: &[Diagnostic]) -> Summary {
 
 /// The changes that apply every automatic fix in `diags`, and the diagnostics they fix.
 /// Fixes whose edits would overlap an earlier fix are left for the next run.
-/// The fixes that move files, planned as their own transaction after the splices:
-/// the archive sweep (for `done_links_active_spec`) and session rotations.
-pub fn plan_moving_fixes(
+fn wanted(diags: &[Diagnostic], f: impl Fn(&FixAction) -> bool) -> Vec<Diagnostic> {
+    diags
+        .iter()
+        .filter(|d| d.fix.as_ref().is_some_and(|x| f(&x.action)))
+        .cloned()
+        .collect()
+}
+
+/// The archive sweep (for `done_links_active_spec`), planned as its own transaction after
+/// the splices, on the state they left.
+pub fn plan_archive_fix(
     ws: &Workspace,
     docs: &Docs,
     diags: &[Diagnostic],
 ) -> anyhow::Result<(Changeset, Vec<Diagnostic>)> {
+    let archive = wanted(diags, |a| matches!(a, FixAction::Archive));
+    if archive.is_empty() {
+        return Ok((Changeset::default(), Vec::new()));
+    }
+    let (cs, plan) = crate::lifecycle::sweep(ws, &docs.tasks)?;
+    if plan.archived.is_empty() {
+        return Ok((Changeset::default(), Vec::new()));
+    }
+    Ok((cs, archive))
+}
+
+/// Session rotations (for `too_many_sessions`), a transaction of their own after the
+/// archive sweep, so that each is planned on the instance file the sweep left.
+pub fn plan_rotation_fix(
+    ws: &Workspace,
+    _docs: &Docs,
+    diags: &[Diagnostic],
+) -> anyhow::Result<(Changeset, Vec<Diagnostic>)> {
     let mut changes = Changeset::default();
     let mut fixed = Vec::new();
-    let wants = |f: &dyn Fn(&FixAction) -> bool| {
-        diags
-            .iter()
-            .filter(|d| d.fix.as_ref().is_some_and(|x| f(&x.action)))
-            .cloned()
-            .collect::<Vec<_>>()
-    };
-    let archive = wants(&|a| matches!(a, FixAction::Archive));
-    if !archive.is_empty() {
-        let (cs, plan) = crate::lifecycle::sweep(ws, &docs.tasks)?;
-        if !plan.archived.is_empty() {
-            changes.steps.extend(cs.steps);
-            fixed.extend(archive);
-        }
-    }
     let mut rotated = Vec::new();
-    for d in wants(&|a| matches!(a, FixAction::Rotate(_))) {
+    for d in wanted(diags, |a| matches!(a, FixAction::Rotate(_))) {
         let Some(Fix {
             action: FixAction::Rotate(n),
             ..

@@ -12,13 +12,17 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> anyhow::Result<Outcome> {
     let ws = &ctx.ws;
     let now = ctx.now_secs();
     let (remaining, fixed, changes) = if args.fix {
-        // Splices first, then the fixes that move files (archive sweep, session rotation),
-        // each phase one locked transaction planned on the state the previous one left.
+        // Splices first, then the archive sweep, then session rotations: each phase one
+        // locked transaction, planned on the state the previous one left.
         let mut fixed = Vec::new();
         let mut preview = txn::Preview::default();
         let mut written = false;
         let mut first = None;
-        for phase in [check::plan_fixes, check::plan_moving_fixes] {
+        for phase in [
+            check::plan_fixes,
+            check::plan_archive_fix,
+            check::plan_rotation_fix,
+        ] {
             let committed = txn::transact(ctx, args.dry_run, || {
                 let docs = Docs::load(ws, now)?;
                 let diags = check::run_rules(ws, &docs);

@@ -135,12 +135,19 @@ fn region(doc: &Document, at: usize) -> std::ops::Range<usize> {
     } else {
         doc.sections[i - 1].range.start
     };
+    let text = &doc.text;
+    let through_line = |at: usize| {
+        let le = crate::text::line_end(text, at);
+        le + crate::text::newline_len_at(text, le)
+    };
     let end = match doc.sections.get(i) {
+        // The whole next heading (a setext heading's underline too) and the line after it.
         Some(next) => {
-            let le = crate::text::line_end(&doc.text, next.range.start);
-            le + crate::text::newline_len_at(&doc.text, le)
+            let last = next.range.end.max(next.range.start + 1).min(text.len()) - 1;
+            let e = through_line(last.max(next.range.start));
+            if e < text.len() { through_line(e) } else { e }
         }
-        None => doc.text.len(),
+        None => text.len(),
     };
     start..end
 }
@@ -344,6 +351,13 @@ mod local_tests {
         let e = remove_tag(&d.text, d.sections[2].claims[0].range.clone());
         let (_, s) = verify_claims_local(&d, &[e], &[], &[2], |t: String| parse(&t)).unwrap();
         assert_eq!(s, vec![Vec::<u32>::new()]);
+    }
+
+    #[test]
+    fn local_verification_sees_a_setext_heading_swallowed() {
+        let d = parse("## B\n\n- [ ]\nFoo\n---\n- [ ] x\n");
+        let e = claim_task(&d, 0, 5);
+        assert!(verify_claims_local(&d, &[e], &[0], &[], |t: String| parse(&t)).is_err());
     }
 
     #[test]

@@ -21,7 +21,10 @@ pub struct EntryHead {
 /// Parse an entry heading's text: `2025-12-27 (Session 35 - Phase 4.0 Database Concurrency)`.
 pub fn parse_entry_heading(h: &str) -> Option<(String, Option<u32>, String)> {
     let h = h.trim();
-    if h.len() >= 8 && h[..7].eq_ignore_ascii_case("session") {
+    if h.len() >= 8
+        && h.get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case("session"))
+    {
         return parse_session_first(h);
     }
     let date: String = h.chars().take(10).collect();
@@ -495,7 +498,8 @@ impl InstanceDoc {
 
 fn pointer_number(src: &str, r: Range<usize>) -> Option<(u32, Range<usize>)> {
     let s = &src[r.clone()];
-    let lower = s.to_lowercase();
+    // ASCII lowercasing keeps byte offsets, so `p` is an offset into `s` too.
+    let lower = s.to_ascii_lowercase();
     let p = lower.find("session")?;
     let after = &s[p..];
     let ds = after.find(|c: char| c.is_ascii_digit())?;
@@ -939,6 +943,15 @@ pub fn verify_rotation(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn multibyte_text_near_keywords_does_not_panic() {
+        assert_eq!(parse_entry_heading("漢字のメモ"), None);
+        let d = InstanceDoc::parse(
+            "## Session History\n### 漢字のメモ\n\nȺȺȺȺȺȺȺȺ archived session漢 1\n".into(),
+        );
+        assert!(d.entries.len() <= 1);
+    }
 
     #[test]
     fn entry_headings() {

@@ -283,3 +283,34 @@ fn corpus_runs_clean_of_crashes() {
         eprintln!("  {n:>5} {k}");
     }
 }
+
+#[test]
+fn archive_and_rotation_fixes_on_one_instance_file_both_apply() {
+    let ws = Ws::new();
+    ws.write("docs/specs/101_A.md", "# 101 A\n");
+    ws.write(
+        "TASKS.md",
+        "# T\n\n## P\n\n- [x] 1.1 A (spec: [a](docs/specs/101_A.md))\n",
+    );
+    let mut inst = String::from("# Instance 1\n\n## Session History\n\n");
+    for n in (1..=4).rev() {
+        inst.push_str(&format!(
+            "### 2026-01-0{n} (Session {n} - T{n})\n\n**Summary**: see [spec](docs/specs/101_A.md).\n\n"
+        ));
+    }
+    ws.write("instance_001.md", &inst);
+    let (code, doc) = ws.json(&["check", "--fix"]);
+    assert!(code == 0 || code == 1, "{doc}");
+    let fixed: Vec<&str> = doc["data"]["fixed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert!(fixed.contains(&"done_links_active_spec"), "{doc}");
+    assert!(fixed.contains(&"too_many_sessions"), "{doc}");
+    assert!(ws.exists("archive/specs/101_A.md"));
+    let inst = ws.read("instance_001.md");
+    assert!(!inst.contains("Session 1 - T1"), "{inst}");
+    assert!(inst.contains("[spec](archive/specs/101_A.md)"), "{inst}");
+}

@@ -279,3 +279,32 @@ fn the_ledger_forgets_claims_whose_tag_is_gone() {
     assert!(!ledger.contains("\"instance\": 1"), "{ledger}");
     assert!(ledger.contains("\"instance\": 2"), "{ledger}");
 }
+
+#[test]
+fn a_claim_that_would_swallow_a_setext_heading_is_refused() {
+    let src = "## B\n\n- [ ]\nFoo\n---\n- [ ] x\n";
+    let ws = Ws::with_tasks(src);
+    let (code, doc) = ws.json(&["claim", "L3", "--instance", "5"]);
+    assert_eq!(code, 1, "{doc}");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was written"),
+        "{doc}"
+    );
+    assert_eq!(ws.read("TASKS.md"), src);
+}
+
+#[test]
+fn multibyte_headings_in_instance_files_are_read() {
+    let ws = Ws::with_tasks("- [ ] a\n");
+    ws.write(
+        "instance_002.md",
+        "# I\n## Session History\n### 漢字のメモ\n\nȺȺȺȺȺȺȺȺ archived session漢 1\n",
+    );
+    for args in [&["status"][..], &["check"], &["start", "--instance", "2"]] {
+        let (code, _, err) = ws.run(args);
+        assert_ne!(code, 101, "{args:?}: {err}");
+    }
+}
