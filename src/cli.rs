@@ -259,7 +259,7 @@ impl Command {
 
 #[derive(Debug, Subcommand)]
 pub enum ResearchCommand {
-    /// Create docs/research/<slug>.md from a template and add a `Research TITLE` task.
+    /// Create `docs/research/<slug>.md` from a template and add a `Research TITLE` task.
     New(ResearchNewArgs),
 }
 
