@@ -39,9 +39,29 @@ fn tmp_path(path: &Path) -> PathBuf {
 /// is not what was read, it is swapped back in. Elsewhere the file is compared right before
 /// a plain rename.
 pub fn write(path: &Path, data: &[u8], expect: Option<&[u8]>) -> Result<(), WriteError> {
+    write_deferring(path, data, expect, None)
+}
+
+/// `write`, but with `later` the fsync of the folder (which makes the rename durable) is
+/// left to the caller: the folder is pushed onto `later`, to be synced with `sync_dirs`
+/// once the workspace lock is released. The file's own content is synced before the
+/// rename either way, so a crash never leaves a renamed but empty file.
+pub fn write_deferring(
+    path: &Path,
+    data: &[u8],
+    expect: Option<&[u8]>,
+    mut later: Option<&mut Vec<PathBuf>>,
+) -> Result<(), WriteError> {
     let tmp = tmp_path(path);
     let _ = fs::remove_file(&tmp);
     let dir = path.parent().unwrap_or(Path::new("."));
+    let mut sync_dir = |dir: &Path| match later.as_deref_mut() {
+        Some(v) => {
+            v.push(dir.to_path_buf());
+            Ok(())
+        }
+        None => sync_dir(dir),
+    };
     let result = (|| {
         let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
         f.write_all(data)?;
@@ -154,6 +174,15 @@ pub fn create(path: &Path, data: &[u8]) -> std::io::Result<()> {
     let _ = fs::remove_file(&tmp);
     r?;
     sync_dir(path.parent().unwrap_or(Path::new(".")))
+}
+
+/// Sync each folder once (the deferred half of `write_deferring`).
+pub fn sync_dirs(dirs: &mut Vec<PathBuf>) {
+    dirs.sort();
+    dirs.dedup();
+    for d in dirs.drain(..) {
+        let _ = sync_dir(&d);
+    }
 }
 
 pub fn sync_dir(dir: &Path) -> std::io::Result<()> {

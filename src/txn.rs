@@ -103,7 +103,7 @@ pub const FAIL_ENV: &str = "BATON_TEST_FAIL_AT_STEP";
 
 /// Apply a changeset: validate every destination first, then apply in order; on any failure
 /// undo the steps already applied, leaving the workspace as it was.
-pub fn commit(root: &Path, cs: &Changeset) -> anyhow::Result<()> {
+pub fn commit(root: &Path, cs: &Changeset) -> anyhow::Result<PendingSync> {
     // Validate.
     for s in &cs.steps {
         match s {
@@ -139,13 +139,14 @@ pub fn commit(root: &Path, cs: &Changeset) -> anyhow::Result<()> {
     }
     let fail_at: Option<usize> = std::env::var(FAIL_ENV).ok().and_then(|v| v.parse().ok());
     let mut done: Vec<(usize, Vec<PathBuf>)> = Vec::new();
+    let mut pending = PendingSync::default();
     for (i, s) in cs.steps.iter().enumerate() {
         let r = if fail_at == Some(i) {
             Err(anyhow::anyhow!(
                 "injected failure before step {i} ({FAIL_ENV})"
             ))
         } else {
-            apply_step(root, s)
+            apply_step(root, s, &mut pending.0)
         };
         match r {
             Ok(dirs) => done.push((i, dirs)),
@@ -155,7 +156,19 @@ pub fn commit(root: &Path, cs: &Changeset) -> anyhow::Result<()> {
             }
         }
     }
-    Ok(())
+    Ok(pending)
+}
+
+/// Folder fsyncs that make committed renames durable, run when this value is dropped:
+/// after the workspace lock is released (a `Committed` declares the lock first), so other
+/// instances do not wait on them. The command still returns only after they ran.
+#[derive(Debug, Default)]
+pub struct PendingSync(Vec<PathBuf>);
+
+impl Drop for PendingSync {
+    fn drop(&mut self) {
+        atomic::sync_dirs(&mut self.0);
+    }
 }
 
 fn create_dirs(root: &Path, rel: &Path) -> std::io::Result<Vec<PathBuf>> {
@@ -177,14 +190,19 @@ fn create_dirs(root: &Path, rel: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(made)
 }
 
-fn apply_step(root: &Path, s: &Step) -> anyhow::Result<Vec<PathBuf>> {
+fn apply_step(root: &Path, s: &Step, later: &mut Vec<PathBuf>) -> anyhow::Result<Vec<PathBuf>> {
     match s {
         Step::Write {
             rel,
             original: Some(o),
             new,
             ..
-        } => match atomic::write(&root.join(rel), new.as_bytes(), Some(o.as_bytes())) {
+        } => match atomic::write_deferring(
+            &root.join(rel),
+            new.as_bytes(),
+            Some(o.as_bytes()),
+            Some(later),
+        ) {
             Ok(()) => Ok(Vec::new()),
             Err(WriteError::Changed) => Err(Conflict(rel.clone()).into()),
             Err(WriteError::Io(e)) => {
@@ -265,6 +283,8 @@ pub struct Committed<T> {
     /// The workspace lock, still held: follow-up writes that depend on what was committed
     /// (the claim ledger) must happen before it is dropped.
     pub lock: Lock,
+    /// Folder fsyncs still to run; dropped (and so run) after `lock`.
+    pub durable: PendingSync,
 }
 
 const MAX_ATTEMPTS: usize = 8;
@@ -289,15 +309,17 @@ pub fn transact<T>(
                 changes,
                 written: false,
                 lock,
+                durable: PendingSync::default(),
             });
         }
         match commit(&ws.root, &changes) {
-            Ok(()) => {
+            Ok(durable) => {
                 return Ok(Committed {
                     value,
                     changes,
                     written: true,
                     lock,
+                    durable,
                 });
             }
             Err(e) if e.downcast_ref::<Conflict>().is_some() && attempt + 1 < MAX_ATTEMPTS => {

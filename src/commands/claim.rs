@@ -103,7 +103,10 @@ pub fn execute(
         reconcile(&mut ledger, &after);
         ledger.save(ws)?;
     }
+    // Release the lock first, then make the rename durable: other instances don't wait on
+    // the folder's fsync.
     drop(committed.lock);
+    drop(committed.durable);
     let file = crate::text::slash_path(&after.rel_path);
     let mut check = wire::LinkChecker::new(&ws.root);
     let (task, section) = match plan.target {

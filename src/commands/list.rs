@@ -24,5 +24,10 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<Outcome> {
         .map(|i| wire::task(&doc, &file, i, &mut check))
         .collect();
     let data = wire::ListData { file: &file, tasks };
-    Outcome::new(ctx, &data, render::list)
+    let out = Outcome::new(ctx, &data, render::list);
+    // The process ends right after printing: freeing a large document piece by piece
+    // only costs time.
+    std::mem::forget(data);
+    std::mem::forget(doc);
+    out
 }

@@ -57,7 +57,11 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
         done: doc.tasks.len() - open,
         next,
     };
-    Ok(Outcome::new(ctx, &data, render::status)?.warn(warnings))
+    let out = Outcome::new(ctx, &data, render::status)?.warn(warnings);
+    // The process ends right after printing: skip freeing the document piece by piece.
+    std::mem::forget(data);
+    std::mem::forget(doc);
+    Ok(out)
 }
 
 /// The newest session entry: the highest session number, else the first listed.
