@@ -123,7 +123,10 @@ pub fn execute(
         took_over: plan.took_over.clone(),
         changes: txn::preview(&committed.changes),
     };
-    Outcome::new(ctx, &data, render::claim)
+    let out = Outcome::new(ctx, &data, render::claim);
+    crate::output::leak_at_exit(data);
+    crate::output::leak_at_exit(after);
+    out
 }
 
 /// Drop ledger entries whose tag is gone from the document.

@@ -25,9 +25,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<Outcome> {
         .collect();
     let data = wire::ListData { file: &file, tasks };
     let out = Outcome::new(ctx, &data, render::list);
-    // The process ends right after printing: freeing a large document piece by piece
-    // only costs time.
-    std::mem::forget(data);
-    std::mem::forget(doc);
+    crate::output::leak_at_exit(data);
+    crate::output::leak_at_exit(doc);
     out
 }

@@ -18,7 +18,10 @@ pub fn run(ctx: &Ctx, args: NextArgs) -> anyhow::Result<Outcome> {
         let data = wire::TaskData {
             task: i.map(|i| wire::task(&doc, &file, i, &mut check)),
         };
-        return Outcome::new(ctx, &data, render::next);
+        let out = Outcome::new(ctx, &data, render::next);
+        crate::output::leak_at_exit(data);
+        crate::output::leak_at_exit(doc);
+        return out;
     }
     let n = require_instance(args.instance.instance, "next --claim")?;
     let opts = ClaimOpts {

@@ -26,5 +26,8 @@ pub fn run(ctx: &Ctx, args: RefArg) -> anyhow::Result<Outcome> {
     let data = wire::TaskData {
         task: Some(wire::task(&doc, &file, i, &mut check)),
     };
-    Outcome::new(ctx, &data, |d, s| render::show(d, s, &doc))
+    let out = Outcome::new(ctx, &data, |d, s| render::show(d, s, &doc));
+    crate::output::leak_at_exit(data);
+    crate::output::leak_at_exit(doc);
+    out
 }

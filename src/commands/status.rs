@@ -58,9 +58,8 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
         next,
     };
     let out = Outcome::new(ctx, &data, render::status)?.warn(warnings);
-    // The process ends right after printing: skip freeing the document piece by piece.
-    std::mem::forget(data);
-    std::mem::forget(doc);
+    crate::output::leak_at_exit(data);
+    crate::output::leak_at_exit(doc);
     Ok(out)
 }
 

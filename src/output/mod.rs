@@ -238,6 +238,12 @@ pub fn emit_error(format: Format, style: Style, command: &str, err: &anyhow::Err
     kind.exit_code()
 }
 
+/// Skip freeing `value`: a command's document lives until the process exits right after
+/// printing, and freeing a large one piece by piece only costs time.
+pub fn leak_at_exit<T>(value: T) {
+    std::mem::forget(value);
+}
+
 /// Whether stdout is a terminal (for colour and layout decisions).
 pub fn stdout_is_tty() -> bool {
     std::io::stdout().is_terminal()
