@@ -636,6 +636,25 @@ pub fn plan_done(
     ));
     let mut touched_tasks = vec![i];
     let mut touched_sections = Vec::new();
+    // A heading claim of this instance ends with the last open task under it.
+    let mut sec = t.section;
+    while let Some(si) = sec {
+        let s = &doc.sections[si];
+        if s.claims.iter().any(|c| c.instance == instance) {
+            let still_open = doc.tasks.iter().enumerate().any(|(k, o)| {
+                k != i && !o.done && o.item.start > s.range.start && o.item.start < s.end
+            });
+            if !still_open {
+                edits.extend(crate::model::edits::release_section(
+                    doc,
+                    si,
+                    Some(instance),
+                ));
+                touched_sections.push(si);
+            }
+        }
+        sec = s.parent;
+    }
     let sweep = if opts.no_archive {
         None
     } else {

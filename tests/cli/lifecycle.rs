@@ -433,3 +433,24 @@ fn an_archive_folder_that_is_a_symlink_is_not_written_through() {
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
     assert!(ws.exists("docs/specs/101_PROXY_ROTATION.md"));
 }
+
+#[test]
+fn finishing_the_last_task_under_a_heading_claim_releases_the_heading() {
+    let src = "# T\n\n## Instance Coordination\n\n| Instance | Current Task |\n|---|---|\n| 2 | Phase 3.5 |\n\n### Phase 3.5 [Instance 2]\n\n- [x] 3.5.1 a\n- [ ] 3.5.2 b\n- [ ] 3.5.3 c\n";
+    let ws = Ws::with_tasks(src);
+    ws.ok(&["done", "3.5.2", "--instance", "2"]);
+    let mid = ws.read("TASKS.md");
+    assert!(
+        mid.contains("### Phase 3.5 [Instance 2]\n"),
+        "one task is still open: {mid}"
+    );
+    ws.ok(&["done", "3.5.3", "--instance", "2"]);
+    let end = ws.read("TASKS.md");
+    assert_eq!(
+        end,
+        src.replace("### Phase 3.5 [Instance 2]", "### Phase 3.5")
+            .replace("| 2 | Phase 3.5 |", "| 2 | Available |")
+            .replace("- [ ] 3.5.2", "- [x] 3.5.2")
+            .replace("- [ ] 3.5.3", "- [x] 3.5.3")
+    );
+}
