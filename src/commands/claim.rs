@@ -184,7 +184,7 @@ pub fn plan_claim(
             }
             let heading = doc.heading_claims(i);
             if doc.claimants(i).contains(&n) {
-                return Ok(unchanged(target));
+                return Ok(Plan::unchanged(target));
             }
             if let Some(&m) = heading.iter().find(|&&m| m != n) {
                 return Err(refused(format!(
@@ -205,7 +205,7 @@ pub fn plan_claim(
         Target::Section(s) => {
             let sec = &doc.sections[s];
             if sec.claims.iter().any(|c| c.instance == n) {
-                return Ok(unchanged(target));
+                return Ok(Plan::unchanged(target));
             }
             // Open tasks inside held by someone else (by tag or a nested heading) block a heading claim.
             let within = |off: usize| off > sec.range.start && off < sec.end;
@@ -349,12 +349,26 @@ pub fn plan_claim(
     })
 }
 
-fn unchanged(target: Target) -> Plan {
-    Plan {
-        action: "unchanged",
-        target: Some(target),
-        edits: Vec::new(),
-        took_over: Vec::new(),
-        recorded: Vec::new(),
+impl Plan {
+    /// Already as asked: nothing to write.
+    pub fn unchanged(target: Target) -> Plan {
+        Plan {
+            action: "unchanged",
+            target: Some(target),
+            edits: Vec::new(),
+            took_over: Vec::new(),
+            recorded: Vec::new(),
+        }
+    }
+
+    /// `next --claim` found no ready task.
+    pub fn none() -> Plan {
+        Plan {
+            action: "none",
+            target: None,
+            edits: Vec::new(),
+            took_over: Vec::new(),
+            recorded: Vec::new(),
+        }
     }
 }

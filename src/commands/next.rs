@@ -31,13 +31,7 @@ pub fn run(ctx: &Ctx, args: NextArgs) -> anyhow::Result<Outcome> {
     execute(ctx, n, args.dry_run, |doc, ledger| {
         match (0..doc.tasks.len()).find(|&i| doc.is_ready(i, Some(n)) && filter.matches(doc, i)) {
             Some(i) => plan_claim(ctx, doc, ledger, Target::Task(i), n, opts),
-            None => Ok(Plan {
-                action: "none",
-                target: None,
-                edits: Vec::new(),
-                took_over: Vec::new(),
-                recorded: Vec::new(),
-            }),
+            None => Ok(Plan::none()),
         }
     })
 }

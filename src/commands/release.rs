@@ -44,13 +44,7 @@ pub fn run(ctx: &Ctx, args: ReleaseArgs) -> anyhow::Result<Outcome> {
                 .into());
             }
             if others.is_empty() {
-                return Ok(Plan {
-                    action: "unchanged",
-                    target: Some(target),
-                    edits: Vec::new(),
-                    took_over: Vec::new(),
-                    recorded: Vec::new(),
-                });
+                return Ok(Plan::unchanged(target));
             }
             if !force {
                 let who: Vec<String> = others.iter().map(|m| format!("Instance {m}")).collect();

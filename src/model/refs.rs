@@ -18,21 +18,6 @@ fn fnv_byte(h: u64, b: u8) -> u64 {
 fn feed_norm(mut h: u64, s: &str) -> u64 {
     let mut pending_space = false;
     let mut started = false;
-    if s.is_ascii() {
-        for &b in s.as_bytes() {
-            if b.is_ascii_whitespace() {
-                pending_space = started;
-                continue;
-            }
-            if pending_space {
-                h = fnv_byte(h, b' ');
-                pending_space = false;
-            }
-            started = true;
-            h = fnv_byte(h, b.to_ascii_lowercase());
-        }
-        return h;
-    }
     for c in s.chars() {
         if c.is_whitespace() {
             pending_space = started;
