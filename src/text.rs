@@ -50,10 +50,6 @@ impl LineIndex {
     pub fn start_of(&self, line: usize) -> Option<usize> {
         self.starts.get(line.checked_sub(1)?).copied()
     }
-
-    pub fn line_count(&self) -> usize {
-        self.starts.len()
-    }
 }
 
 /// Start of the line containing `offset`.

@@ -395,13 +395,6 @@ impl Document {
         })
     }
 
-    /// Task indexes whose own tag or heading names `instance` (open tasks only for headings).
-    pub fn claimed_by(&self, instance: u32) -> Vec<usize> {
-        (0..self.tasks.len())
-            .filter(|&i| self.claimants(i).contains(&instance))
-            .collect()
-    }
-
     /// The claims an instance holds as units: each tagged task, and each tagged heading
     /// (counted once) — what `max_claims` limits.
     pub fn claim_units(&self, instance: u32) -> Vec<ClaimUnit> {
