@@ -2,6 +2,7 @@
 //! stepping on each other. `run` is the whole program; `main.rs` only calls it.
 
 pub mod atomic;
+pub mod cache;
 pub mod check;
 pub mod cli;
 pub mod clock;

@@ -25,7 +25,7 @@ pub fn decode(bytes: Vec<u8>, shown_path: &Path) -> anyhow::Result<String> {
 }
 
 /// Byte offsets of line starts, for offset → line/column conversion.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineIndex {
     starts: Vec<usize>,
 }
@@ -36,6 +36,13 @@ impl LineIndex {
         starts.push(0);
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         LineIndex { starts }
+    }
+
+    /// The same lines after an edit that moved their starts by `f` (and added none).
+    pub fn mapped(&self, f: impl Fn(usize) -> usize) -> LineIndex {
+        LineIndex {
+            starts: self.starts.iter().map(|&s| f(s)).collect(),
+        }
     }
 
     /// 1-based line of a byte offset.

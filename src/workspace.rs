@@ -1,5 +1,6 @@
 //! Finding a workspace and its files: the root, the config, TASKS.md, instance files.
 
+use crate::cache::Cache;
 use crate::config::{self, Config};
 use crate::error::{invalid, not_found};
 use crate::model::{Document, ParseEnv};
@@ -93,14 +94,26 @@ impl Workspace {
         text::decode(bytes, rel)
     }
 
+    fn tasks_env(&self) -> ParseEnv<'_> {
+        ParseEnv {
+            config: &self.config,
+            rel_path: self.tasks_rel(),
+        }
+    }
+
+    /// Parse the whole text of TASKS.md, through the parse cache (`crate::cache`).
     pub fn parse_tasks(&self, text: String) -> Document {
-        Document::parse(
-            text,
-            &ParseEnv {
-                config: &self.config,
-                rel_path: self.tasks_rel(),
-            },
-        )
+        Cache::new(&self.root).parse(text, &self.tasks_env()).0
+    }
+
+    /// Parse an excerpt of TASKS.md (local verification of an edit): never cached.
+    pub fn parse_excerpt(&self, text: String) -> Document {
+        Document::parse(text, &self.tasks_env())
+    }
+
+    /// Record `doc`, a model derived from an edit rather than parsed, as its text's model.
+    pub fn cache_tasks(&self, doc: &Document) {
+        Cache::new(&self.root).put(doc, &self.tasks_env());
     }
 
     /// Read and parse TASKS.md.

@@ -58,6 +58,7 @@ pub fn execute(
         let ledger = ClaimStore::load(ws);
         let plan = planner(&doc, &ledger)?;
         let mut changes = Changeset::default();
+        let mut applied = Vec::new();
         if !plan.edits.is_empty() {
             // Verify by re-parsing the touched regions only, then bring the model up to
             // date with the claims they now carry (the text in `doc` stays the original).
@@ -68,7 +69,7 @@ pub fn execute(
             };
             let (task_claims, section_claims) =
                 edits::verify_claims_local(&doc, &plan.edits, &tasks, &sections, |t| {
-                    ws.parse_tasks(t)
+                    ws.parse_excerpt(t)
                 })?;
             for (&i, c) in tasks.iter().zip(task_claims) {
                 doc.set_claims(Target::Task(i), &c);
@@ -85,15 +86,26 @@ pub fn execute(
             edits::check_cells(&doc, &cells)?;
             let mut all = plan.edits.clone();
             all.extend(cells.into_iter().map(|(_, e)| e));
-            changes.edit(&rel, &doc.text, all)?;
+            changes.edit(&rel, &doc.text, all.clone())?;
+            applied = all;
         }
         Ok(Planned {
             changes,
-            value: (plan, doc),
+            value: (plan, doc, applied),
         })
     })?;
-    let (plan, after) = committed.value;
+    let (plan, mut after, applied) = committed.value;
     if committed.written {
+        // The model of what was written: derived from the one read (a large file's cached
+        // model stays warm), else parsed. Still under the lock, so that cache entries are
+        // written in the order of the files.
+        after = match crate::model::rebase::rebase(after, &applied) {
+            Ok(doc) => {
+                ws.cache_tasks(&doc);
+                doc
+            }
+            Err(text) => ws.parse_tasks(text),
+        };
         // Still under the lock: another command's cleanup must not remove the ledger's
         // temp file, and two ledger updates must not overwrite each other.
         let mut ledger = ClaimStore::load(ws);

@@ -3,7 +3,7 @@
 use crate::text::{self, LineIndex};
 use std::ops::Range;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CoordRow {
     pub instance: u32,
     /// The current-task cell's trimmed content.
@@ -13,7 +13,7 @@ pub struct CoordRow {
     pub line: usize,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CoordTable {
     pub range: Range<usize>,
     pub rows: Vec<CoordRow>,

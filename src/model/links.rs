@@ -27,7 +27,7 @@ pub enum Target {
 }
 
 /// One link as written in a file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
     pub kind: LinkKind,
     /// The destination exactly as written in the source.

@@ -1,8 +1,10 @@
 //! The document model: TASKS.md and instance files parsed into spans over their text.
 
+pub mod codec;
 pub mod coord;
 pub mod edits;
 pub mod frontmatter;
+pub mod rebase;
 pub mod links;
 pub mod refs;
 pub mod session;

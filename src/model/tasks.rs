@@ -39,7 +39,7 @@ impl TaskKind {
 }
 
 /// A heading and what hangs off it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
     pub level: u8,
     /// Plain heading text, claim tags removed.
@@ -63,7 +63,7 @@ pub struct Section {
 }
 
 /// One checkbox list item.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Task {
     pub section: Option<usize>,
     /// The whole list item (including children).
@@ -89,7 +89,7 @@ pub struct Task {
 }
 
 /// A fenced-code line that looks like a task.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeCheckbox {
     pub offset: usize,
     pub line: usize,
@@ -102,7 +102,7 @@ pub struct ParseEnv<'a> {
     pub rel_path: PathBuf,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
     pub text: String,
     pub rel_path: PathBuf,
@@ -547,18 +547,18 @@ fn drop_templates(sections: &mut [Section], tasks: &mut Vec<Task>, config: &Conf
     }
 }
 
-struct ItemHead {
-    mark_range: Range<usize>,
-    mark: char,
-    claims: Vec<Claim>,
-    number: Option<String>,
-    title: String,
-    claim_at: usize,
-    claim_at_eol: bool,
+pub(super) struct ItemHead {
+    pub(super) mark_range: Range<usize>,
+    pub(super) mark: char,
+    pub(super) claims: Vec<Claim>,
+    pub(super) number: Option<String>,
+    pub(super) title: String,
+    pub(super) claim_at: usize,
+    pub(super) claim_at_eol: bool,
 }
 
 /// Recognise `- [m] [Instance N] 1.2 Title` at the start of a list item.
-fn parse_item_head(text: &str, start: usize) -> Option<ItemHead> {
+pub(super) fn parse_item_head(text: &str, start: usize) -> Option<ItemHead> {
     let b = text.as_bytes();
     let mut i = start;
     // An item's range can start at the line break before an indented bullet.
@@ -804,7 +804,7 @@ fn infer_kind(t: &Task) -> TaskKind {
 }
 
 /// Heading text (plain, tags removed), the claim insertion point, and heading claims.
-fn parse_heading(text: &str, r: Range<usize>) -> (String, usize, Vec<Claim>) {
+pub(super) fn parse_heading(text: &str, r: Range<usize>) -> (String, usize, Vec<Claim>) {
     let first_end = text::line_end(text, r.start);
     let line = &text[r.start..first_end];
     let (content_start, atx) = if line.starts_with('#') {

@@ -1,0 +1,267 @@
+//! The parse cache: the model of a large TASKS.md, kept under `.baton/cache/` and keyed by
+//! the exact bytes it was parsed from.
+//!
+//! An entry is used only when the file's length and 128-bit hash, the configuration, the
+//! file's path and the build that wrote it (`BATON_MODEL_ID`, a fingerprint of the model's
+//! sources) all match, and its own checksum holds; anything else is a miss and the file is
+//! parsed as usual. Nothing derived from the rest of the workspace (whether a link's target
+//! exists, claim ages) is cached. Entries are written without fsync and replaced by rename:
+//! a lost or torn entry only costs one parse. `BATON_CACHE=off` turns the cache off,
+//! `BATON_CACHE=always` uses it for files of any size (tests).
+
+use crate::model::{Document, ParseEnv, codec};
+use std::path::{Path, PathBuf};
+use xxhash_rust::xxh3::{xxh3_64, xxh3_128};
+
+/// Files smaller than this parse faster than an entry is read back.
+const MIN_BYTES: usize = 16 * 1024;
+const MAGIC: &[u8; 8] = b"BATONMC1";
+const HEADER: usize = 8 + 8 + 8 + 8 + 16 + 8 + 8;
+pub const ENV: &str = "BATON_CACHE";
+
+/// Where a document's model came from (for tests and `--verbose`-style diagnostics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Parsed,
+    Cached,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Off,
+    Auto,
+    Always,
+}
+
+fn mode() -> Mode {
+    match std::env::var(ENV).as_deref() {
+        Ok("off") | Ok("0") => Mode::Off,
+        Ok("always") => Mode::Always,
+        _ => Mode::Auto,
+    }
+}
+
+/// The cache of one workspace.
+pub struct Cache {
+    dir: PathBuf,
+    mode: Mode,
+}
+
+/// What an entry must match besides the text.
+struct Key {
+    env: u64,
+    len: u64,
+    hash: u128,
+}
+
+impl Key {
+    fn new(text: &str, env: &ParseEnv) -> Key {
+        let model_id = u64::from_str_radix(env!("BATON_MODEL_ID"), 16).unwrap_or(0);
+        let fingerprint = format!("{model_id}\0{:?}\0{:?}", env.config, env.rel_path);
+        Key {
+            env: xxh3_64(fingerprint.as_bytes()),
+            len: text.len() as u64,
+            hash: xxh3_128(text.as_bytes()),
+        }
+    }
+
+    fn header(&self, payload: &[u8]) -> Vec<u8> {
+        let mut h = Vec::with_capacity(HEADER + payload.len());
+        h.extend_from_slice(MAGIC);
+        h.extend_from_slice(&self.env.to_le_bytes());
+        h.extend_from_slice(&self.len.to_le_bytes());
+        h.extend_from_slice(&0u64.to_le_bytes()); // reserved
+        h.extend_from_slice(&self.hash.to_le_bytes());
+        h.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        h.extend_from_slice(&xxh3_64(payload).to_le_bytes());
+        h
+    }
+
+    /// The payload of `entry` when its header matches this key.
+    fn check<'e>(&self, entry: &'e [u8]) -> Option<&'e [u8]> {
+        let (head, payload) = entry.split_at_checked(HEADER)?;
+        let expect = self.header(&[]);
+        // Everything up to the payload length must match; then length and checksum.
+        if head[..48] != expect[..48] {
+            return None;
+        }
+        let len = u64::from_le_bytes(head[48..56].try_into().ok()?);
+        let sum = u64::from_le_bytes(head[56..64].try_into().ok()?);
+        (len == payload.len() as u64 && sum == xxh3_64(payload)).then_some(payload)
+    }
+}
+
+impl Cache {
+    pub fn new(root: &Path) -> Cache {
+        Cache {
+            dir: root.join(crate::workspace::STATE_DIR).join("cache"),
+            mode: mode(),
+        }
+    }
+
+    fn entry_path(&self, env: &ParseEnv) -> PathBuf {
+        let name = env
+            .rel_path
+            .to_string_lossy()
+            .replace(['/', '\\'], "%")
+            .replace("..", "%%");
+        self.dir.join(format!("{name}.model"))
+    }
+
+    fn applies(&self, text: &str) -> bool {
+        match self.mode {
+            Mode::Off => false,
+            Mode::Always => true,
+            Mode::Auto => text.len() >= MIN_BYTES,
+        }
+    }
+
+    /// Parse `text`, or take its model from the cache; a parsed model is stored.
+    pub fn parse(&self, text: String, env: &ParseEnv) -> (Document, Source) {
+        if !self.applies(&text) {
+            return (Document::parse(text, env), Source::Parsed);
+        }
+        let key = Key::new(&text, env);
+        let path = self.entry_path(env);
+        let text = match self.load(&key, &path, text, env) {
+            Ok(doc) => return (doc, Source::Cached),
+            Err(text) => text,
+        };
+        let doc = Document::parse(text, env);
+        self.store(&key, &path, &doc);
+        (doc, Source::Parsed)
+    }
+
+    /// Record `doc` as the model of its text (after an edit whose model was derived
+    /// rather than parsed).
+    pub fn put(&self, doc: &Document, env: &ParseEnv) {
+        if self.applies(&doc.text) {
+            self.store(&Key::new(&doc.text, env), &self.entry_path(env), doc);
+        }
+    }
+
+    /// The cached model of `text`, or the text back.
+    fn load(&self, key: &Key, path: &Path, text: String, env: &ParseEnv) -> Result<Document, String> {
+        let Ok(entry) = std::fs::read(path) else {
+            return Err(text);
+        };
+        let Some(payload) = key.check(&entry) else {
+            return Err(text);
+        };
+        codec::decode(payload, text, env.rel_path.clone())
+    }
+
+    fn store(&self, key: &Key, path: &Path, doc: &Document) {
+        let Some(payload) = codec::encode(doc) else {
+            return; // e.g. a link path that is not UTF-8: such a model is just not cached
+        };
+        let mut entry = key.header(&payload);
+        entry.extend_from_slice(&payload);
+        if !self.dir.is_dir() {
+            if std::fs::create_dir_all(&self.dir).is_err() {
+                return;
+            }
+            // Keep the cache out of version control even where `.baton/` is not ignored.
+            let _ = std::fs::write(self.dir.join(".gitignore"), "*\n");
+        }
+        let _ = crate::atomic::write_unsynced(path, &entry);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn env(config: &Config) -> ParseEnv<'_> {
+        ParseEnv {
+            config,
+            rel_path: "TASKS.md".into(),
+        }
+    }
+
+    fn sample() -> String {
+        let mut s = String::from(
+            "\u{feff}# Plan\r\n\r\n## Instance Coordination\r\n\r\n| Instance | Current Task |\r\n|---|---|\r\n| 1 | Available |\r\n\r\n",
+        );
+        for i in 0..40 {
+            s.push_str(&format!(
+                "## {i} Part [Instance 2]\r\n**Spec**: [s](docs/specs/{i}.md)\r\n\r\n- [ ] [Instance 1] {i}.1 Do `x` (spec: [a](../out.md))\r\n  - [x] {i}.1.1 Nested é\r\n- [~] {i}.2 Other\r\n\r\n```\r\n- [ ] not a task\r\n```\r\n"
+            ));
+        }
+        s
+    }
+
+    #[test]
+    fn a_cached_model_equals_the_parsed_one() {
+        let d = tempfile::tempdir().unwrap();
+        let config = Config::default();
+        let cache = Cache {
+            dir: d.path().join("cache"),
+            mode: Mode::Always,
+        };
+        let text = sample();
+        let (parsed, src) = cache.parse(text.clone(), &env(&config));
+        assert_eq!(src, Source::Parsed);
+        assert!(!parsed.tasks.is_empty() && parsed.coordination.is_some());
+        let (cached, src) = cache.parse(text.clone(), &env(&config));
+        assert_eq!(src, Source::Cached);
+        assert_eq!(cached, parsed);
+        assert_eq!(
+            std::fs::read_to_string(d.path().join("cache/.gitignore")).unwrap(),
+            "*\n"
+        );
+    }
+
+    #[test]
+    fn any_difference_is_a_miss() {
+        let d = tempfile::tempdir().unwrap();
+        let config = Config::default();
+        let cache = Cache {
+            dir: d.path().join("cache"),
+            mode: Mode::Always,
+        };
+        let text = sample();
+        cache.parse(text.clone(), &env(&config));
+        // One byte changed, same length.
+        let other = text.replacen("Do `x`", "Do `y`", 1);
+        let (doc, src) = cache.parse(other.clone(), &env(&config));
+        assert_eq!(src, Source::Parsed);
+        assert_eq!(doc, Document::parse(other, &env(&config)));
+        // Another configuration.
+        cache.parse(text.clone(), &env(&config));
+        let mut config2 = Config::default();
+        config2.template_sections = vec!["Part".into()];
+        let (doc, src) = cache.parse(text.clone(), &env(&config2));
+        assert_eq!(src, Source::Parsed);
+        assert_eq!(doc, Document::parse(text.clone(), &env(&config2)));
+        // A corrupted entry.
+        cache.parse(text.clone(), &env(&config));
+        let path = cache.entry_path(&env(&config));
+        let mut bytes = std::fs::read(&path).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0x55;
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(cache.parse(text.clone(), &env(&config)).1, Source::Parsed);
+        // A truncated one.
+        std::fs::write(&path, &bytes[..10]).unwrap();
+        assert_eq!(cache.parse(text.clone(), &env(&config)).1, Source::Parsed);
+        assert_eq!(cache.parse(text, &env(&config)).1, Source::Cached);
+    }
+
+    #[test]
+    fn small_files_and_off_skip_the_cache() {
+        let d = tempfile::tempdir().unwrap();
+        let config = Config::default();
+        for mode in [Mode::Auto, Mode::Off] {
+            let cache = Cache {
+                dir: d.path().join("cache"),
+                mode,
+            };
+            let text = "# P\n- [ ] a\n".to_string();
+            assert_eq!(cache.parse(text.clone(), &env(&config)).1, Source::Parsed);
+            assert_eq!(cache.parse(text, &env(&config)).1, Source::Parsed);
+        }
+        assert!(!d.path().join("cache").exists());
+    }
+}

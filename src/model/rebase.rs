@@ -1,0 +1,289 @@
+//! The model of a document after claim edits, derived from the model before them instead
+//! of a whole re-parse: claim and release keep a large file's cached model warm
+//! (`crate::cache`).
+//!
+//! Only edits of the kind claims make are accepted: each stays on one line (no line break
+//! removed or inserted) and falls on a task's first line, a heading, or the coordination
+//! table. Every offset after an edit moves by what the edit added or removed; the heads of
+//! the tasks and headings that were edited, and the coordination table, are read again
+//! from the new text; titles, numbers and marks must come back unchanged. Anything else
+//! returns `None`, and the caller parses.
+
+use super::coord;
+use super::links::Link;
+use super::tasks::{Claim, Document};
+use crate::edit::Edit;
+use crate::text::line_end;
+use std::ops::Range;
+
+/// Maps offsets of the old text to the new one.
+struct Shift<'e> {
+    /// Sorted, non-overlapping.
+    edits: Vec<&'e Edit>,
+    old_len: usize,
+}
+
+impl Shift<'_> {
+    /// `end`: the offset closes a range, so text inserted exactly there stays after it
+    /// (except at the end of the file, where everything ends).
+    fn map(&self, p: usize, end: bool) -> usize {
+        let mut q = p as isize;
+        for e in &self.edits {
+            let (a, b, k) = (e.range.start, e.range.end, e.text.len());
+            let delta = k as isize - (b - a) as isize;
+            if a == b {
+                if p > a || (p == a && (!end || p == self.old_len)) {
+                    q += delta;
+                } else {
+                    break;
+                }
+            } else if p >= b {
+                q += delta;
+            } else if p > a {
+                // Inside replaced text: only the replaced element itself, re-read later.
+                return (a as isize + (q - p as isize)) as usize + if end { k } else { 0 };
+            } else {
+                break;
+            }
+        }
+        q as usize
+    }
+    fn range(&self, r: &Range<usize>) -> Range<usize> {
+        let s = self.map(r.start, false);
+        s..self.map(r.end, true).max(s)
+    }
+    fn claims(&self, cs: &mut [Claim]) {
+        for c in cs {
+            c.range = self.range(&c.range);
+        }
+    }
+    fn links(&self, ls: &mut [Link]) {
+        for l in ls {
+            l.range = self.range(&l.range);
+            l.dest_range = l.dest_range.as_ref().map(|r| self.range(r));
+            l.removal = l.removal.as_ref().map(|r| self.range(r));
+        }
+    }
+}
+
+/// The document `edits` make of `doc`; when they are not claim-shaped, the new text to
+/// parse instead (or, when they do not even apply, the old one).
+pub fn rebase(doc: Document, edits: &[Edit]) -> Result<Document, String> {
+    let text = match crate::edit::apply(&doc.text, edits) {
+        Ok(t) => t,
+        Err(_) => return Err(doc.text),
+    };
+    let mut doc = doc;
+    let old = std::mem::replace(&mut doc.text, text);
+    match derive(&mut doc, old, edits) {
+        Some(()) => Ok(doc),
+        None => Err(doc.text),
+    }
+}
+
+/// Move `out` (the model of `old`, already holding the new text) onto the new text.
+fn derive(out: &mut Document, old: String, edits: &[Edit]) -> Option<()> {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.range.start, e.range.end));
+    let one_line = |s: &str| !s.contains(['\n', '\r']);
+    if sorted.iter().any(|e| {
+        old.get(e.range.clone())
+            .is_none_or(|old| !one_line(old))
+            || !one_line(&e.text)
+    }) {
+        return None;
+    }
+    let text = out.text.as_str();
+    let old = old.as_str();
+    let sh = Shift {
+        edits: sorted,
+        old_len: old.len(),
+    };
+    let touches = |r: Range<usize>| {
+        sh.edits
+            .iter()
+            .any(|e| e.range.start >= r.start && e.range.end <= r.end)
+    };
+    let mut claimed = vec![false; sh.edits.len()];
+    let mut mark = |r: Range<usize>| {
+        for (k, e) in sh.edits.iter().enumerate() {
+            if e.range.start >= r.start && e.range.end <= r.end {
+                claimed[k] = true;
+            }
+        }
+    };
+
+    for s in &mut out.sections {
+        let heading = s.range.start..line_end(old, s.range.start);
+        let edited = touches(heading.clone());
+        s.range = sh.range(&s.range);
+        s.claim_at = sh.map(s.claim_at, false);
+        s.end = sh.map(s.end, false);
+        sh.claims(&mut s.claims);
+        sh.links(&mut s.links);
+        if edited {
+            mark(heading);
+            let (title, claim_at, claims) = super::tasks::parse_heading(text, s.range.clone());
+            if title != s.title {
+                return None;
+            }
+            s.claim_at = claim_at;
+            s.claims = claims;
+        }
+    }
+    for t in &mut out.tasks {
+        let head = t.mark_range.start..line_end(old, t.mark_range.start);
+        let edited = touches(head.clone());
+        t.item = sh.range(&t.item);
+        t.mark_range = sh.range(&t.mark_range);
+        t.claim_at = sh.map(t.claim_at, false);
+        sh.claims(&mut t.claims);
+        sh.links(&mut t.links);
+        if edited {
+            mark(head);
+            let h = super::tasks::parse_item_head(text, t.item.start)?;
+            if h.title != t.title || h.number != t.number || h.mark != t.mark {
+                return None;
+            }
+            t.mark_range = h.mark_range;
+            t.claims = h.claims;
+            t.claim_at = h.claim_at;
+            t.claim_at_eol = h.claim_at_eol;
+        }
+    }
+    for c in &mut out.code_checkboxes {
+        c.offset = sh.map(c.offset, false);
+    }
+    sh.links(&mut out.all_links);
+    out.lines = out.lines.mapped(|p| sh.map(p, false));
+    if let Some(table) = &out.coordination {
+        if touches(table.range.clone()) {
+            mark(table.range.clone());
+            let heading = out
+                .sections
+                .iter()
+                .rev()
+                .find(|s| s.range.start < sh.map(table.range.start, false))
+                .map_or("", |s| s.title.as_str());
+            let after = coord::parse(text, sh.range(&table.range), heading, &out.lines)?;
+            let ids = |t: &coord::CoordTable| t.rows.iter().map(|r| r.instance).collect::<Vec<_>>();
+            if ids(&after) != ids(table) {
+                return None;
+            }
+            out.coordination = Some(after);
+        } else if let Some(c) = &mut out.coordination {
+            c.range = sh.range(&c.range);
+            for r in &mut c.rows {
+                r.cell = sh.range(&r.cell);
+            }
+        }
+    }
+    claimed.iter().all(|&c| c).then_some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::edits;
+    use crate::model::refs::Target;
+
+    fn parse(s: &str) -> Document {
+        Document::parse_default(s, "TASKS.md")
+    }
+
+    /// Claim then release every open task and heading of `text` for instance 9, with the
+    /// coordination cell, checking the derived model against a parse at each step.
+    fn check_all(text: &str) {
+        let doc = parse(text);
+        for i in 0..doc.tasks.len() {
+            if doc.tasks[i].done || !doc.claimants(i).is_empty() {
+                continue;
+            }
+            let mut es = vec![edits::claim_task(&doc, i, 9)];
+            let mid = parse(&crate::edit::apply(&doc.text, &es).unwrap());
+            es.extend(edits::coordination_edit(&doc, &mid, 9));
+            step(&doc, &es, &format!("claim task {i}"));
+            let after = rebase(doc.clone(), &es).unwrap();
+            let mut rs = edits::release_task(&after, i, Some(9));
+            let mid = parse(&crate::edit::apply(&after.text, &rs).unwrap());
+            rs.extend(edits::coordination_edit(&after, &mid, 9));
+            step(&after, &rs, &format!("release task {i}"));
+            let _ = Target::Task(i);
+        }
+        for s in 0..doc.sections.len() {
+            if !doc.sections[s].claims.is_empty() {
+                continue;
+            }
+            let es = vec![edits::claim_section(&doc, s, 9)];
+            step(&doc, &es, &format!("claim section {s}"));
+            let after = rebase(doc.clone(), &es).unwrap();
+            let rs = edits::release_section(&after, s, Some(9));
+            step(&after, &rs, &format!("release section {s}"));
+        }
+    }
+
+    fn step(doc: &Document, es: &[Edit], what: &str) {
+        let new = crate::edit::apply(&doc.text, es).unwrap();
+        let parsed = parse(&new);
+        if parsed.tasks.len() != doc.tasks.len() || parsed.sections.len() != doc.sections.len() {
+            return; // the claim commands refuse such edits before they are written
+        }
+        match rebase(doc.clone(), es) {
+            Ok(derived) => assert_eq!(derived, parsed, "{what} in {:?}", doc.text),
+            Err(_) => panic!("{what}: not derived in {:?}", doc.text),
+        }
+    }
+
+    #[test]
+    fn claims_and_releases_match_a_parse() {
+        check_all(
+            "\u{feff}# P\r\n\r\n## Instance Coordination\r\n\r\n| Instance | Current Task |\r\n|---|---|\r\n| 9 | Available |\r\n| 2 | |\r\n\r\n## 1 Part\r\n**Spec**: [s](docs/specs/1.md)\r\n\r\n- [ ] 1.1 Do `x` (spec: [a](docs/specs/a.md))\r\n  - [ ] 1.1.1 **Nested** é\r\n- [~] Other [Instance 3]\r\n- [ ] [link first](docs/x.md) then\r\n\r\n```\r\n- [ ] not a task\r\n```\r\n### Tail ##\r\n- [ ]",
+        );
+        check_all("## A [x](y.md)\n- [ ] a\n\t- [ ] b\n## B\n1. [ ] c\n* [ ] d");
+        check_all("# T\n\n| Instance | Task |\n|--|--|\n| 9 | x |\n\n- [ ] one\n- [ ] two\n");
+        check_all("## Only heading");
+    }
+
+    /// Every markdown fixture of the test suite.
+    #[test]
+    fn fixtures_match_a_parse() {
+        fn walk(dir: &std::path::Path, n: &mut usize) {
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, n);
+                } else if p.extension().is_some_and(|x| x == "md")
+                    && let Ok(text) = std::fs::read_to_string(&p)
+                {
+                    check_all(&text);
+                    *n += 1;
+                }
+            }
+        }
+        let mut n = 0;
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"),
+            &mut n,
+        );
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"),
+            &mut n,
+        );
+        // `.ci/run` points this at the real-world corpus when it is there.
+        if let Some(dir) = std::env::var_os("BATON_CORPUS_DIR") {
+            walk(std::path::Path::new(&dir), &mut n);
+        }
+        assert!(n > 20, "{n} fixtures");
+    }
+
+    #[test]
+    fn other_edits_are_not_derived() {
+        let doc = parse("## A\n- [ ] a\n- [ ] b\n\nprose\n");
+        let prose = doc.text.find("prose").unwrap();
+        let other = |e: Edit| rebase(doc.clone(), &[e]).err().unwrap();
+        assert_eq!(other(Edit::replace(prose..prose + 5, "text")), doc.text.replace("prose", "text"));
+        let a = doc.tasks[0].claim_at;
+        assert_eq!(other(Edit::replace(a..a, "x\n")), doc.text.replacen("a\n", "x\na\n", 1));
+        assert_eq!(other(Edit::replace(a..a + 1, "b")), doc.text.replacen("] a", "] b", 1));
+    }
+}
