@@ -3,6 +3,10 @@
 //! `status` and `claim`, a bare read + pulldown-cmark parse for comparison, and 16
 //! contending `next --claim --also` processes clearing a 400-task file.
 //!
+//! `list`, `status` and `claim` run with the parse cache as a user gets it (warm: the file
+//! was read before, or last written by baton); the `(cold)` rows run with
+//! `BATON_CACHE=off`, the cost of the first command after a hand edit.
+//!
 //! `cargo bench --bench cli` (add `-- quick` for fewer runs). The bare parse is this same
 //! binary run as `cli --bare-parse FILE`, so it is timed as a whole process too;
 //! `cli --generate N FILE` writes a synthetic plan for profiling by hand.
@@ -80,6 +84,26 @@ fn main() {
             &bare,
             peak(time_bin, bare_cmd(&file)),
         );
+        let cold = |mut c: Command| {
+            c.env("BATON_CACHE", "off");
+            c
+        };
+        let list_cold = measure(runs, || cold(baton_cmd(&dir, &["list", "--json"])));
+        report(
+            &mut results,
+            n,
+            "list --json (cold)",
+            &list_cold,
+            peak(time_bin, cold(baton_cmd(&dir, &["list", "--json"]))),
+        );
+        let status_cold = measure(runs, || cold(baton_cmd(&dir, &["status"])));
+        report(
+            &mut results,
+            n,
+            "status (cold)",
+            &status_cold,
+            peak(time_bin, cold(baton_cmd(&dir, &["status"]))),
+        );
         let list = measure(runs, || baton_cmd(&dir, &["list", "--json"]));
         report(
             &mut results,
@@ -127,6 +151,9 @@ fn main() {
         let ratio = secs(&list) / secs(&bare);
         println!("{n:>7} {:<28} {:>10.2}x", "list / bare parse", ratio);
         results.push((n, "list / bare".to_string(), ratio));
+        let ratio = secs(&list_cold) / secs(&bare);
+        println!("{n:>7} {:<28} {:>10.2}x", "list (cold) / bare parse", ratio);
+        results.push((n, "list cold / bare".to_string(), ratio));
     }
 
     println!();
@@ -160,18 +187,25 @@ fn main() {
     };
     let v = ms(get(1_000, "status"));
     line("status, 1k tasks < 3 ms", format!("{v:.2} ms"), v < 3.0);
+    let v = ms(get(1_000, "status cold"));
+    line("  the same, cold", format!("{v:.2} ms"), v < 3.0);
     let v = ms(get(1_000, "list --json"));
     line(
         "list --json, 1k tasks < 3 ms",
         format!("{v:.2} ms"),
         v < 3.0,
     );
+    let v = ms(get(1_000, "list --json cold"));
+    line("  the same, cold", format!("{v:.2} ms"), v < 3.0);
     if let Some(r) = get(100_000, "list / bare") {
         line(
             "list --json, 100k tasks <= 1.5x bare parse",
             format!("{r:.2}x"),
             r <= 1.5,
         );
+    }
+    if let Some(r) = get(100_000, "list cold / bare") {
+        line("  the same, cold", format!("{r:.2}x"), r <= 1.5);
     }
     let v = ms(get(1_000, "claim"));
     line("claim, 1k tasks < 5 ms", format!("{v:.2} ms"), v < 5.0);
@@ -301,7 +335,11 @@ fn report(
         ms(max),
         peak.map_or("-".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0))
     );
-    let key = what.split(" (").next().unwrap_or(what).to_string();
+    let key = match what.split_once(" (") {
+        Some((k, rest)) if rest.starts_with("cold") => format!("{k} cold"),
+        Some((k, _)) => k.to_string(),
+        None => what.to_string(),
+    };
     if !results.iter().any(|r| r.0 == n && r.1 == key) {
         results.push((n, key, med));
     }

@@ -192,7 +192,8 @@ pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Remove temp files left by killed runs. Call only while holding the workspace lock.
+/// Remove temp files left by killed runs. Call only while holding the workspace lock (or
+/// where losing a concurrent write is harmless, as for the parse cache).
 pub fn cleanup(dir: &Path) {
     let Ok(rd) = fs::read_dir(dir) else { return };
     for e in rd.flatten() {

@@ -7,7 +7,8 @@
 //! parsed as usual. Nothing derived from the rest of the workspace (whether a link's target
 //! exists, claim ages) is cached. Entries are written without fsync and replaced by rename:
 //! a lost or torn entry only costs one parse. `BATON_CACHE=off` turns the cache off,
-//! `BATON_CACHE=always` uses it for files of any size (tests).
+//! `BATON_CACHE=always` uses it for files of any size, and `BATON_CACHE=verify` also
+//! parses on every hit and stops with exit 70 if the cached model differs (tests).
 
 use crate::model::{Document, ParseEnv, codec};
 use std::path::{Path, PathBuf};
@@ -31,12 +32,14 @@ enum Mode {
     Off,
     Auto,
     Always,
+    Verify,
 }
 
 fn mode() -> Mode {
     match std::env::var(ENV).as_deref() {
         Ok("off") | Ok("0") => Mode::Off,
         Ok("always") => Mode::Always,
+        Ok("verify") => Mode::Verify,
         _ => Mode::Auto,
     }
 }
@@ -91,6 +94,17 @@ impl Key {
     }
 }
 
+/// `BATON_CACHE=verify`: a cached model must equal a fresh parse.
+fn verify(doc: &Document, env: &ParseEnv) {
+    if *doc != Document::parse(doc.text.clone(), env) {
+        eprintln!(
+            "baton: internal error: the cached model of {} differs from a fresh parse",
+            crate::text::slash_path(&env.rel_path)
+        );
+        std::process::exit(70);
+    }
+}
+
 impl Cache {
     pub fn new(root: &Path) -> Cache {
         Cache {
@@ -111,7 +125,7 @@ impl Cache {
     fn applies(&self, text: &str) -> bool {
         match self.mode {
             Mode::Off => false,
-            Mode::Always => true,
+            Mode::Always | Mode::Verify => true,
             Mode::Auto => text.len() >= MIN_BYTES,
         }
     }
@@ -124,7 +138,12 @@ impl Cache {
         let key = Key::new(&text, env);
         let path = self.entry_path(env);
         let text = match self.load(&key, &path, text, env) {
-            Ok(doc) => return (doc, Source::Cached),
+            Ok(doc) => {
+                if self.mode == Mode::Verify {
+                    verify(&doc, env);
+                }
+                return (doc, Source::Cached);
+            }
             Err(text) => text,
         };
         let doc = Document::parse(text, env);
@@ -135,13 +154,22 @@ impl Cache {
     /// Record `doc` as the model of its text (after an edit whose model was derived
     /// rather than parsed).
     pub fn put(&self, doc: &Document, env: &ParseEnv) {
+        if self.mode == Mode::Verify {
+            verify(doc, env);
+        }
         if self.applies(&doc.text) {
             self.store(&Key::new(&doc.text, env), &self.entry_path(env), doc);
         }
     }
 
     /// The cached model of `text`, or the text back.
-    fn load(&self, key: &Key, path: &Path, text: String, env: &ParseEnv) -> Result<Document, String> {
+    fn load(
+        &self,
+        key: &Key,
+        path: &Path,
+        text: String,
+        env: &ParseEnv,
+    ) -> Result<Document, String> {
         let Ok(entry) = std::fs::read(path) else {
             return Err(text);
         };
@@ -164,6 +192,9 @@ impl Cache {
             // Keep the cache out of version control even where `.baton/` is not ignored.
             let _ = std::fs::write(self.dir.join(".gitignore"), "*\n");
         }
+        // Temp files of killed runs go; a concurrent writer whose temp file this removes
+        // just leaves no entry.
+        crate::atomic::cleanup(&self.dir);
         let _ = crate::atomic::write_unsynced(path, &entry);
     }
 }
@@ -230,8 +261,10 @@ mod tests {
         assert_eq!(doc, Document::parse(other, &env(&config)));
         // Another configuration.
         cache.parse(text.clone(), &env(&config));
-        let mut config2 = Config::default();
-        config2.template_sections = vec!["Part".into()];
+        let config2 = Config {
+            template_sections: vec!["Part".into()],
+            ..Config::default()
+        };
         let (doc, src) = cache.parse(text.clone(), &env(&config2));
         assert_eq!(src, Source::Parsed);
         assert_eq!(doc, Document::parse(text.clone(), &env(&config2)));

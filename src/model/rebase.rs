@@ -86,11 +86,10 @@ fn derive(out: &mut Document, old: String, edits: &[Edit]) -> Option<()> {
     let mut sorted: Vec<&Edit> = edits.iter().collect();
     sorted.sort_by_key(|e| (e.range.start, e.range.end));
     let one_line = |s: &str| !s.contains(['\n', '\r']);
-    if sorted.iter().any(|e| {
-        old.get(e.range.clone())
-            .is_none_or(|old| !one_line(old))
-            || !one_line(&e.text)
-    }) {
+    if sorted
+        .iter()
+        .any(|e| old.get(e.range.clone()).is_none_or(|old| !one_line(old)) || !one_line(&e.text))
+    {
         return None;
     }
     let text = out.text.as_str();
@@ -281,9 +280,18 @@ mod tests {
         let doc = parse("## A\n- [ ] a\n- [ ] b\n\nprose\n");
         let prose = doc.text.find("prose").unwrap();
         let other = |e: Edit| rebase(doc.clone(), &[e]).err().unwrap();
-        assert_eq!(other(Edit::replace(prose..prose + 5, "text")), doc.text.replace("prose", "text"));
+        assert_eq!(
+            other(Edit::replace(prose..prose + 5, "text")),
+            doc.text.replace("prose", "text")
+        );
         let a = doc.tasks[0].claim_at;
-        assert_eq!(other(Edit::replace(a..a, "x\n")), doc.text.replacen("a\n", "x\na\n", 1));
-        assert_eq!(other(Edit::replace(a..a + 1, "b")), doc.text.replacen("] a", "] b", 1));
+        assert_eq!(
+            other(Edit::replace(a..a, "x\n")),
+            doc.text.replacen("a\n", "x\na\n", 1)
+        );
+        assert_eq!(
+            other(Edit::replace(a..a + 1, "b")),
+            doc.text.replacen("] a", "] b", 1)
+        );
     }
 }
