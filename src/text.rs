@@ -34,7 +34,7 @@ impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut starts = Vec::with_capacity(text.len() / 40 + 1);
         starts.push(0);
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         LineIndex { starts }
     }
 
@@ -66,7 +66,7 @@ pub fn line_start(text: &str, offset: usize) -> usize {
 
 /// End of the line containing `offset`, before any `\r\n` or `\n`.
 pub fn line_end(text: &str, offset: usize) -> usize {
-    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let end = memchr::memchr(b'\n', &text.as_bytes()[offset..]).map_or(text.len(), |i| offset + i);
     if end > offset && text.as_bytes()[end - 1] == b'\r' {
         end - 1
     } else {

@@ -2,9 +2,10 @@
 //!
 //! Decoding needs the text the model was parsed from: strings that occur in the source
 //! near where they were parsed (titles, numbers, link targets) are stored as offsets into
-//! it rather than copied, which keeps an entry small and quick to read back. Fixed-width
-//! little-endian integers; every read is bounds-checked, and any inconsistency makes
-//! `decode` return `None` (the caller then parses).
+//! it rather than copied, and offsets are stored as varint distances from a nearby offset
+//! (the previous task, the task's own start), which keeps an entry small and quick to
+//! read back. Every read is bounds-checked, and any inconsistency makes `decode` give the
+//! text back (the caller then parses).
 
 use super::coord::{CoordRow, CoordTable};
 use super::links::{Link, LinkKind, Target};
@@ -12,8 +13,6 @@ use super::tasks::{Claim, CodeCheckbox, Document, Section, Task, TaskKind};
 use crate::text::LineIndex;
 use std::ops::Range;
 use std::path::PathBuf;
-
-const NONE: u32 = u32::MAX;
 
 struct Enc<'t> {
     text: &'t str,
@@ -24,84 +23,86 @@ impl Enc<'_> {
     fn u8(&mut self, v: u8) {
         self.out.push(v);
     }
-    fn u32(&mut self, v: usize) -> Option<()> {
-        let v = u32::try_from(v).ok().filter(|&v| v != NONE)?;
-        self.out.extend_from_slice(&v.to_le_bytes());
-        Some(())
-    }
-    fn opt(&mut self, v: Option<usize>) -> Option<()> {
-        match v {
-            Some(v) => self.u32(v),
-            None => {
-                self.out.extend_from_slice(&NONE.to_le_bytes());
-                Some(())
-            }
+    /// LEB128.
+    fn v(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.out.push(v as u8 | 0x80);
+            v >>= 7;
         }
+        self.out.push(v as u8);
     }
-    fn range(&mut self, r: &Range<usize>) -> Option<()> {
-        self.u32(r.start)?;
-        self.u32(r.end)
+    fn n(&mut self, v: usize) {
+        self.v(v as u64);
     }
-    fn opt_range(&mut self, r: &Option<Range<usize>>) -> Option<()> {
+    /// An offset, as the zigzag-coded distance from `base` (a nearby offset).
+    fn off(&mut self, p: usize, base: usize) {
+        let d = p as i64 - base as i64;
+        self.v(((d << 1) ^ (d >> 63)) as u64);
+    }
+    fn opt(&mut self, v: Option<usize>) {
+        self.n(v.map_or(0, |v| v + 1));
+    }
+    fn range(&mut self, r: &Range<usize>, base: usize) {
+        self.off(r.start, base);
+        self.n(r.end.saturating_sub(r.start));
+    }
+    fn opt_range(&mut self, r: &Option<Range<usize>>, base: usize) {
         match r {
             Some(r) => {
                 self.u8(1);
-                self.range(r)
+                self.range(r, base);
             }
-            None => {
-                self.u8(0);
-                Some(())
-            }
+            None => self.u8(0),
         }
     }
-    /// A string: as an offset into the text when it occurs within `near`, else inline.
-    fn str(&mut self, s: &str, near: Range<usize>) -> Option<()> {
+    /// A string: as an offset into `near` of the text when it occurs there, else inline.
+    fn str(&mut self, s: &str, near: Range<usize>) {
         let hay = self.text.get(near.clone()).unwrap_or("");
         match find(hay.as_bytes(), s.as_bytes()) {
             Some(at) => {
-                self.u32(near.start + at)?;
-                self.u32(s.len())
+                self.n(at + 1);
+                self.n(s.len());
             }
             None => {
-                self.out.extend_from_slice(&NONE.to_le_bytes());
-                self.u32(s.len())?;
+                self.n(0);
+                self.n(s.len());
                 self.out.extend_from_slice(s.as_bytes());
-                Some(())
             }
         }
     }
-    fn claims(&mut self, c: &[Claim]) -> Option<()> {
-        self.u32(c.len())?;
+    fn claims(&mut self, c: &[Claim], base: usize) {
+        self.n(c.len());
         for c in c {
-            self.u32(c.instance as usize)?;
-            self.range(&c.range)?;
+            self.n(c.instance as usize);
+            self.range(&c.range, base);
         }
-        Some(())
     }
-    fn link(&mut self, l: &Link) -> Option<()> {
+    fn link(&mut self, l: &Link, base: usize) -> Option<()> {
+        let b = l.range.start;
+        self.range(&l.range, base);
         self.u8(match l.kind {
             LinkKind::Spec => 0,
             LinkKind::Research => 1,
             LinkKind::Other => 2,
         });
-        self.str(&l.target, l.range.clone())?;
-        self.range(&l.range)?;
-        self.opt_range(&l.dest_range)?;
-        self.opt_range(&l.removal)?;
+        self.str(&l.target, l.range.clone());
+        self.opt_range(&l.dest_range, b);
+        self.opt_range(&l.removal, b);
         match &l.resolved {
             Target::Local(p) => {
                 self.u8(0);
-                self.str(p.to_str()?, l.range.clone())?;
+                self.str(p.to_str()?, l.range.clone());
             }
             Target::Outside => self.u8(1),
             Target::Absolute => self.u8(2),
             Target::External => self.u8(3),
         }
-        self.u32(l.line)
+        self.n(l.line);
+        Some(())
     }
-    fn links(&mut self, ls: &[Link]) -> Option<()> {
-        self.u32(ls.len())?;
-        ls.iter().try_for_each(|l| self.link(l))
+    fn links(&mut self, ls: &[Link], base: usize) -> Option<()> {
+        self.n(ls.len());
+        ls.iter().try_for_each(|l| self.link(l, base))
     }
 }
 
@@ -120,79 +121,85 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     (0..=last_start).find(|&i| hay[i] == first && &hay[i..i + n] == needle)
 }
 
-/// The model of `doc` (not its text); `None` when it cannot be encoded (a file over
-/// 4 GiB, a link path that is not UTF-8).
+/// The model of `doc` (not its text); `None` when it cannot be encoded (a link path that
+/// is not UTF-8).
 pub fn encode(doc: &Document) -> Option<Vec<u8>> {
     let text = doc.text.as_str();
     let mut e = Enc {
         text,
-        out: Vec::with_capacity(128 * (doc.tasks.len() + doc.sections.len()) + 256),
+        out: Vec::with_capacity(48 * (doc.tasks.len() + doc.sections.len()) + 256),
     };
     let line_of = |start: usize| start..crate::text::line_end(text, start.min(text.len()));
-    e.u32(doc.sections.len())?;
+    e.n(doc.sections.len());
+    let mut prev = 0;
     for s in &doc.sections {
+        let b = s.range.start;
+        e.range(&s.range, prev);
+        prev = b;
         e.u8(s.level);
-        e.str(&s.title, s.range.clone())?;
-        e.opt(s.parent)?;
-        e.range(&s.range)?;
-        e.u32(s.claim_at)?;
-        e.claims(&s.claims)?;
-        e.links(&s.links)?;
+        e.str(&s.title, s.range.clone());
+        e.opt(s.parent);
+        e.off(s.claim_at, b);
+        e.claims(&s.claims, b);
+        e.links(&s.links, b)?;
         e.u8(s.template as u8);
-        e.u32(s.line)?;
-        e.u32(s.end)?;
-        e.str(&s.reference, 0..0)?;
+        e.n(s.line);
+        e.off(s.end, b);
+        e.str(&s.reference, 0..0);
     }
-    e.u32(doc.tasks.len())?;
+    e.n(doc.tasks.len());
+    let mut prev = 0;
     for t in &doc.tasks {
-        let head = line_of(t.mark_range.start);
-        e.opt(t.section)?;
-        e.range(&t.item)?;
-        e.range(&t.mark_range)?;
-        e.u32(t.mark as usize)?;
+        let b = t.item.start;
+        e.range(&t.item, prev);
+        prev = b;
+        e.range(&t.mark_range, b);
+        e.opt(t.section);
+        e.n(t.mark as usize);
         e.u8(t.done as u8);
-        e.claims(&t.claims)?;
+        e.claims(&t.claims, b);
+        let head = line_of(t.mark_range.start);
         match &t.number {
             Some(n) => {
                 e.u8(1);
-                e.str(n, head.clone())?;
+                e.str(n, head.clone());
             }
             None => e.u8(0),
         }
-        e.str(&t.title, head)?;
+        e.str(&t.title, head);
         e.u8(match t.kind {
             TaskKind::Research => 0,
             TaskKind::Spec => 1,
             TaskKind::Implementation => 2,
         });
-        e.links(&t.links)?;
-        e.opt(t.parent)?;
-        e.u32(t.line)?;
-        e.u32(t.claim_at)?;
+        e.links(&t.links, b)?;
+        e.opt(t.parent);
+        e.n(t.line);
+        e.off(t.claim_at, b);
         e.u8(t.claim_at_eol as u8);
-        e.str(&t.reference, 0..0)?;
+        e.str(&t.reference, 0..0);
     }
     match &doc.coordination {
         Some(c) => {
             e.u8(1);
-            e.range(&c.range)?;
-            e.u32(c.line)?;
-            e.u32(c.rows.len())?;
+            e.range(&c.range, 0);
+            e.n(c.line);
+            e.n(c.rows.len());
             for r in &c.rows {
-                e.u32(r.instance as usize)?;
-                e.str(&r.task, r.cell.clone())?;
-                e.range(&r.cell)?;
-                e.u32(r.line)?;
+                e.range(&r.cell, c.range.start);
+                e.n(r.instance as usize);
+                e.str(&r.task, r.cell.clone());
+                e.n(r.line);
             }
         }
         None => e.u8(0),
     }
-    e.u32(doc.code_checkboxes.len())?;
+    e.n(doc.code_checkboxes.len());
     for c in &doc.code_checkboxes {
-        e.u32(c.offset)?;
-        e.u32(c.line)?;
+        e.n(c.offset);
+        e.n(c.line);
     }
-    e.links(&doc.all_links)?;
+    e.links(&doc.all_links, 0)?;
     Some(e.out)
 }
 
@@ -209,19 +216,31 @@ impl<'a> Dec<'a> {
         Some(b)
     }
     fn u8(&mut self) -> Option<u8> {
-        Some(self.bytes(1)?[0])
+        let b = *self.buf.get(self.at)?;
+        self.at += 1;
+        Some(b)
     }
-    fn raw(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.bytes(4)?.try_into().ok()?))
+    fn v(&mut self) -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.u8()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Some(v);
+            }
+        }
+        None
     }
-    fn u32(&mut self) -> Option<usize> {
-        self.raw().filter(|&v| v != NONE).map(|v| v as usize)
+    fn n(&mut self) -> Option<usize> {
+        usize::try_from(self.v()?).ok()
+    }
+    fn off(&mut self, base: usize) -> Option<usize> {
+        let z = self.v()?;
+        let d = (z >> 1) as i64 ^ -((z & 1) as i64);
+        usize::try_from(base as i64 + d).ok()
     }
     fn opt(&mut self) -> Option<Option<usize>> {
-        Some(match self.raw()? {
-            NONE => None,
-            v => Some(v as usize),
-        })
+        Some(self.n()?.checked_sub(1))
     }
     fn bool(&mut self) -> Option<bool> {
         match self.u8()? {
@@ -230,58 +249,57 @@ impl<'a> Dec<'a> {
             _ => None,
         }
     }
-    fn range(&mut self) -> Option<Range<usize>> {
-        Some(self.u32()?..self.u32()?)
+    fn range(&mut self, base: usize) -> Option<Range<usize>> {
+        let s = self.off(base)?;
+        Some(s..s.checked_add(self.n()?)?)
     }
-    fn opt_range(&mut self) -> Option<Option<Range<usize>>> {
+    fn opt_range(&mut self, base: usize) -> Option<Option<Range<usize>>> {
         Some(if self.bool()? {
-            Some(self.range()?)
+            Some(self.range(base)?)
         } else {
             None
         })
     }
-    fn str(&mut self) -> Option<String> {
-        match self.raw()? {
-            NONE => {
-                let len = self.u32()?;
-                Some(std::str::from_utf8(self.bytes(len)?).ok()?.to_string())
-            }
-            start => {
-                let start = start as usize;
-                let len = self.u32()?;
-                Some(self.text.get(start..start.checked_add(len)?)?.to_string())
-            }
+    fn str(&mut self, near: usize) -> Option<String> {
+        let tag = self.n()?;
+        let len = self.n()?;
+        if tag == 0 {
+            Some(std::str::from_utf8(self.bytes(len)?).ok()?.to_string())
+        } else {
+            let start = near.checked_add(tag - 1)?;
+            Some(self.text.get(start..start.checked_add(len)?)?.to_string())
         }
     }
     /// A count, bounded by what the remaining bytes could hold.
     fn count(&mut self, min_size: usize) -> Option<usize> {
-        let n = self.u32()?;
+        let n = self.n()?;
         (n.checked_mul(min_size)? <= self.buf.len() - self.at).then_some(n)
     }
-    fn claims(&mut self) -> Option<Vec<Claim>> {
-        let n = self.count(12)?;
+    fn claims(&mut self, base: usize) -> Option<Vec<Claim>> {
+        let n = self.count(3)?;
         (0..n)
             .map(|_| {
                 Some(Claim {
-                    instance: u32::try_from(self.u32()?).ok()?,
-                    range: self.range()?,
+                    instance: u32::try_from(self.n()?).ok()?,
+                    range: self.range(base)?,
                 })
             })
             .collect()
     }
-    fn link(&mut self) -> Option<Link> {
+    fn link(&mut self, base: usize) -> Option<Link> {
+        let range = self.range(base)?;
+        let b = range.start;
         let kind = match self.u8()? {
             0 => LinkKind::Spec,
             1 => LinkKind::Research,
             2 => LinkKind::Other,
             _ => return None,
         };
-        let target = self.str()?;
-        let range = self.range()?;
-        let dest_range = self.opt_range()?;
-        let removal = self.opt_range()?;
+        let target = self.str(b)?;
+        let dest_range = self.opt_range(b)?;
+        let removal = self.opt_range(b)?;
         let resolved = match self.u8()? {
-            0 => Target::Local(PathBuf::from(self.str()?)),
+            0 => Target::Local(PathBuf::from(self.str(b)?)),
             1 => Target::Outside,
             2 => Target::Absolute,
             3 => Target::External,
@@ -294,12 +312,12 @@ impl<'a> Dec<'a> {
             dest_range,
             removal,
             resolved,
-            line: self.u32()?,
+            line: self.n()?,
         })
     }
-    fn links(&mut self) -> Option<Vec<Link>> {
-        let n = self.count(20)?;
-        (0..n).map(|_| self.link()).collect()
+    fn links(&mut self, base: usize) -> Option<Vec<Link>> {
+        let n = self.count(10)?;
+        (0..n).map(|_| self.link(base)).collect()
     }
 }
 
@@ -317,11 +335,15 @@ pub fn decode(buf: &[u8], text: String, rel_path: PathBuf) -> Result<Document, S
 
 fn decode_model(buf: &[u8], text: &str) -> Option<Document> {
     let mut d = Dec { text, buf, at: 0 };
-    let n = d.count(40)?;
+    let n = d.count(12)?;
     let mut sections: Vec<Section> = Vec::with_capacity(n);
+    let mut prev = 0;
     for _ in 0..n {
+        let range = d.range(prev)?;
+        let b = range.start;
+        prev = b;
         let level = d.u8()?;
-        let title = d.str()?;
+        let title = d.str(b)?;
         let parent = d.opt()?;
         let mut path = match parent {
             Some(p) => sections.get(p)?.path.clone(),
@@ -333,60 +355,67 @@ fn decode_model(buf: &[u8], text: &str) -> Option<Document> {
             title,
             path,
             parent,
-            range: d.range()?,
-            claim_at: d.u32()?,
-            claims: d.claims()?,
-            links: d.links()?,
+            range,
+            claim_at: d.off(b)?,
+            claims: d.claims(b)?,
+            links: d.links(b)?,
             template: d.bool()?,
-            line: d.u32()?,
-            end: d.u32()?,
-            reference: d.str()?,
+            line: d.n()?,
+            end: d.off(b)?,
+            reference: d.str(0)?,
         });
     }
-    let n = d.count(50)?;
+    let n = d.count(16)?;
     let mut tasks = Vec::with_capacity(n);
+    let mut prev = 0;
     for _ in 0..n {
+        let item = d.range(prev)?;
+        let b = item.start;
+        prev = b;
+        let mark_range = d.range(b)?;
         let section = d.opt()?;
         if section.is_some_and(|s| s >= sections.len()) {
             return None;
         }
+        let head = mark_range.start;
         tasks.push(Task {
             section,
-            item: d.range()?,
-            mark_range: d.range()?,
-            mark: char::from_u32(d.raw()?)?,
+            item,
+            mark_range,
+            mark: char::from_u32(u32::try_from(d.n()?).ok()?)?,
             done: d.bool()?,
-            claims: d.claims()?,
-            number: if d.bool()? { Some(d.str()?) } else { None },
-            title: d.str()?,
+            claims: d.claims(b)?,
+            number: if d.bool()? { Some(d.str(head)?) } else { None },
+            title: d.str(head)?,
             kind: match d.u8()? {
                 0 => TaskKind::Research,
                 1 => TaskKind::Spec,
                 2 => TaskKind::Implementation,
                 _ => return None,
             },
-            links: d.links()?,
+            links: d.links(b)?,
             parent: d.opt()?,
-            line: d.u32()?,
-            claim_at: d.u32()?,
+            line: d.n()?,
+            claim_at: d.off(b)?,
             claim_at_eol: d.bool()?,
-            reference: d.str()?,
+            reference: d.str(0)?,
         });
     }
     if tasks.iter().any(|t| t.parent.is_some_and(|p| p >= n)) {
         return None;
     }
     let coordination = if d.bool()? {
-        let range = d.range()?;
-        let line = d.u32()?;
-        let n = d.count(16)?;
+        let range = d.range(0)?;
+        let line = d.n()?;
+        let n = d.count(5)?;
         let rows = (0..n)
             .map(|_| {
+                let cell = d.range(range.start)?;
                 Some(CoordRow {
-                    instance: u32::try_from(d.u32()?).ok()?,
-                    task: d.str()?,
-                    cell: d.range()?,
-                    line: d.u32()?,
+                    instance: u32::try_from(d.n()?).ok()?,
+                    task: d.str(cell.start)?,
+                    cell,
+                    line: d.n()?,
                 })
             })
             .collect::<Option<Vec<_>>>()?;
@@ -394,16 +423,16 @@ fn decode_model(buf: &[u8], text: &str) -> Option<Document> {
     } else {
         None
     };
-    let n = d.count(8)?;
+    let n = d.count(2)?;
     let code_checkboxes = (0..n)
         .map(|_| {
             Some(CodeCheckbox {
-                offset: d.u32()?,
-                line: d.u32()?,
+                offset: d.n()?,
+                line: d.n()?,
             })
         })
         .collect::<Option<Vec<_>>>()?;
-    let all_links = d.links()?;
+    let all_links = d.links(0)?;
     if d.at != buf.len() {
         return None;
     }
@@ -438,5 +467,33 @@ mod tests {
         }
         // Offsets that do not fit the text are refused.
         assert!(decode(&bytes, "short".into(), doc.rel_path.clone()).is_err());
+    }
+
+    #[test]
+    fn round_trips_every_fixture() {
+        fn walk(dir: &std::path::Path, n: &mut usize) {
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, n);
+                } else if p.extension().is_some_and(|x| x == "md")
+                    && let Ok(text) = std::fs::read_to_string(&p)
+                {
+                    let doc = Document::parse_default(&text, "docs/tasks/TASKS.md");
+                    let bytes = encode(&doc).unwrap();
+                    let back = decode(&bytes, text, doc.rel_path.clone()).unwrap();
+                    assert_eq!(back, doc, "{}", p.display());
+                    *n += 1;
+                }
+            }
+        }
+        let mut n = 0;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        walk(&root.join("tests/fixtures"), &mut n);
+        walk(&root.join("examples"), &mut n);
+        if let Some(dir) = std::env::var_os("BATON_CORPUS_DIR") {
+            walk(std::path::Path::new(&dir), &mut n);
+        }
+        assert!(n > 20, "{n} fixtures");
     }
 }
