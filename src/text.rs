@@ -126,11 +126,19 @@ pub fn plain(s: &str) -> String {
             }
             _ => {
                 // A run of ordinary bytes; every markup byte is ASCII, so the run ends on a
-                // character boundary.
+                // character boundary. A single space between ordinary bytes stays in the run:
+                // the whitespace arm would push exactly that space (the run ends in a
+                // non-space), and the next byte would start a new run.
                 let start = i;
                 i += 1;
-                while i < b.len() && !is_markup(b[i]) {
-                    i += 1;
+                while i < b.len() {
+                    if !is_markup(b[i]) {
+                        i += 1;
+                    } else if b[i] == b' ' && b.get(i + 1).is_some_and(|&n| !is_markup(n)) {
+                        i += 2;
+                    } else {
+                        break;
+                    }
                 }
                 out.push_str(&s[start..i]);
             }
@@ -144,10 +152,20 @@ pub fn plain(s: &str) -> String {
 
 /// Bytes `plain` treats specially: inline markup and ASCII whitespace.
 fn is_markup(c: u8) -> bool {
-    matches!(
-        c,
-        b'*' | b'_' | b'~' | b'`' | b'[' | b']' | b'!' | b' ' | b'\t' | b'\n' | b'\r'
-    )
+    // A table: a `match` compiles to a jump table, an indirect branch per byte.
+    static MARKUP: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut c = 0;
+        while c < 256 {
+            t[c] = matches!(
+                c as u8,
+                b'*' | b'_' | b'~' | b'`' | b'[' | b']' | b'!' | b' ' | b'\t' | b'\n' | b'\r'
+            );
+            c += 1;
+        }
+        t
+    };
+    MARKUP[c as usize]
 }
 
 /// `*`/`_` used as emphasis rather than as a literal (e.g. `snake_case`, `2 * 3`).
