@@ -233,11 +233,16 @@ pub fn slug(title: &str) -> String {
 
 /// Relative path text with `/` separators, for output.
 pub fn slash_path(p: &Path) -> String {
+    slash_str(p).into_owned()
+}
+
+/// `slash_path`, borrowing when the path is already valid UTF-8 with `/` separators.
+pub fn slash_str(p: &Path) -> std::borrow::Cow<'_, str> {
     let s = p.to_string_lossy();
     if std::path::MAIN_SEPARATOR == '/' {
-        s.into_owned()
+        s
     } else {
-        s.replace(std::path::MAIN_SEPARATOR, "/")
+        s.replace(std::path::MAIN_SEPARATOR, "/").into()
     }
 }
 
