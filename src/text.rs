@@ -88,11 +88,7 @@ pub fn newline_of(text: &str) -> &'static str {
 /// Render inline markdown as plain text: drop emphasis, strikethrough and code markers,
 /// keep link text, collapse whitespace.
 pub fn plain(s: &str) -> String {
-    // Fast path: no markup characters and single spaces only.
-    let b = s.as_bytes();
-    if !b.iter().any(|&c| is_markup(c) && c != b' ') && !s.contains("  ") {
-        return s.trim_matches(' ').to_string();
-    }
+    // Text without markup is one run of ordinary bytes below: no separate fast path.
     let mut out = String::with_capacity(s.len());
     let b = s.as_bytes();
     let mut i = 0;
