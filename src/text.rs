@@ -95,11 +95,7 @@ pub fn newline_of(text: &str) -> &'static str {
 /// Render inline markdown as plain text: drop emphasis, strikethrough and code markers,
 /// keep link text, collapse whitespace.
 pub fn plain(s: &str) -> String {
-    // Fast path: no markup characters and single spaces only.
-    let b = s.as_bytes();
-    if !b.iter().any(|&c| is_markup(c) && c != b' ') && !s.contains("  ") {
-        return s.trim_matches(' ').to_string();
-    }
+    // Text without markup is one run of ordinary bytes below: no separate fast path.
     let mut out = String::with_capacity(s.len());
     let b = s.as_bytes();
     let mut i = 0;
@@ -133,11 +129,19 @@ pub fn plain(s: &str) -> String {
             }
             _ => {
                 // A run of ordinary bytes; every markup byte is ASCII, so the run ends on a
-                // character boundary.
+                // character boundary. A single space between ordinary bytes stays in the run:
+                // the whitespace arm would push exactly that space (the run ends in a
+                // non-space), and the next byte would start a new run.
                 let start = i;
                 i += 1;
-                while i < b.len() && !is_markup(b[i]) {
-                    i += 1;
+                while i < b.len() {
+                    if !is_markup(b[i]) {
+                        i += 1;
+                    } else if b[i] == b' ' && b.get(i + 1).is_some_and(|&n| !is_markup(n)) {
+                        i += 2;
+                    } else {
+                        break;
+                    }
                 }
                 out.push_str(&s[start..i]);
             }
@@ -151,10 +155,20 @@ pub fn plain(s: &str) -> String {
 
 /// Bytes `plain` treats specially: inline markup and ASCII whitespace.
 fn is_markup(c: u8) -> bool {
-    matches!(
-        c,
-        b'*' | b'_' | b'~' | b'`' | b'[' | b']' | b'!' | b' ' | b'\t' | b'\n' | b'\r'
-    )
+    // A table: a `match` compiles to a jump table, an indirect branch per byte.
+    static MARKUP: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut c = 0;
+        while c < 256 {
+            t[c] = matches!(
+                c as u8,
+                b'*' | b'_' | b'~' | b'`' | b'[' | b']' | b'!' | b' ' | b'\t' | b'\n' | b'\r'
+            );
+            c += 1;
+        }
+        t
+    };
+    MARKUP[c as usize]
 }
 
 /// `*`/`_` used as emphasis rather than as a literal (e.g. `snake_case`, `2 * 3`).
@@ -222,11 +236,16 @@ pub fn slug(title: &str) -> String {
 
 /// Relative path text with `/` separators, for output.
 pub fn slash_path(p: &Path) -> String {
+    slash_str(p).into_owned()
+}
+
+/// `slash_path`, borrowing when the path is already valid UTF-8 with `/` separators.
+pub fn slash_str(p: &Path) -> std::borrow::Cow<'_, str> {
     let s = p.to_string_lossy();
     if std::path::MAIN_SEPARATOR == '/' {
-        s.into_owned()
+        s
     } else {
-        s.replace(std::path::MAIN_SEPARATOR, "/")
+        s.replace(std::path::MAIN_SEPARATOR, "/").into()
     }
 }
 

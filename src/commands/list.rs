@@ -3,14 +3,14 @@
 use super::TaskFilter;
 use crate::cli::ListArgs;
 use crate::context::Ctx;
-use crate::output::{Outcome, render, wire};
+use crate::model::Document;
+use crate::output::{Format, Outcome, render, wire};
 
 pub fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<Outcome> {
     let doc = ctx.ws.load_tasks()?;
     let filter = TaskFilter::new(&args.filters)?;
     let file = crate::text::slash_path(&doc.rel_path);
-    let mut check = wire::LinkChecker::new(&ctx.ws.root);
-    let tasks = (0..doc.tasks.len())
+    let tasks: Vec<usize> = (0..doc.tasks.len())
         .filter(|&i| {
             let t = &doc.tasks[i];
             (!args.open || !t.done)
@@ -21,7 +21,21 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<Outcome> {
                     !c.is_empty() && args.instance.is_none_or(|n| c.contains(&n))
                 })
         })
-        .map(|i| wire::task(&doc, &file, i, &mut check))
+        .collect();
+    if ctx.format == Format::Json {
+        // Written task by task straight to stdout when printed. The document is never freed
+        // (as with `leak_at_exit`): the process exits right after printing.
+        let doc: &'static Document = Box::leak(Box::new(doc));
+        let root = ctx.ws.root.clone();
+        return Ok(Outcome::stream(move |w| {
+            let mut check = wire::LinkChecker::new(&root);
+            wire::write_list(w, doc, &file, &tasks, &mut check)
+        }));
+    }
+    let mut check = wire::LinkChecker::new(&ctx.ws.root);
+    let tasks = tasks
+        .iter()
+        .map(|&i| wire::task(&doc, &file, i, &mut check))
         .collect();
     let data = wire::ListData { file: &file, tasks };
     let out = Outcome::new(ctx, &data, render::list);

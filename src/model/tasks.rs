@@ -744,26 +744,26 @@ fn number_token(tok: &str) -> Option<String> {
         } else {
             (false, p)
         };
-        let segs: Vec<&str> = rest.split('.').collect();
-        let digits_ok = segs.iter().enumerate().all(|(k, s)| {
-            let s = if k == segs.len() - 1 {
-                s.trim_end_matches(|c: char| c.is_ascii_uppercase())
-            } else {
-                s
-            };
-            !s.is_empty() && s.len() <= 5 && s.bytes().all(|c| c.is_ascii_digit())
-        });
+        // Dot-separated digit runs; only the last may end in capital letters.
+        let (init, last) = match rest.rsplit_once('.') {
+            Some((init, last)) => (Some(init), last),
+            None => (None, rest),
+        };
+        let seg_ok =
+            |s: &str| !s.is_empty() && s.len() <= 5 && s.bytes().all(|c| c.is_ascii_digit());
+        let digits_ok = init.is_none_or(|init| init.split('.').all(seg_ok))
+            && seg_ok(last.trim_end_matches(|c: char| c.is_ascii_uppercase()));
         if !digits_ok {
             return false;
         }
         if prefix {
-            segs.len() > 1 || rest.len() >= 2
+            init.is_some() || rest.len() >= 2
         } else {
             true
         }
     };
-    let parts: Vec<&str> = core.split('-').collect();
-    if parts.len() > 2 || !parts.iter().all(|p| valid_part(p)) {
+    let dashes = core.bytes().filter(|&c| c == b'-').count();
+    if dashes > 1 || !core.split('-').all(valid_part) {
         return None;
     }
     let suffixed = core.len() >= 3
@@ -772,7 +772,7 @@ fn number_token(tok: &str) -> Option<String> {
     let dotted =
         core.contains('.') || core.starts_with(|c: char| c.is_ascii_uppercase()) || suffixed;
     let tail = tok.len() != core.len() || tok.len() != tok.trim_end_matches([':', ')']).len();
-    if !dotted && !had_dot && !tail && parts.len() == 1 {
+    if !dotted && !had_dot && !tail && dashes == 0 {
         return None;
     }
     Some(core.to_string())

@@ -59,16 +59,28 @@ impl Style {
     }
 }
 
-/// What a command produced: the `data` document already serialised, the human text,
-/// warnings, and the exit code.
+/// What a command produced: the `data` document (serialised already, or a writer for it),
+/// the human text, warnings, and the exit code.
 pub struct Outcome {
-    pub data: Option<String>,
+    pub data: Option<Data>,
     pub human: String,
     pub warnings: Vec<String>,
     pub exit: i32,
     /// For an exit other than 0: the error that goes with the data.
     pub error: Option<error::BatonError>,
 }
+
+/// The `data` document of an outcome.
+pub enum Data {
+    /// Serialised already, as compact JSON.
+    Json(Vec<u8>),
+    /// Written by `emit` straight to stdout, so that a large document is never held in
+    /// memory whole (the writer is infallible but for I/O errors).
+    Stream(Box<WriteData>),
+}
+
+/// Writes a `data` document.
+pub type WriteData = dyn Fn(&mut dyn Write) -> std::io::Result<()>;
 
 impl Outcome {
     /// Build the output for `format`: only the needed representation is computed.
@@ -77,8 +89,28 @@ impl Outcome {
         data: &T,
         human: impl FnOnce(&T, &Style) -> String,
     ) -> anyhow::Result<Outcome> {
+        Outcome::with_json(
+            ctx,
+            data,
+            |d, buf| Ok(serde_json::to_writer(buf, d)?),
+            human,
+        )
+    }
+
+    /// `new` with the JSON written by `json` into an empty buffer (for the hand-written
+    /// writers of `wire`).
+    pub fn with_json<T>(
+        ctx: &crate::context::Ctx,
+        data: &T,
+        json: impl FnOnce(&T, &mut Vec<u8>) -> anyhow::Result<()>,
+        human: impl FnOnce(&T, &Style) -> String,
+    ) -> anyhow::Result<Outcome> {
         let (data, human) = match ctx.format {
-            Format::Json => (Some(serde_json::to_string(data)?), String::new()),
+            Format::Json => {
+                let mut buf = Vec::with_capacity(1024);
+                json(data, &mut buf)?;
+                (Some(Data::Json(buf)), String::new())
+            }
             Format::Human => (None, human(data, &ctx.style)),
         };
         Ok(Outcome {
@@ -88,6 +120,17 @@ impl Outcome {
             exit: 0,
             error: None,
         })
+    }
+
+    /// A JSON outcome whose `data` `write` writes when the outcome is printed.
+    pub fn stream(write: impl Fn(&mut dyn Write) -> std::io::Result<()> + 'static) -> Outcome {
+        Outcome {
+            data: Some(Data::Stream(Box::new(write))),
+            human: String::new(),
+            warnings: Vec::new(),
+            exit: 0,
+            error: None,
+        }
     }
 
     pub fn warn(mut self, w: Vec<String>) -> Self {
@@ -116,8 +159,6 @@ struct ErrorWire<'a> {
 
 /// Print a successful (or data-carrying failed) outcome; returns the exit code.
 pub fn emit(format: Format, style: Style, command: &str, out: &Outcome) -> i32 {
-    let stdout = std::io::stdout();
-    let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let r = match format {
         Format::Json => {
             let err = out.error.as_ref().map(|e| ErrorWire {
@@ -128,27 +169,26 @@ pub fn emit(format: Format, style: Style, command: &str, out: &Outcome) -> i32 {
                 causes: Vec::new(),
             });
             (|| -> std::io::Result<()> {
-                write!(
-                    w,
-                    "{{\"version\":{JSON_VERSION},\"command\":{},\"ok\":{}",
-                    serde_json::to_string(command)?,
-                    out.exit == 0
-                )?;
-                if let Some(d) = &out.data {
-                    w.write_all(b",\"data\":")?;
-                    w.write_all(d.as_bytes())?;
+                let mut head = Vec::with_capacity(128);
+                write!(head, "{{\"version\":{JSON_VERSION},\"command\":")?;
+                serde_json::to_writer(&mut head, command)?;
+                write!(head, ",\"ok\":{}", out.exit == 0)?;
+                if out.data.is_some() {
+                    head.extend_from_slice(b",\"data\":");
                 }
+                let mut tail = Vec::with_capacity(64);
                 if let Some(e) = err {
-                    w.write_all(b",\"error\":")?;
-                    serde_json::to_writer(&mut w, &e)?;
+                    tail.extend_from_slice(b",\"error\":");
+                    serde_json::to_writer(&mut tail, &e)?;
                 }
-                w.write_all(b",\"warnings\":")?;
-                serde_json::to_writer(&mut w, &out.warnings)?;
-                w.write_all(b"}\n")?;
-                w.flush()
+                tail.extend_from_slice(b",\"warnings\":");
+                serde_json::to_writer(&mut tail, &out.warnings)?;
+                tail.extend_from_slice(b"}\n");
+                write_json_doc(&head, out.data.as_ref(), &tail)
             })()
         }
         Format::Human => (|| -> std::io::Result<()> {
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             w.write_all(out.human.as_bytes())?;
             if !out.human.is_empty() && !out.human.ends_with('\n') {
                 w.write_all(b"\n")?;
@@ -170,6 +210,55 @@ pub fn emit(format: Format, style: Style, command: &str, out: &Outcome) -> i32 {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => out.exit,
         Err(_) => error::exit::FAILURE,
     }
+}
+
+/// Print the JSON document `head`, `data`, `tail` on stdout.
+fn write_json_doc(head: &[u8], data: Option<&Data>, tail: &[u8]) -> std::io::Result<()> {
+    fn write_parts(
+        w: &mut impl Write,
+        head: &[u8],
+        data: Option<&Data>,
+        tail: &[u8],
+    ) -> std::io::Result<()> {
+        w.write_all(head)?;
+        match data {
+            Some(Data::Json(d)) => w.write_all(d)?,
+            Some(Data::Stream(write)) => write(w)?,
+            None => {}
+        }
+        w.write_all(tail)?;
+        w.flush()
+    }
+    let mut stdout = std::io::stdout().lock();
+    match raw_stdout(&mut stdout) {
+        Some(f) => write_parts(
+            &mut std::io::BufWriter::with_capacity(1 << 16, f),
+            head,
+            data,
+            tail,
+        ),
+        None => write_parts(
+            &mut std::io::BufWriter::with_capacity(1 << 16, stdout),
+            head,
+            data,
+            tail,
+        ),
+    }
+}
+
+/// Stdout as a plain file (a duplicate of the descriptor; `stdout` stays locked): the
+/// standard handle is line-buffered and scans every byte written for a newline.
+#[cfg(unix)]
+fn raw_stdout(stdout: &mut std::io::StdoutLock) -> Option<std::fs::File> {
+    use std::os::fd::AsFd;
+    stdout.flush().ok()?;
+    let fd = stdout.as_fd().try_clone_to_owned().ok()?;
+    Some(std::fs::File::from(fd))
+}
+
+#[cfg(not(unix))]
+fn raw_stdout(_: &mut std::io::StdoutLock) -> Option<std::fs::File> {
+    None
 }
 
 fn write_human_error(

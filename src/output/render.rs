@@ -59,7 +59,7 @@ fn task_detail(t: &TaskWire, s: &Style, doc: Option<&Document>) -> String {
     let _ = writeln!(out, "{} {num}{}", s.bold(t.reference), s.bold(t.title));
     let state = if t.done {
         "done".to_string()
-    } else if t.mark != " " {
+    } else if t.mark != ' ' {
         format!("open (mark `{}`)", t.mark)
     } else {
         "open".into()
@@ -115,7 +115,8 @@ fn task_detail(t: &TaskWire, s: &Style, doc: Option<&Document>) -> String {
             out,
             "  {kind:<9} {} → {} [{exists}]{from}",
             l.target,
-            l.path.as_deref().unwrap_or("outside the workspace")
+            l.path
+                .map_or("outside the workspace".into(), crate::text::slash_str)
         );
     }
     if let Some(doc) = doc {

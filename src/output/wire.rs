@@ -4,7 +4,7 @@
 use crate::model::links::{Link, LinkKind, Target};
 use crate::model::{Document, TaskKind};
 use crate::text::FastMap;
-use crate::text::slash_path;
+use crate::text::{slash_path, slash_str};
 use serde::Serialize;
 use std::path::Path;
 
@@ -53,9 +53,17 @@ pub struct LinkWire<'a> {
     pub target: &'a str,
     pub exists: bool,
     /// Resolved path relative to the root; null when it leaves the workspace or is absolute.
-    pub path: Option<String>,
+    #[serde(serialize_with = "ser_slash_path")]
+    pub path: Option<&'a Path>,
     /// `task` for the task's own links, `section` for inherited section-level links.
     pub from: &'static str,
+}
+
+fn ser_slash_path<S: serde::Serializer>(p: &Option<&Path>, s: S) -> Result<S::Ok, S::Error> {
+    match p {
+        Some(p) => s.serialize_str(&slash_str(p)),
+        None => s.serialize_none(),
+    }
 }
 
 #[derive(Serialize)]
@@ -65,7 +73,7 @@ pub struct TaskWire<'a> {
     pub number: Option<&'a str>,
     pub title: &'a str,
     pub done: bool,
-    pub mark: String,
+    pub mark: char,
     pub claimed_by: Vec<u32>,
     pub kind: TaskKind,
     pub file: &'a str,
@@ -80,7 +88,7 @@ pub fn link<'a>(l: &'a Link, from: &'static str, check: &mut LinkChecker) -> Lin
         kind: l.kind,
         target: &l.target,
         exists: check.exists(l),
-        path: l.local().map(slash_path),
+        path: l.local(),
         from,
     }
 }
@@ -91,16 +99,31 @@ pub fn task<'a>(
     i: usize,
     check: &mut LinkChecker,
 ) -> TaskWire<'a> {
+    let mut t = task_own(doc, file, i, check, Vec::new());
+    t.links
+        .extend(doc.inherited_links(i).map(|l| link(l, "section", check)));
+    t
+}
+
+/// `task` without the inherited section links (`links` holds only the task's own), reusing
+/// the allocation of `links`.
+fn task_own<'a>(
+    doc: &'a Document,
+    file: &'a str,
+    i: usize,
+    check: &mut LinkChecker,
+    mut links: Vec<LinkWire<'a>>,
+) -> TaskWire<'a> {
     let t = &doc.tasks[i];
-    let mut links: Vec<LinkWire> = t.links.iter().map(|l| link(l, "task", check)).collect();
-    links.extend(doc.inherited_links(i).map(|l| link(l, "section", check)));
+    links.clear();
+    links.extend(t.links.iter().map(|l| link(l, "task", check)));
     const EMPTY: &[String] = &[];
     TaskWire {
         reference: &t.reference,
         number: t.number.as_deref(),
         title: &t.title,
         done: t.done,
-        mark: t.mark.to_string(),
+        mark: t.mark,
         claimed_by: doc.claimants(i),
         kind: t.kind,
         file,
@@ -114,6 +137,239 @@ pub fn task<'a>(
     }
 }
 
+impl LinkWire<'_> {
+    /// The same bytes as `serde_json::to_writer`, written by hand (the hot path of `list`).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"kind\":");
+        out.extend_from_slice(link_kind_json(self.kind));
+        out.extend_from_slice(b",\"target\":");
+        json::str(out, self.target);
+        out.extend_from_slice(b",\"exists\":");
+        json::bool(out, self.exists);
+        out.extend_from_slice(b",\"path\":");
+        match self.path {
+            Some(p) => json::str(out, &slash_str(p)),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"from\":");
+        json::str(out, self.from);
+        out.push(b'}');
+    }
+}
+
+impl TaskWire<'_> {
+    /// The same bytes as `serde_json::to_writer`, written by hand (the hot path of `list`).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        self.write_with(
+            out,
+            |out| json::strs(out, self.section),
+            |out| write_links(out, &self.links),
+        );
+    }
+
+    /// `write_json` with the contents of the `section` and `links` arrays written by the
+    /// closures.
+    fn write_with(
+        &self,
+        out: &mut Vec<u8>,
+        section: impl FnOnce(&mut Vec<u8>),
+        links: impl FnOnce(&mut Vec<u8>),
+    ) {
+        out.extend_from_slice(b"{\"ref\":");
+        json::str(out, self.reference);
+        out.extend_from_slice(b",\"number\":");
+        json::opt_str(out, self.number);
+        out.extend_from_slice(b",\"title\":");
+        json::str(out, self.title);
+        out.extend_from_slice(b",\"done\":");
+        json::bool(out, self.done);
+        out.extend_from_slice(b",\"mark\":");
+        match self.mark {
+            ' ' => out.extend_from_slice(b"\" \""),
+            'x' => out.extend_from_slice(b"\"x\""),
+            m => json::str(out, m.encode_utf8(&mut [0; 4])),
+        }
+        out.extend_from_slice(b",\"claimed_by\":[");
+        for (k, &n) in self.claimed_by.iter().enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            json::uint(out, n.into());
+        }
+        out.extend_from_slice(b"],\"kind\":");
+        out.extend_from_slice(task_kind_json(self.kind));
+        out.extend_from_slice(b",\"file\":");
+        json::str(out, self.file);
+        out.extend_from_slice(b",\"line\":");
+        json::uint(out, self.line as u64);
+        out.extend_from_slice(b",\"section\":[");
+        section(out);
+        out.extend_from_slice(b"],\"links\":[");
+        links(out);
+        out.extend_from_slice(b"],\"parent\":");
+        json::opt_str(out, self.parent);
+        out.push(b'}');
+    }
+}
+
+/// `kind` as serde writes it.
+fn link_kind_json(kind: LinkKind) -> &'static [u8] {
+    match kind {
+        LinkKind::Spec => b"\"spec\"",
+        LinkKind::Research => b"\"research\"",
+        LinkKind::Other => b"\"other\"",
+    }
+}
+
+/// `kind` as serde writes it.
+fn task_kind_json(kind: TaskKind) -> &'static [u8] {
+    match kind {
+        TaskKind::Research => b"\"research\"",
+        TaskKind::Spec => b"\"spec\"",
+        TaskKind::Implementation => b"\"implementation\"",
+    }
+}
+
+/// The links, comma-separated (the inside of a JSON array).
+fn write_links(out: &mut Vec<u8>, links: &[LinkWire]) {
+    for (k, l) in links.iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        l.write_json(out);
+    }
+}
+
+/// The `data` of `list --json` for the tasks `tasks` (indices into `doc.tasks`): the same
+/// bytes as serialising the `ListData`, written to `w` in chunks as the tasks are encoded.
+pub fn write_list(
+    w: &mut dyn std::io::Write,
+    doc: &Document,
+    file: &str,
+    tasks: &[usize],
+    check: &mut LinkChecker,
+) -> std::io::Result<()> {
+    const CHUNK: usize = 1 << 16;
+    let mut out = Vec::with_capacity(CHUNK + 4096);
+    out.extend_from_slice(b"{\"file\":");
+    json::str(&mut out, file);
+    out.extend_from_slice(b",\"tasks\":[");
+    // The section path and the inherited links depend only on the task's section, and
+    // consecutive tasks mostly share one: keep their JSON for the last section seen.
+    let mut section: Option<Option<usize>> = None;
+    let mut path_json = Vec::new();
+    let mut inherited_json = Vec::new();
+    let mut links = Vec::new();
+    for (k, &i) in tasks.iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        let t = task_own(doc, file, i, check, links);
+        let s = doc.tasks[i].section;
+        if section != Some(s) {
+            section = Some(s);
+            path_json.clear();
+            json::strs(&mut path_json, t.section);
+            let inherited: Vec<LinkWire> = doc
+                .inherited_links(i)
+                .map(|l| link(l, "section", check))
+                .collect();
+            inherited_json.clear();
+            write_links(&mut inherited_json, &inherited);
+        }
+        t.write_with(
+            &mut out,
+            |out| out.extend_from_slice(&path_json),
+            |out| {
+                write_links(out, &t.links);
+                if !t.links.is_empty() && !inherited_json.is_empty() {
+                    out.push(b',');
+                }
+                out.extend_from_slice(&inherited_json);
+            },
+        );
+        links = t.links;
+        if out.len() >= CHUNK {
+            w.write_all(&out)?;
+            out.clear();
+        }
+    }
+    out.extend_from_slice(b"]}");
+    w.write_all(&out)
+}
+
+/// Hand-written compact JSON, byte-identical to serde_json's (tests compare the two).
+pub mod json {
+    /// Whether `b` holds a byte serde_json escapes: `"`, `\\` or a control character.
+    fn needs_escape(b: &[u8]) -> bool {
+        // Sixteen bytes at a time with no early exit inside, so that it compiles to vector
+        // code; the tail is padded with spaces.
+        fn any16(c: &[u8; 16]) -> bool {
+            c.iter()
+                .fold(false, |a, &x| a | (x < 0x20) | (x == b'"') | (x == b'\\'))
+        }
+        let mut chunks = b.chunks_exact(16);
+        for c in &mut chunks {
+            if any16(c.try_into().expect("16 bytes")) {
+                return true;
+            }
+        }
+        let rest = chunks.remainder();
+        let mut pad = [b' '; 16];
+        pad[..rest.len()].copy_from_slice(rest);
+        any16(&pad)
+    }
+
+    /// A JSON string.
+    pub fn str(out: &mut Vec<u8>, s: &str) {
+        if needs_escape(s.as_bytes()) {
+            // Rare: leave the escaping rules to serde_json. Writing to a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut *out, s);
+        } else {
+            out.reserve(s.len() + 2);
+            out.push(b'"');
+            out.extend_from_slice(s.as_bytes());
+            out.push(b'"');
+        }
+    }
+
+    /// The strings, comma-separated (the inside of a JSON array).
+    pub fn strs(out: &mut Vec<u8>, v: &[String]) {
+        for (k, s) in v.iter().enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            str(out, s);
+        }
+    }
+
+    pub fn opt_str(out: &mut Vec<u8>, s: Option<&str>) {
+        match s {
+            Some(s) => str(out, s),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+
+    pub fn bool(out: &mut Vec<u8>, b: bool) {
+        out.extend_from_slice(if b { b"true" } else { b"false" });
+    }
+
+    /// An unsigned integer in decimal.
+    pub fn uint(out: &mut Vec<u8>, mut n: u64) {
+        let mut buf = [0u8; 20];
+        let mut at = buf.len();
+        loop {
+            at -= 1;
+            buf[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        out.extend_from_slice(&buf[at..]);
+    }
+}
+
 #[derive(Serialize)]
 pub struct ListData<'a> {
     pub file: &'a str,
@@ -123,6 +379,18 @@ pub struct ListData<'a> {
 #[derive(Serialize)]
 pub struct TaskData<'a> {
     pub task: Option<TaskWire<'a>>,
+}
+
+impl TaskData<'_> {
+    /// The same bytes as `serde_json::to_writer`, written by hand.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"task\":");
+        match &self.task {
+            Some(t) => t.write_json(out),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.push(b'}');
+    }
 }
 
 #[derive(Serialize, Clone)]
@@ -505,4 +773,127 @@ pub struct ArchiveData {
     pub archived: Vec<ArchivedWire>,
     pub skipped: Vec<SkippedWire>,
     pub changes: crate::txn::Preview,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_str_matches_serde_json() {
+        let mut cases: Vec<String> = (0u8..128).map(|b| format!("a{}b", b as char)).collect();
+        cases.extend(
+            [
+                "",
+                "plain",
+                "ünïcödé ✅ — done",
+                "a\"b\\c",
+                "\u{7f}\u{80}\u{2028}",
+                "sixteen bytes!!!",
+                "a run of more than sixteen bytes, then a quote: \"",
+                "0123456789abcdef\n",
+            ]
+            .map(String::from),
+        );
+        for s in &cases {
+            let mut out = Vec::new();
+            json::str(&mut out, s);
+            assert_eq!(out, serde_json::to_vec(s).unwrap(), "{s:?}");
+        }
+        for n in [0, 7, 10, 99, 100, 12345, u32::MAX as u64, u64::MAX] {
+            let mut out = Vec::new();
+            json::uint(&mut out, n);
+            assert_eq!(out, n.to_string().into_bytes());
+        }
+    }
+
+    #[test]
+    fn kinds_match_serde() {
+        for k in [LinkKind::Spec, LinkKind::Research, LinkKind::Other] {
+            assert_eq!(link_kind_json(k), serde_json::to_vec(&k).unwrap());
+        }
+        for k in [TaskKind::Research, TaskKind::Spec, TaskKind::Implementation] {
+            assert_eq!(task_kind_json(k), serde_json::to_vec(&k).unwrap());
+        }
+    }
+
+    #[test]
+    fn hand_written_tasks_match_serde() {
+        let text = "- [ ] 0.1 before any heading\n# Tasks \"quoted\" \\ back\n\n## Phase 4 [Instance 2]\n\
+**Spec**: [116](docs/specs/116.md) and [r](docs/research/r1.md)\n\n\
+### 4.3 Celery — ünïcode ✅ [Instance 3]\n**Spec**: [x](../../outside.md)\n\n\
+- [ ] [Instance 2] 4.3.1 Create the \"retry\" queue \\\\ back\n\
+- [x] 1.2 Delete unused facades (~25 lines)\n\
+- [ ] [Instance 3] [Instance 5] **0.2** Test the watch flag\n\
+- [ ] Write cache spec\n\x20 (spec: [101_CACHE.md](../specs/101_CACHE.md))\n\
+\x20 - [ ] T001 child [abs](/etc/hosts) [url](https://x.y/\"q\") [sp](a%20b.md)\n\
+- [~] 2.2 Odd mark\n\
+- [ ] 2.5 ctrl\u{1}char and del\u{7f} end\n\
+- [✓] 2.6 check mark\n\n## Other\n- [ ] plain task [Instance 7]\n";
+        let doc = Document::parse_default(text, "docs/tasks/TASKS.md");
+        assert_eq!(doc.tasks.len(), 10);
+        let root = std::env::temp_dir();
+        let mut check = LinkChecker::new(&root);
+        let all: Vec<usize> = (0..doc.tasks.len()).collect();
+        let tasks: Vec<TaskWire> = all
+            .iter()
+            .map(|&i| task(&doc, "docs/tasks/TASKS.md", i, &mut check))
+            .collect();
+        for (i, t) in tasks.iter().enumerate() {
+            let mut out = Vec::new();
+            t.write_json(&mut out);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(t).unwrap(),
+                "task {i}"
+            );
+        }
+        let mut out = Vec::new();
+        write_list(&mut out, &doc, "docs/tasks/TASKS.md", &all, &mut check).unwrap();
+        let data = ListData {
+            file: "docs/tasks/TASKS.md",
+            tasks,
+        };
+        assert_eq!(out, serde_json::to_vec(&data).unwrap());
+        // Subsets, out of order: sections come and go and come back.
+        for subset in [vec![], vec![9, 0, 4, 1, 5, 3, 9, 0]] {
+            let mut out = Vec::new();
+            write_list(&mut out, &doc, "f", &subset, &mut check).unwrap();
+            let data = ListData {
+                file: "f",
+                tasks: subset
+                    .iter()
+                    .map(|&i| task(&doc, "f", i, &mut check))
+                    .collect(),
+            };
+            assert_eq!(out, serde_json::to_vec(&data).unwrap());
+        }
+        // Large enough to be written in several chunks.
+        let mut big = String::from("# Big\n");
+        for k in 0..600 {
+            if k % 7 == 0 {
+                big.push_str(&format!("## Part {k}\n**Spec**: [s](docs/specs/{k}.md)\n"));
+            }
+            big.push_str(&format!("- [ ] {k}.1 Task \"{k}\" [l](x/{k}.md)\n"));
+        }
+        let big = Document::parse_default(&big, "TASKS.md");
+        let all: Vec<usize> = (0..big.tasks.len()).collect();
+        let mut out = Vec::new();
+        write_list(&mut out, &big, "TASKS.md", &all, &mut check).unwrap();
+        assert!(out.len() > 3 << 16);
+        let data = ListData {
+            file: "TASKS.md",
+            tasks: all
+                .iter()
+                .map(|&i| task(&big, "TASKS.md", i, &mut check))
+                .collect(),
+        };
+        assert_eq!(out, serde_json::to_vec(&data).unwrap());
+        for task in [None, Some(super::task(&doc, "f", 2, &mut check))] {
+            let data = TaskData { task };
+            let mut out = Vec::new();
+            data.write_json(&mut out);
+            assert_eq!(out, serde_json::to_vec(&data).unwrap());
+        }
+    }
 }
