@@ -11,6 +11,7 @@ pub mod config;
 pub mod context;
 pub mod edit;
 pub mod error;
+pub mod exists;
 pub mod lifecycle;
 pub mod lock;
 pub mod model;

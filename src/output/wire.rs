@@ -10,14 +10,14 @@ use std::path::Path;
 
 /// Checks link targets once each.
 pub struct LinkChecker<'r> {
-    root: &'r Path,
+    disk: crate::exists::Exists<'r>,
     cache: FastMap<String, bool>,
 }
 
 impl<'r> LinkChecker<'r> {
     pub fn new(root: &'r Path) -> Self {
         LinkChecker {
-            root,
+            disk: crate::exists::Exists::new(root),
             cache: FastMap::default(),
         }
     }
@@ -35,7 +35,7 @@ impl<'r> LinkChecker<'r> {
                 match self.cache.get(key) {
                     Some(&e) => e,
                     None => {
-                        let e = self.root.join(p).exists();
+                        let e = self.disk.check(p);
                         self.cache.insert(key.to_string(), e);
                         e
                     }
