@@ -211,6 +211,13 @@ mod tests {
         }
     }
 
+    fn cache_in(d: &tempfile::TempDir, mode: Mode) -> Cache {
+        Cache {
+            dir: d.path().join("cache"),
+            mode,
+        }
+    }
+
     fn sample() -> String {
         let mut s = String::from(
             "\u{feff}# Plan\r\n\r\n## Instance Coordination\r\n\r\n| Instance | Current Task |\r\n|---|---|\r\n| 1 | Available |\r\n\r\n",
@@ -227,10 +234,7 @@ mod tests {
     fn a_cached_model_equals_the_parsed_one() {
         let d = tempfile::tempdir().unwrap();
         let config = Config::default();
-        let cache = Cache {
-            dir: d.path().join("cache"),
-            mode: Mode::Always,
-        };
+        let cache = cache_in(&d, Mode::Always);
         let text = sample();
         let (parsed, src) = cache.parse(text.clone(), &env(&config));
         assert_eq!(src, Source::Parsed);
@@ -248,10 +252,7 @@ mod tests {
     fn any_difference_is_a_miss() {
         let d = tempfile::tempdir().unwrap();
         let config = Config::default();
-        let cache = Cache {
-            dir: d.path().join("cache"),
-            mode: Mode::Always,
-        };
+        let cache = cache_in(&d, Mode::Always);
         let text = sample();
         cache.parse(text.clone(), &env(&config));
         // One byte changed, same length.
@@ -287,10 +288,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let config = Config::default();
         for mode in [Mode::Auto, Mode::Off] {
-            let cache = Cache {
-                dir: d.path().join("cache"),
-                mode,
-            };
+            let cache = cache_in(&d, mode);
             let text = "# P\n- [ ] a\n".to_string();
             assert_eq!(cache.parse(text.clone(), &env(&config)).1, Source::Parsed);
             assert_eq!(cache.parse(text, &env(&config)).1, Source::Parsed);

@@ -18,15 +18,7 @@ pub fn run(ctx: &Ctx, args: NextArgs) -> anyhow::Result<Outcome> {
         let data = wire::TaskData {
             task: i.map(|i| wire::task(&doc, &file, i, &mut check)),
         };
-        let out = Outcome::with_json(
-            ctx,
-            &data,
-            |d, buf| {
-                d.write_json(buf);
-                Ok(())
-            },
-            render::next,
-        );
+        let out = Outcome::task(ctx, &data, render::next);
         crate::output::leak_at_exit(data);
         crate::output::leak_at_exit(doc);
         return out;

@@ -26,15 +26,7 @@ pub fn run(ctx: &Ctx, args: RefArg) -> anyhow::Result<Outcome> {
     let data = wire::TaskData {
         task: Some(wire::task(&doc, &file, i, &mut check)),
     };
-    let out = Outcome::with_json(
-        ctx,
-        &data,
-        |d, buf| {
-            d.write_json(buf);
-            Ok(())
-        },
-        |d, s| render::show(d, s, &doc),
-    );
+    let out = Outcome::task(ctx, &data, |d, s| render::show(d, s, &doc));
     crate::output::leak_at_exit(data);
     crate::output::leak_at_exit(doc);
     out

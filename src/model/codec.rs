@@ -471,29 +471,12 @@ mod tests {
 
     #[test]
     fn round_trips_every_fixture() {
-        fn walk(dir: &std::path::Path, n: &mut usize) {
-            for e in std::fs::read_dir(dir).unwrap().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    walk(&p, n);
-                } else if p.extension().is_some_and(|x| x == "md")
-                    && let Ok(text) = std::fs::read_to_string(&p)
-                {
-                    let doc = Document::parse_default(&text, "docs/tasks/TASKS.md");
-                    let bytes = encode(&doc).unwrap();
-                    let back = decode(&bytes, text, doc.rel_path.clone()).unwrap();
-                    assert_eq!(back, doc, "{}", p.display());
-                    *n += 1;
-                }
-            }
-        }
-        let mut n = 0;
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        walk(&root.join("tests/fixtures"), &mut n);
-        walk(&root.join("examples"), &mut n);
-        if let Some(dir) = std::env::var_os("BATON_CORPUS_DIR") {
-            walk(std::path::Path::new(&dir), &mut n);
-        }
+        let n = crate::model::for_each_fixture(|p, text| {
+            let doc = Document::parse_default(&text, "docs/tasks/TASKS.md");
+            let bytes = encode(&doc).unwrap();
+            let back = decode(&bytes, text, doc.rel_path.clone()).unwrap();
+            assert_eq!(back, doc, "{}", p.display());
+        });
         assert!(n > 20, "{n} fixtures");
     }
 }

@@ -11,3 +11,33 @@ pub mod session;
 pub mod tasks;
 
 pub use tasks::{Document, ParseEnv, Task, TaskKind};
+
+/// Every markdown fixture of the test suite and the example workspace (and the corpus,
+/// when `BATON_CORPUS_DIR` names it): `f(path, text)` for each; returns how many.
+#[cfg(test)]
+pub fn for_each_fixture(mut f: impl FnMut(&std::path::Path, String)) -> usize {
+    fn walk(dir: &std::path::Path, f: &mut dyn FnMut(&std::path::Path, String), n: &mut usize) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, f, n);
+            } else if p.extension().is_some_and(|x| x == "md")
+                && let Ok(text) = std::fs::read_to_string(&p)
+            {
+                f(&p, text);
+                *n += 1;
+            }
+        }
+    }
+    let mut n = 0;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    walk(&root.join("tests/fixtures"), &mut f, &mut n);
+    walk(&root.join("examples"), &mut f, &mut n);
+    if let Some(dir) = std::env::var_os("BATON_CORPUS_DIR") {
+        walk(std::path::Path::new(&dir), &mut f, &mut n);
+    }
+    n
+}

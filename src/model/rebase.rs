@@ -243,35 +243,10 @@ mod tests {
         check_all("## Only heading");
     }
 
-    /// Every markdown fixture of the test suite.
+    /// Every markdown fixture of the test suite (`.ci/run` adds the corpus).
     #[test]
     fn fixtures_match_a_parse() {
-        fn walk(dir: &std::path::Path, n: &mut usize) {
-            for e in std::fs::read_dir(dir).unwrap().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    walk(&p, n);
-                } else if p.extension().is_some_and(|x| x == "md")
-                    && let Ok(text) = std::fs::read_to_string(&p)
-                {
-                    check_all(&text);
-                    *n += 1;
-                }
-            }
-        }
-        let mut n = 0;
-        walk(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"),
-            &mut n,
-        );
-        walk(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"),
-            &mut n,
-        );
-        // `.ci/run` points this at the real-world corpus when it is there.
-        if let Some(dir) = std::env::var_os("BATON_CORPUS_DIR") {
-            walk(std::path::Path::new(&dir), &mut n);
-        }
+        let n = crate::model::for_each_fixture(|_, text| check_all(&text));
         assert!(n > 20, "{n} fixtures");
     }
 

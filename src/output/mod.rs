@@ -122,6 +122,23 @@ impl Outcome {
         })
     }
 
+    /// The outcome of a command whose data is one task (`show`, `next`).
+    pub fn task(
+        ctx: &crate::context::Ctx,
+        data: &wire::TaskData,
+        human: impl FnOnce(&wire::TaskData, &Style) -> String,
+    ) -> anyhow::Result<Outcome> {
+        Outcome::with_json(
+            ctx,
+            data,
+            |d, buf| {
+                d.write_json(buf);
+                Ok(())
+            },
+            human,
+        )
+    }
+
     /// A JSON outcome whose `data` `write` writes when the outcome is printed.
     pub fn stream(write: impl Fn(&mut dyn Write) -> std::io::Result<()> + 'static) -> Outcome {
         Outcome {

@@ -26,31 +26,24 @@ fn big_plan() -> String {
     s
 }
 
-/// `list --json` and `status --json` with the cache as configured and with it off.
+/// `list --json` and `status --json` with the cache as configured, checked against the
+/// same commands with it off.
 fn answers(ws: &Ws) -> (String, String) {
-    let list = ws.ok(&["--json", "list"]);
-    let status = ws.ok(&["--json", "status"]);
-    let mut off = ws.cmd();
-    let cold_list = off
-        .env("BATON_CACHE", "off")
-        .args(["--json", "list"])
-        .output()
-        .unwrap();
-    assert!(
-        String::from_utf8_lossy(&cold_list.stdout) == list,
-        "cached list = parsed list"
-    );
-    let mut off = ws.cmd();
-    let cold_status = off
-        .env("BATON_CACHE", "off")
-        .args(["--json", "status"])
-        .output()
-        .unwrap();
-    assert!(
-        String::from_utf8_lossy(&cold_status.stdout) == status,
-        "cached status = parsed status"
-    );
-    (list, status)
+    let both = |cmd: &str| {
+        let cached = ws.ok(&["--json", cmd]);
+        let parsed = ws
+            .cmd()
+            .env("BATON_CACHE", "off")
+            .args(["--json", cmd])
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&parsed.stdout) == cached,
+            "`{cmd}`: the cached answer differs from the parsed one"
+        );
+        cached
+    };
+    (both("list"), both("status"))
 }
 
 const ENTRY: &str = ".baton/cache/TASKS.md.model";
