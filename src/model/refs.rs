@@ -87,38 +87,32 @@ pub fn assign(doc: &mut Document) {
     }
 }
 
-fn make_refs(hashes: &[u64], prefix: &str) -> Vec<String> {
-    let mask = |len: usize| {
-        if len >= 12 {
-            u64::MAX >> 4
-        } else {
-            (1u64 << (5 * len)) - 1
-        }
+/// How many characters each ref shows: the fewest (at least `MIN_LEN`, at most 12) whose
+/// bits, taken from the low end of the hash, no other distinct hash shares. Sorting the
+/// bit-reversed hashes puts the hashes that share the most low bits side by side.
+fn ref_lengths(hashes: &[u64]) -> Vec<usize> {
+    let mut sorted: Vec<u64> = hashes.iter().map(|h| h.reverse_bits()).collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let shared = |k: usize| {
+        let r = sorted[k];
+        let before = k.checked_sub(1).map_or(0, |j| (r ^ sorted[j]).leading_zeros());
+        let after = sorted.get(k + 1).map_or(0, |&n| (r ^ n).leading_zeros());
+        before.max(after) as usize
     };
-    let mut len = vec![MIN_LEN; hashes.len()];
-    // Lengthen refs whose visible prefixes collide between different hashes.
-    loop {
-        let mut groups: FastMap<(usize, u64), (u64, bool)> = FastMap::default();
-        groups.reserve(hashes.len());
-        for (i, &h) in hashes.iter().enumerate() {
-            let e = groups
-                .entry((len[i], h & mask(len[i])))
-                .or_insert((h, false));
-            if e.0 != h {
-                e.1 = true;
-            }
-        }
-        let mut changed = false;
-        for (i, &h) in hashes.iter().enumerate() {
-            if len[i] < 12 && groups[&(len[i], h & mask(len[i]))].1 {
-                len[i] += 1;
-                changed = true;
-            }
-        }
-        if !changed {
-            break;
-        }
-    }
+    hashes
+        .iter()
+        .map(|h| {
+            let k = sorted
+                .binary_search(&h.reverse_bits())
+                .expect("every hash is in the list");
+            (shared(k) / 5 + 1).clamp(MIN_LEN, 12)
+        })
+        .collect()
+}
+
+fn make_refs(hashes: &[u64], prefix: &str) -> Vec<String> {
+    let len = ref_lengths(hashes);
     // Exact duplicates get `-2`, `-3` in document order.
     let mut seen: FastMap<u64, usize> = FastMap::default();
     seen.reserve(hashes.len());
@@ -289,6 +283,59 @@ fn ambiguous(doc: &Document, q: &str, c: &[usize]) -> BatonError {
 
 #[cfg(test)]
 mod tests {
+
+    /// The definition `ref_lengths` computes: lengthen every ref whose visible bits collide
+    /// with a different hash's at the same length, until none does.
+    fn lengths_by_rounds(hashes: &[u64]) -> Vec<usize> {
+        let mask = |len: usize| {
+            if len >= 12 {
+                u64::MAX >> 4
+            } else {
+                (1u64 << (5 * len)) - 1
+            }
+        };
+        let mut len = vec![MIN_LEN; hashes.len()];
+        loop {
+            let mut groups: std::collections::HashMap<(usize, u64), (u64, bool)> =
+                Default::default();
+            for (i, &h) in hashes.iter().enumerate() {
+                let e = groups.entry((len[i], h & mask(len[i]))).or_insert((h, false));
+                if e.0 != h {
+                    e.1 = true;
+                }
+            }
+            let mut changed = false;
+            for (i, &h) in hashes.iter().enumerate() {
+                if len[i] < 12 && groups[&(len[i], h & mask(len[i]))].1 {
+                    len[i] += 1;
+                    changed = true;
+                }
+            }
+            if !changed {
+                return len;
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ref_lengths_match_the_definition(
+            seeds in proptest::collection::vec(proptest::num::u64::ANY, 1..300),
+            shared_bits in 0u32..64,
+        ) {
+            // Force long shared low-bit runs: keep `shared_bits` low bits of one seed.
+            let keep = if shared_bits == 0 { 0 } else { u64::MAX >> (64 - shared_bits) };
+            let base = seeds[0] & keep;
+            let hashes: Vec<u64> = seeds
+                .iter()
+                .enumerate()
+                .map(|(i, &s)| if i % 3 == 0 { s } else { (s & !keep) | base })
+                .chain(seeds.iter().take(5).copied())
+                .collect();
+            proptest::prop_assert_eq!(ref_lengths(&hashes), lengths_by_rounds(&hashes));
+        }
+    }
+
     use super::*;
 
     fn parse(s: &str) -> Document {
