@@ -2,7 +2,6 @@
 
 use super::tasks::Document;
 use crate::error::{BatonError, Kind};
-use crate::text::FastMap;
 
 const ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
 const MIN_LEN: usize = 5;
@@ -18,8 +17,24 @@ fn fnv_byte(h: u64, b: u8) -> u64 {
 fn feed_norm(mut h: u64, s: &str) -> u64 {
     let mut pending_space = false;
     let mut started = false;
-    for c in s.chars() {
-        if c.is_whitespace() {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        // ASCII byte by byte; anything else as a char.
+        let (c, ascii) = if b[i] < 0x80 {
+            i += 1;
+            (b[i - 1] as char, true)
+        } else {
+            let c = s[i..].chars().next().expect("a char boundary");
+            i += c.len_utf8();
+            (c, false)
+        };
+        let space = if ascii {
+            matches!(c, '\t'..='\r' | ' ')
+        } else {
+            c.is_whitespace()
+        };
+        if space {
             pending_space = started;
             continue;
         }
@@ -28,10 +43,10 @@ fn feed_norm(mut h: u64, s: &str) -> u64 {
             pending_space = false;
         }
         started = true;
-        let mut buf = [0u8; 4];
-        if c.is_ascii() {
-            h = fnv_byte(h, c.to_ascii_lowercase() as u8);
+        if ascii {
+            h = fnv_byte(h, (c as u8).to_ascii_lowercase());
         } else {
+            let mut buf = [0u8; 4];
             for l in c.to_lowercase() {
                 for &b in l.encode_utf8(&mut buf).as_bytes() {
                     h = fnv_byte(h, b);
@@ -87,16 +102,19 @@ pub fn assign(doc: &mut Document) {
     }
 }
 
-/// How many characters each ref shows: the fewest (at least `MIN_LEN`, at most 12) whose
+/// For each hash, its slot among the distinct hashes, and how many characters its ref
+/// shows: the fewest (at least `MIN_LEN`, at most 12) whose
 /// bits, taken from the low end of the hash, no other distinct hash shares. Sorting the
 /// bit-reversed hashes puts the hashes that share the most low bits side by side.
-fn ref_lengths(hashes: &[u64]) -> Vec<usize> {
+fn ref_slots(hashes: &[u64]) -> (Vec<usize>, Vec<usize>) {
     let mut sorted: Vec<u64> = hashes.iter().map(|h| h.reverse_bits()).collect();
     sorted.sort_unstable();
     sorted.dedup();
     let shared = |k: usize| {
         let r = sorted[k];
-        let before = k.checked_sub(1).map_or(0, |j| (r ^ sorted[j]).leading_zeros());
+        let before = k
+            .checked_sub(1)
+            .map_or(0, |j| (r ^ sorted[j]).leading_zeros());
         let after = sorted.get(k + 1).map_or(0, |&n| (r ^ n).leading_zeros());
         before.max(after) as usize
     };
@@ -106,21 +124,20 @@ fn ref_lengths(hashes: &[u64]) -> Vec<usize> {
             let k = sorted
                 .binary_search(&h.reverse_bits())
                 .expect("every hash is in the list");
-            (shared(k) / 5 + 1).clamp(MIN_LEN, 12)
+            (k, (shared(k) / 5 + 1).clamp(MIN_LEN, 12))
         })
-        .collect()
+        .unzip()
 }
 
 fn make_refs(hashes: &[u64], prefix: &str) -> Vec<String> {
-    let len = ref_lengths(hashes);
+    let (slot, len) = ref_slots(hashes);
     // Exact duplicates get `-2`, `-3` in document order.
-    let mut seen: FastMap<u64, usize> = FastMap::default();
-    seen.reserve(hashes.len());
+    let mut seen = vec![0usize; hashes.len()];
     hashes
         .iter()
         .enumerate()
         .map(|(i, &h)| {
-            let n = seen.entry(h).or_insert(0);
+            let n = &mut seen[slot[i]];
             *n += 1;
             let mut r = String::with_capacity(prefix.len() + len[i] + 3);
             r.push_str(prefix);
@@ -299,7 +316,9 @@ mod tests {
             let mut groups: std::collections::HashMap<(usize, u64), (u64, bool)> =
                 Default::default();
             for (i, &h) in hashes.iter().enumerate() {
-                let e = groups.entry((len[i], h & mask(len[i]))).or_insert((h, false));
+                let e = groups
+                    .entry((len[i], h & mask(len[i])))
+                    .or_insert((h, false));
                 if e.0 != h {
                     e.1 = true;
                 }
@@ -314,6 +333,37 @@ mod tests {
             if !changed {
                 return len;
             }
+        }
+    }
+
+    /// The definition `feed_norm` follows, one char at a time.
+    fn feed_norm_chars(mut h: u64, s: &str) -> u64 {
+        let mut pending_space = false;
+        let mut started = false;
+        for c in s.chars() {
+            if c.is_whitespace() {
+                pending_space = started;
+                continue;
+            }
+            if pending_space {
+                h = fnv_byte(h, b' ');
+                pending_space = false;
+            }
+            started = true;
+            let mut buf = [0u8; 4];
+            for l in c.to_lowercase() {
+                for &b in l.encode_utf8(&mut buf).as_bytes() {
+                    h = fnv_byte(h, b);
+                }
+            }
+        }
+        h
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn feed_norm_matches_the_definition(s in "[ \t\n\x0b\x0c\rA-Za-z0-9.é\u{85}\u{a0}\u{2003}İẞ]{0,40}") {
+            proptest::prop_assert_eq!(feed_norm(FNV_OFFSET, &s), feed_norm_chars(FNV_OFFSET, &s));
         }
     }
 
@@ -332,7 +382,7 @@ mod tests {
                 .map(|(i, &s)| if i % 3 == 0 { s } else { (s & !keep) | base })
                 .chain(seeds.iter().take(5).copied())
                 .collect();
-            proptest::prop_assert_eq!(ref_lengths(&hashes), lengths_by_rounds(&hashes));
+            proptest::prop_assert_eq!(ref_slots(&hashes).1, lengths_by_rounds(&hashes));
         }
     }
 
