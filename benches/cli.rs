@@ -68,6 +68,17 @@ fn main() {
         "tasks", "measure", "median", "min", "max", "peak RSS"
     );
     let mut results = Vec::new();
+    // The floor every command pays: starting the process (and `/bin/true`'s, for scale).
+    let floor = measure(if quick { 20 } else { 60 }, || {
+        let mut c = Command::new(BATON);
+        c.arg("--version");
+        c
+    });
+    report(&mut results, 0, "baton --version (floor)", &floor, None);
+    if Path::new("/bin/true").is_file() {
+        let t = measure(if quick { 20 } else { 60 }, || Command::new("/bin/true"));
+        report(&mut results, 0, "/bin/true", &t, None);
+    }
     for &(n, runs) in sizes {
         let dir = disk.path().join(format!("ws{n}"));
         std::fs::create_dir_all(&dir).unwrap();

@@ -53,8 +53,18 @@ pub fn execute(
 ) -> anyhow::Result<Outcome> {
     let ws = &ctx.ws;
     let rel = ws.tasks_rel();
+    // Read and parse before taking the lock, so that other instances do not wait on it.
+    // Nothing is decided on this copy: inside the lock the file is read again, and the
+    // model is used only if the bytes are the same (else the file is parsed again, in the
+    // memory this copy leaves free).
+    let mut early = ws.load_tasks().ok();
     let committed = txn::transact(ctx, dry_run, || {
-        let mut doc = ws.load_tasks()?;
+        let text = ws.read_text(&rel)?;
+        let same = early.take().filter(|d| d.text == text);
+        let mut doc = match same {
+            Some(d) => d,
+            None => ws.parse_tasks(text),
+        };
         let ledger = ClaimStore::load(ws);
         let plan = planner(&doc, &ledger)?;
         let mut changes = Changeset::default();
@@ -143,17 +153,15 @@ pub fn execute(
 
 /// Drop ledger entries whose tag is gone from the document.
 pub fn reconcile(ledger: &mut ClaimStore, doc: &Document) {
-    ledger.reconcile(|inst, key| {
-        if key.starts_with("s:") {
-            doc.sections
-                .iter()
-                .any(|s| s.reference == key && s.claims.iter().any(|c| c.instance == inst))
-        } else {
-            doc.tasks
-                .iter()
-                .any(|t| t.reference == key && t.claims.iter().any(|c| c.instance == inst))
-        }
-    });
+    let tagged = doc
+        .tasks
+        .iter()
+        .map(|t| (&t.claims, &t.reference))
+        .chain(doc.sections.iter().map(|s| (&s.claims, &s.reference)));
+    let held: std::collections::HashSet<(u32, &str)> = tagged
+        .flat_map(|(claims, key)| claims.iter().map(move |c| (c.instance, key.as_str())))
+        .collect();
+    ledger.reconcile(|inst, key| held.contains(&(inst, key)));
 }
 
 fn since_text(ctx: &Ctx, ledger: &ClaimStore, inst: u32, key: &str) -> String {
