@@ -101,10 +101,10 @@ pub fn execute(
         }
         Ok(Planned {
             changes,
-            value: (plan, doc, applied),
+            value: (plan, doc, applied, ledger),
         })
     })?;
-    let (plan, mut after, applied) = committed.value;
+    let (plan, mut after, applied, mut ledger) = committed.value;
     if committed.written {
         // The model of what was written: derived from the one read (a large file's cached
         // model stays warm), else parsed. Still under the lock, so that cache entries are
@@ -116,9 +116,9 @@ pub fn execute(
             }
             Err(text) => ws.parse_tasks(text),
         };
-        // Still under the lock: another command's cleanup must not remove the ledger's
-        // temp file, and two ledger updates must not overwrite each other.
-        let mut ledger = ClaimStore::load(ws);
+        // Still under the lock (the ledger read with the file is still current): another
+        // command's cleanup must not remove the ledger's temp file, and two ledger updates
+        // must not overwrite each other.
         for (key, title) in &plan.recorded {
             ledger.record(n, key, title, ctx.now);
         }
