@@ -44,7 +44,7 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
                 instance: m,
                 file: d.map(|d| d.1.clone()),
                 latest: d.and_then(|d| d.2.latest()).map(wire::entry),
-                claims: held_claims(ctx, &doc, &ledger, m),
+                claims: held_claims(ctx, &doc, &ledger, m, doc.claim_units(m)),
                 coordination: doc
                     .coordination
                     .as_ref()
@@ -75,7 +75,7 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
     let data = wire::StartData {
         instance: n,
         file: own.map(|d| d.1.clone()),
-        claims: held_claims(ctx, &doc, &ledger, n),
+        claims: held_claims(ctx, &doc, &ledger, n, doc.claim_units(n)),
         last_session: own.and_then(|d| d.2.latest()).map(wire::entry),
         others,
         next,

@@ -17,6 +17,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
 
     let mut ids = doc.instances_named();
     ids.extend(files.iter().map(|f| f.instance));
+    let mut units = doc.claim_units_all();
 
     let instances = ids
         .into_iter()
@@ -32,7 +33,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
             wire::InstanceStatus {
                 instance: n,
                 file: f.map(|f| crate::text::slash_path(&f.rel)),
-                claims: held_claims(ctx, &doc, &ledger, n),
+                claims: held_claims(ctx, &doc, &ledger, n, units.remove(&n).unwrap_or_default()),
                 coordination: doc
                     .coordination
                     .as_ref()
@@ -78,10 +79,16 @@ pub fn latest_entry(text: &str) -> Option<wire::SessionWire> {
     })
 }
 
-/// The claims instance `n` holds, with their age from the ledger.
-pub fn held_claims(ctx: &Ctx, doc: &Document, ledger: &ClaimStore, n: u32) -> Vec<wire::HeldClaim> {
+/// The claims instance `n` holds (its `units`), with their age from the ledger.
+pub fn held_claims(
+    ctx: &Ctx,
+    doc: &Document,
+    ledger: &ClaimStore,
+    n: u32,
+    units: Vec<ClaimUnit>,
+) -> Vec<wire::HeldClaim> {
     let stale_after = ctx.ws.config.stale_after().as_secs() as i64;
-    doc.claim_units(n)
+    units
         .into_iter()
         .map(|u| {
             let (scope, reference, label, line) = match u {

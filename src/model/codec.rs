@@ -127,7 +127,9 @@ pub fn encode(doc: &Document) -> Option<Vec<u8>> {
     let text = doc.text.as_str();
     let mut e = Enc {
         text,
-        out: Vec::with_capacity(48 * (doc.tasks.len() + doc.sections.len()) + 256),
+        // An entry is about the size of the text; pages reserved but not written cost
+        // nothing, a growing copy does.
+        out: Vec::with_capacity(text.len() + 64 * (doc.tasks.len() + doc.sections.len()) + 256),
     };
     let line_of = |start: usize| start..crate::text::line_end(text, start.min(text.len()));
     e.n(doc.sections.len());

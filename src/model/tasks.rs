@@ -412,6 +412,28 @@ impl Document {
         out
     }
 
+    /// `claim_units` of every instance that holds any, in one pass.
+    pub fn claim_units_all(&self) -> std::collections::BTreeMap<u32, Vec<ClaimUnit>> {
+        let mut out: std::collections::BTreeMap<u32, Vec<ClaimUnit>> = Default::default();
+        for (si, s) in self.sections.iter().enumerate() {
+            for c in &s.claims {
+                let units = out.entry(c.instance).or_default();
+                if units.last() != Some(&ClaimUnit::Section(si)) {
+                    units.push(ClaimUnit::Section(si));
+                }
+            }
+        }
+        for (ti, t) in self.tasks.iter().enumerate() {
+            for c in &t.claims {
+                let units = out.entry(c.instance).or_default();
+                if units.last() != Some(&ClaimUnit::Task(ti)) {
+                    units.push(ClaimUnit::Task(ti));
+                }
+            }
+        }
+        out
+    }
+
     /// The outermost section from `s` upwards whose heading names `instance`.
     pub fn enclosing_claimed_section(&self, s: usize, instance: u32) -> Option<usize> {
         let mut cur = Some(s);
@@ -888,6 +910,23 @@ pub fn inline_dest_range(text: &str, r: Range<usize>) -> Option<Range<usize>> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn claim_units_all_agrees_with_claim_units() {
+        let mut held = 0;
+        let n = crate::model::for_each_fixture(|p, text| {
+            let doc = Document::parse_default(&text, "TASKS.md");
+            let all = doc.claim_units_all();
+            for n in doc.instances_named() {
+                let one = doc.claim_units(n);
+                held += one.len();
+                assert_eq!(all.get(&n).cloned().unwrap_or_default(), one, "{}", p.display());
+            }
+            assert!(all.keys().all(|n| doc.instances_named().contains(n)));
+        });
+        assert!(n > 20 && held > 10, "{n} fixtures, {held} claims");
+    }
+
     use super::*;
 
     fn parse(s: &str) -> Document {
