@@ -7,12 +7,13 @@ use crate::text::FastMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-/// Lookups in one folder after which it is listed instead.
+/// Distinct names looked up in one folder after which it is listed instead.
 const LIST_AFTER: u32 = 16;
 
 enum Folder {
     Missing,
-    Asked(u32),
+    /// Names looked up so far, and whether each exists.
+    Asked(FastMap<OsString, bool>),
     /// Entry name → whether it is a symlink (then its target is checked).
     Listed(FastMap<OsString, bool>),
 }
@@ -36,13 +37,15 @@ impl<'r> Exists<'r> {
             return self.root.join(rel).exists();
         };
         let root = self.root;
-        let folder = self.folders.entry(parent.to_path_buf()).or_insert_with(|| {
-            if root.join(parent).is_dir() {
-                Folder::Asked(0)
+        if !self.folders.contains_key(parent) {
+            let f = if root.join(parent).is_dir() {
+                Folder::Asked(FastMap::default())
             } else {
                 Folder::Missing
-            }
-        });
+            };
+            self.folders.insert(parent.to_path_buf(), f);
+        }
+        let folder = self.folders.get_mut(parent).expect("just inserted");
         match folder {
             Folder::Missing => false,
             Folder::Listed(names) => match names.get(name) {
@@ -50,16 +53,20 @@ impl<'r> Exists<'r> {
                 Some(true) => root.join(rel).exists(),
                 None => false,
             },
-            Folder::Asked(n) => {
-                *n += 1;
-                if *n >= LIST_AFTER
+            Folder::Asked(seen) => {
+                if let Some(&e) = seen.get(name) {
+                    return e;
+                }
+                if seen.len() + 1 >= LIST_AFTER as usize
                     && cfg!(target_os = "linux")
                     && let Some(names) = list(&root.join(parent))
                 {
                     *folder = Folder::Listed(names);
                     return self.check(rel);
                 }
-                root.join(rel).exists()
+                let e = root.join(rel).exists();
+                seen.insert(name.to_os_string(), e);
+                e
             }
         }
     }

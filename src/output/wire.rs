@@ -3,7 +3,6 @@
 
 use crate::model::links::{Link, LinkKind, Target};
 use crate::model::{Document, TaskKind};
-use crate::text::FastMap;
 use crate::text::{slash_path, slash_str};
 use serde::Serialize;
 use std::path::Path;
@@ -11,36 +10,18 @@ use std::path::Path;
 /// Checks link targets once each.
 pub struct LinkChecker<'r> {
     disk: crate::exists::Exists<'r>,
-    cache: FastMap<String, bool>,
 }
 
 impl<'r> LinkChecker<'r> {
     pub fn new(root: &'r Path) -> Self {
         LinkChecker {
             disk: crate::exists::Exists::new(root),
-            cache: FastMap::default(),
         }
     }
+    /// Whether a link's target exists; each target is looked up once (`crate::exists`).
     pub fn exists(&mut self, l: &Link) -> bool {
         match &l.resolved {
-            Target::Local(p) => {
-                let owned;
-                let key: &str = match p.to_str() {
-                    Some(k) => k,
-                    None => {
-                        owned = p.to_string_lossy().into_owned();
-                        &owned
-                    }
-                };
-                match self.cache.get(key) {
-                    Some(&e) => e,
-                    None => {
-                        let e = self.disk.check(p);
-                        self.cache.insert(key.to_string(), e);
-                        e
-                    }
-                }
-            }
+            Target::Local(p) => self.disk.check(p),
             _ => false,
         }
     }
