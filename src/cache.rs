@@ -68,15 +68,15 @@ impl Key {
         }
     }
 
-    fn header(&self, payload: &[u8]) -> Vec<u8> {
-        let mut h = Vec::with_capacity(HEADER + payload.len());
-        h.extend_from_slice(MAGIC);
-        h.extend_from_slice(&self.env.to_le_bytes());
-        h.extend_from_slice(&self.len.to_le_bytes());
-        h.extend_from_slice(&0u64.to_le_bytes()); // reserved
-        h.extend_from_slice(&self.hash.to_le_bytes());
-        h.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-        h.extend_from_slice(&xxh3_64(payload).to_le_bytes());
+    fn header(&self, payload: &[u8]) -> [u8; HEADER] {
+        let mut h = [0u8; HEADER];
+        h[..8].copy_from_slice(MAGIC);
+        h[8..16].copy_from_slice(&self.env.to_le_bytes());
+        h[16..24].copy_from_slice(&self.len.to_le_bytes());
+        // 24..32 reserved
+        h[32..48].copy_from_slice(&self.hash.to_le_bytes());
+        h[48..56].copy_from_slice(&(payload.len() as u64).to_le_bytes());
+        h[56..64].copy_from_slice(&xxh3_64(payload).to_le_bytes());
         h
     }
 
@@ -180,11 +180,12 @@ impl Cache {
     }
 
     fn store(&self, key: &Key, path: &Path, doc: &Document) {
-        let Some(payload) = codec::encode(doc) else {
+        // The payload is written after room for the header, which is filled in last.
+        let Some(mut entry) = codec::encode(doc, HEADER) else {
             return; // e.g. a link path that is not UTF-8: such a model is just not cached
         };
-        let mut entry = key.header(&payload);
-        entry.extend_from_slice(&payload);
+        let head = key.header(&entry[HEADER..]);
+        entry[..HEADER].copy_from_slice(&head);
         if !self.dir.is_dir() {
             if std::fs::create_dir_all(&self.dir).is_err() {
                 return;

@@ -121,16 +121,16 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     (0..=last_start).find(|&i| hay[i] == first && &hay[i..i + n] == needle)
 }
 
-/// The model of `doc` (not its text); `None` when it cannot be encoded (a link path that
-/// is not UTF-8).
-pub fn encode(doc: &Document) -> Option<Vec<u8>> {
+/// The model of `doc` (not its text), after `room` zero bytes for the caller's header;
+/// `None` when it cannot be encoded (a link path that is not UTF-8).
+pub fn encode(doc: &Document, room: usize) -> Option<Vec<u8>> {
     let text = doc.text.as_str();
-    let mut e = Enc {
-        text,
-        // An entry is about the size of the text; pages reserved but not written cost
-        // nothing, a growing copy does.
-        out: Vec::with_capacity(text.len() + 64 * (doc.tasks.len() + doc.sections.len()) + 256),
-    };
+    // An entry is about the size of the text; pages reserved but not written cost
+    // nothing, a growing copy does.
+    let mut out =
+        Vec::with_capacity(room + text.len() + 64 * (doc.tasks.len() + doc.sections.len()) + 256);
+    out.resize(room, 0);
+    let mut e = Enc { text, out };
     let line_of = |start: usize| start..crate::text::line_end(text, start.min(text.len()));
     e.n(doc.sections.len());
     let mut prev = 0;
@@ -459,7 +459,7 @@ mod tests {
         let text = "\u{feff}# P\r\n\r\n## Instance Coordination\r\n\r\n| Instance | Current Task |\r\n|---|---|\r\n| 1 | 1.1 Do |\r\n| 2 | Available |\r\n\r\n## 1 Part [Instance 2]\r\n**Spec**: [s](docs/specs/1.md)\r\n\r\n- [ ] [Instance 1] 1.1 Do `x` (spec: [a](../out.md)) [z](/etc/hosts) <https://e.org>\r\n  - [x] 1.1.1 **Nested** é\r\n- [~] Other [Instance 3]\r\n- [ ]\r\n\r\n```\r\n- [ ] not a task\r\n```\r\n## Checklist\r\n- [ ] template\r\n";
         let doc = Document::parse_default(text, "docs/tasks/TASKS.md");
         assert!(doc.tasks.len() >= 4 && doc.coordination.is_some() && !doc.all_links.is_empty());
-        let bytes = encode(&doc).unwrap();
+        let bytes = encode(&doc, 0).unwrap();
         let back = decode(&bytes, doc.text.clone(), doc.rel_path.clone()).unwrap();
         assert_eq!(back.lines, doc.lines);
         assert_eq!(back, doc);
@@ -475,7 +475,7 @@ mod tests {
     fn round_trips_every_fixture() {
         let n = crate::model::for_each_fixture(|p, text| {
             let doc = Document::parse_default(&text, "docs/tasks/TASKS.md");
-            let bytes = encode(&doc).unwrap();
+            let bytes = encode(&doc, 0).unwrap();
             let back = decode(&bytes, text, doc.rel_path.clone()).unwrap();
             assert_eq!(back, doc, "{}", p.display());
         });

@@ -920,7 +920,12 @@ mod tests {
             for n in doc.instances_named() {
                 let one = doc.claim_units(n);
                 held += one.len();
-                assert_eq!(all.get(&n).cloned().unwrap_or_default(), one, "{}", p.display());
+                assert_eq!(
+                    all.get(&n).cloned().unwrap_or_default(),
+                    one,
+                    "{}",
+                    p.display()
+                );
             }
             assert!(all.keys().all(|n| doc.instances_named().contains(n)));
         });
