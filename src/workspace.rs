@@ -101,9 +101,10 @@ impl Workspace {
         }
     }
 
-    /// Parse the whole text of TASKS.md, through the parse cache (`crate::cache`).
+    /// Parse a whole text of TASKS.md that is not (yet) on disk: a planned edit's result.
+    /// Not cached, so that planning and `--dry-run` leave no trace.
     pub fn parse_tasks(&self, text: String) -> Document {
-        Cache::new(&self.root).parse(text, &self.tasks_env()).0
+        Document::parse(text, &self.tasks_env())
     }
 
     /// Parse an excerpt of TASKS.md (local verification of an edit): never cached.
@@ -111,16 +112,16 @@ impl Workspace {
         Document::parse(text, &self.tasks_env())
     }
 
-    /// Record `doc`, a model derived from an edit rather than parsed, as its text's model.
+    /// Record `doc` as the model of its text, once that text has been written.
     pub fn cache_tasks(&self, doc: &Document) {
         Cache::new(&self.root).put(doc, &self.tasks_env());
     }
 
-    /// Read and parse TASKS.md.
+    /// Read and parse TASKS.md, through the parse cache (`crate::cache`).
     pub fn load_tasks(&self) -> anyhow::Result<Document> {
         let rel = self.tasks_rel();
         let text = self.read_text(&rel)?;
-        Ok(self.parse_tasks(text))
+        Ok(Cache::new(&self.root).parse(text, &self.tasks_env()).0)
     }
 
     /// Directory instance files live in (beside TASKS.md), relative to the root.

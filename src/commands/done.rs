@@ -56,6 +56,12 @@ pub fn run(ctx: &Ctx, args: DoneArgs) -> anyhow::Result<Outcome> {
     })?;
     let (after, i, plan) = committed.value;
     if committed.written {
+        // What was written is what `after` was parsed from: keep it warm in the cache.
+        if committed.changes.steps.iter().any(|s| {
+            matches!(s, crate::txn::Step::Write { rel, new, .. } if *rel == ws.tasks_rel() && *new == after.text)
+        }) {
+            ws.cache_tasks(&after);
+        }
         let mut ledger = ClaimStore::load(ws);
         reconcile(&mut ledger, &after);
         ledger.save(ws)?;

@@ -121,8 +121,24 @@ fn claims_keep_the_cache_in_step() {
     ws.ok(&["claim", "Phase 9", "--instance", "1"]);
     ws.ok(&["next", "--claim", "--also", "--instance", "1"]);
     answers(&ws);
+    let before_done = ws.bytes(ENTRY);
     ws.ok(&["done", "1.1", "--instance", "1"]);
+    assert_ne!(ws.bytes(ENTRY), before_done, "done wrote the new model");
+    let after_done = ws.bytes(ENTRY);
     answers(&ws);
+    assert_eq!(ws.bytes(ENTRY), after_done, "and it was current");
+}
+
+#[test]
+fn a_dry_run_caches_only_what_is_on_disk() {
+    let ws = Ws::with_tasks(&big_plan());
+    ws.ok(&["claim", "4.1", "--instance", "1", "--dry-run"]);
+    ws.ok(&["done", "4.2", "--instance", "1", "--dry-run"]);
+    let entry = ws.bytes(ENTRY);
+    assert_eq!(ws.read("TASKS.md"), big_plan());
+    // A read finds the entry current: it is the model of the file, not of a planned edit.
+    answers(&ws);
+    assert_eq!(ws.bytes(ENTRY), entry);
 }
 
 #[test]

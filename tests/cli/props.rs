@@ -113,7 +113,9 @@ fn check_doc(src: &str, n: u32) -> Result<(), String> {
     }
     for i in 0..doc.tasks.len() {
         let t = &doc.tasks[i];
-        if t.done || !t.claims.is_empty() || doc.claimants(i).iter().any(|&m| m != n) {
+        // Only tasks nobody holds: under a heading `n` already claimed, a claim by `n`
+        // writes nothing (and the task carries no tag of its own).
+        if t.done || !t.claims.is_empty() || !doc.claimants(i).is_empty() {
             continue;
         }
         let once = claim(&doc, i, n);
