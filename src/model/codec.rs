@@ -239,7 +239,7 @@ impl<'a> Dec<'a> {
     fn off(&mut self, base: usize) -> Option<usize> {
         let z = self.v()?;
         let d = (z >> 1) as i64 ^ -((z & 1) as i64);
-        usize::try_from(base as i64 + d).ok()
+        usize::try_from(i64::try_from(base).ok()?.checked_add(d)?).ok()
     }
     fn opt(&mut self) -> Option<Option<usize>> {
         Some(self.n()?.checked_sub(1))
@@ -480,5 +480,24 @@ mod tests {
             assert_eq!(back, doc, "{}", p.display());
         });
         assert!(n > 20, "{n} fixtures");
+    }
+
+    proptest::proptest! {
+        /// Damaged or foreign bytes never panic: they decode to some model or are refused.
+        #[test]
+        fn any_bytes_decode_without_panic(
+            flips in proptest::collection::vec((0usize..4096, 0u8..=255), 0..8),
+            junk in proptest::collection::vec(0u8..=255, 0..64),
+        ) {
+            let text = "# P\n\n## A [Instance 2]\n\n- [ ] 1 Do [x](docs/specs/a.md)\n  - [x] 1.1 Sub\n";
+            let doc = Document::parse_default(text, "TASKS.md");
+            let mut bytes = encode(&doc, 0).unwrap();
+            for (at, b) in flips {
+                let at = at % bytes.len();
+                bytes[at] ^= b;
+            }
+            let _ = decode(&bytes, text.to_string(), "TASKS.md".into());
+            let _ = decode(&junk, text.to_string(), "TASKS.md".into());
+        }
     }
 }
