@@ -95,42 +95,23 @@ fn main() {
             &bare,
             peak(time_bin, bare_cmd(&file)),
         );
-        let cold = |mut c: Command| {
-            c.env("BATON_CACHE", "off");
+        // Each read command cold (`BATON_CACHE=off`), then warm.
+        let cmd = |cold: bool, args: &[&str]| {
+            let mut c = baton_cmd(&dir, args);
+            if cold {
+                c.env("BATON_CACHE", "off");
+            }
             c
         };
-        let list_cold = measure(runs, || cold(baton_cmd(&dir, &["list", "--json"])));
-        report(
-            &mut results,
-            n,
-            "list --json (cold)",
-            &list_cold,
-            peak(time_bin, cold(baton_cmd(&dir, &["list", "--json"]))),
-        );
-        let status_cold = measure(runs, || cold(baton_cmd(&dir, &["status"])));
-        report(
-            &mut results,
-            n,
-            "status (cold)",
-            &status_cold,
-            peak(time_bin, cold(baton_cmd(&dir, &["status"]))),
-        );
-        let list = measure(runs, || baton_cmd(&dir, &["list", "--json"]));
-        report(
-            &mut results,
-            n,
-            "list --json",
-            &list,
-            peak(time_bin, baton_cmd(&dir, &["list", "--json"])),
-        );
-        let status = measure(runs, || baton_cmd(&dir, &["status"]));
-        report(
-            &mut results,
-            n,
-            "status",
-            &status,
-            peak(time_bin, baton_cmd(&dir, &["status"])),
-        );
+        let mut timed = |what: &str, cold: bool, args: &[&str]| {
+            let v = measure(runs, || cmd(cold, args));
+            report(&mut results, n, what, &v, peak(time_bin, cmd(cold, args)));
+            v
+        };
+        let list_cold = timed("list --json (cold)", true, &["list", "--json"]);
+        timed("status (cold)", true, &["status"]);
+        let list = timed("list --json", false, &["list", "--json"]);
+        timed("status", false, &["status"]);
 
         let target = claim_target(n);
         let (claim, release) = claim_pairs(&dir, &target, runs);
@@ -196,36 +177,39 @@ fn main() {
             if ok { "ok" } else { "MISSED" }
         )
     };
-    let v = ms(get(1_000, "status"));
-    line("status, 1k tasks < 3 ms", format!("{v:.2} ms"), v < 3.0);
-    let v = ms(get(1_000, "status cold"));
-    line("  the same, cold", format!("{v:.2} ms"), v < 3.0);
-    let v = ms(get(1_000, "list --json"));
-    line(
-        "list --json, 1k tasks < 3 ms",
-        format!("{v:.2} ms"),
-        v < 3.0,
-    );
-    let v = ms(get(1_000, "list --json cold"));
-    line("  the same, cold", format!("{v:.2} ms"), v < 3.0);
-    if let Some(r) = get(100_000, "list / bare") {
-        line(
+    // (tasks, measure, target, limit): a time in ms, or a ratio when `ratio`.
+    let targets = [
+        (1_000, "status", "status, 1k tasks < 3 ms", 3.0, false),
+        (1_000, "status cold", "  the same, cold", 3.0, false),
+        (
+            1_000,
+            "list --json",
+            "list --json, 1k tasks < 3 ms",
+            3.0,
+            false,
+        ),
+        (1_000, "list --json cold", "  the same, cold", 3.0, false),
+        (
+            100_000,
+            "list / bare",
             "list --json, 100k tasks <= 1.5x bare parse",
-            format!("{r:.2}x"),
-            r <= 1.5,
-        );
+            1.5,
+            true,
+        ),
+        (100_000, "list cold / bare", "  the same, cold", 1.5, true),
+        (1_000, "claim", "claim, 1k tasks < 5 ms", 5.0, false),
+        (100_000, "claim", "claim, 100k tasks < 150 ms", 150.0, false),
+    ];
+    for (n, key, what, limit, ratio) in targets {
+        match (get(n, key), ratio) {
+            (Some(r), true) => line(what, format!("{r:.2}x"), r <= limit),
+            (None, true) => {}
+            (v, false) => {
+                let v = ms(v);
+                line(what, format!("{v:.2} ms"), v < limit);
+            }
+        }
     }
-    if let Some(r) = get(100_000, "list cold / bare") {
-        line("  the same, cold", format!("{r:.2}x"), r <= 1.5);
-    }
-    let v = ms(get(1_000, "claim"));
-    line("claim, 1k tasks < 5 ms", format!("{v:.2} ms"), v < 5.0);
-    let v = ms(get(100_000, "claim"));
-    line(
-        "claim, 100k tasks < 150 ms",
-        format!("{v:.2} ms"),
-        v < 150.0,
-    );
     line(
         "16 contenders >= 300 claims/s",
         format!("{rate:.0}/s"),

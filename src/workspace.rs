@@ -112,9 +112,16 @@ impl Workspace {
         Document::parse(text, &self.tasks_env())
     }
 
-    /// Record `doc` as the model of its text, once that text has been written.
-    pub fn cache_tasks(&self, doc: &Document) {
-        Cache::new(&self.root).put(doc, &self.tasks_env());
+    /// Record `doc` as the model of TASKS.md, when `written` (a committed changeset)
+    /// wrote exactly its text there.
+    pub fn cache_tasks(&self, doc: &Document, written: &crate::txn::Changeset) {
+        let rel = self.tasks_rel();
+        let wrote_it = written.steps.iter().any(|s| {
+            matches!(s, crate::txn::Step::Write { rel: r, new, .. } if *r == rel && *new == doc.text)
+        });
+        if wrote_it {
+            Cache::new(&self.root).put(doc, &self.tasks_env());
+        }
     }
 
     /// Read and parse TASKS.md, through the parse cache (`crate::cache`).

@@ -111,7 +111,7 @@ pub fn execute(
         // written in the order of the files.
         after = match crate::model::rebase::rebase(after, &applied) {
             Ok(doc) => {
-                ws.cache_tasks(&doc);
+                ws.cache_tasks(&doc, &committed.changes);
                 doc
             }
             Err(text) => ws.parse_tasks(text),

@@ -56,12 +56,8 @@ pub fn run(ctx: &Ctx, args: DoneArgs) -> anyhow::Result<Outcome> {
     })?;
     let (after, i, plan) = committed.value;
     if committed.written {
-        // What was written is what `after` was parsed from: keep it warm in the cache.
-        if committed.changes.steps.iter().any(|s| {
-            matches!(s, crate::txn::Step::Write { rel, new, .. } if *rel == ws.tasks_rel() && *new == after.text)
-        }) {
-            ws.cache_tasks(&after);
-        }
+        // `after` is the model of what was written: keep it warm in the cache.
+        ws.cache_tasks(&after, &committed.changes);
         let mut ledger = ClaimStore::load(ws);
         reconcile(&mut ledger, &after);
         ledger.save(ws)?;

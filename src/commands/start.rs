@@ -35,6 +35,7 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
 
     let mut ids = doc.instances_named();
     ids.extend(docs.iter().map(|d| d.0));
+    let mut units = doc.claim_units_all();
     let others = ids
         .into_iter()
         .filter(|&m| m != n)
@@ -44,7 +45,7 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
                 instance: m,
                 file: d.map(|d| d.1.clone()),
                 latest: d.and_then(|d| d.2.latest()).map(wire::entry),
-                claims: held_claims(ctx, &doc, &ledger, m, doc.claim_units(m)),
+                claims: held_claims(ctx, &doc, &ledger, m, units.remove(&m).unwrap_or_default()),
                 coordination: doc
                     .coordination
                     .as_ref()
@@ -75,7 +76,7 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
     let data = wire::StartData {
         instance: n,
         file: own.map(|d| d.1.clone()),
-        claims: held_claims(ctx, &doc, &ledger, n, doc.claim_units(n)),
+        claims: held_claims(ctx, &doc, &ledger, n, units.remove(&n).unwrap_or_default()),
         last_session: own.and_then(|d| d.2.latest()).map(wire::entry),
         others,
         next,

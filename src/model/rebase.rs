@@ -98,30 +98,28 @@ fn derive(out: &mut Document, old: String, edits: &[Edit]) -> Option<()> {
         edits: sorted,
         old_len: old.len(),
     };
-    let touches = |r: Range<usize>| {
-        sh.edits
-            .iter()
-            .any(|e| e.range.start >= r.start && e.range.end <= r.end)
-    };
+    // Whether any edit falls within `r` (the old text), marking those that do.
     let mut claimed = vec![false; sh.edits.len()];
-    let mut mark = |r: Range<usize>| {
+    let mut touches = |r: Range<usize>| {
+        let mut any = false;
         for (k, e) in sh.edits.iter().enumerate() {
             if e.range.start >= r.start && e.range.end <= r.end {
                 claimed[k] = true;
+                any = true;
             }
         }
+        any
     };
 
     for s in &mut out.sections {
         let heading = s.range.start..line_end(old, s.range.start);
-        let edited = touches(heading.clone());
+        let edited = touches(heading);
         s.range = sh.range(&s.range);
         s.claim_at = sh.map(s.claim_at, false);
         s.end = sh.map(s.end, false);
         sh.claims(&mut s.claims);
         sh.links(&mut s.links);
         if edited {
-            mark(heading);
             let (title, claim_at, claims) = super::tasks::parse_heading(text, s.range.clone());
             if title != s.title {
                 return None;
@@ -132,14 +130,13 @@ fn derive(out: &mut Document, old: String, edits: &[Edit]) -> Option<()> {
     }
     for t in &mut out.tasks {
         let head = t.mark_range.start..line_end(old, t.mark_range.start);
-        let edited = touches(head.clone());
+        let edited = touches(head);
         t.item = sh.range(&t.item);
         t.mark_range = sh.range(&t.mark_range);
         t.claim_at = sh.map(t.claim_at, false);
         sh.claims(&mut t.claims);
         sh.links(&mut t.links);
         if edited {
-            mark(head);
             let h = super::tasks::parse_item_head(text, t.item.start)?;
             if h.title != t.title || h.number != t.number || h.mark != t.mark {
                 return None;
@@ -157,7 +154,6 @@ fn derive(out: &mut Document, old: String, edits: &[Edit]) -> Option<()> {
     out.lines = out.lines.mapped(|p| sh.map(p, false));
     if let Some(table) = &out.coordination {
         if touches(table.range.clone()) {
-            mark(table.range.clone());
             let heading = out
                 .sections
                 .iter()

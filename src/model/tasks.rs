@@ -398,18 +398,7 @@ impl Document {
     /// The claims an instance holds as units: each tagged task, and each tagged heading
     /// (counted once) — what `max_claims` limits.
     pub fn claim_units(&self, instance: u32) -> Vec<ClaimUnit> {
-        let mut out = Vec::new();
-        for (si, s) in self.sections.iter().enumerate() {
-            if s.claims.iter().any(|c| c.instance == instance) {
-                out.push(ClaimUnit::Section(si));
-            }
-        }
-        for (ti, t) in self.tasks.iter().enumerate() {
-            if t.claims.iter().any(|c| c.instance == instance) {
-                out.push(ClaimUnit::Task(ti));
-            }
-        }
-        out
+        self.claim_units_all().remove(&instance).unwrap_or_default()
     }
 
     /// `claim_units` of every instance that holds any, in one pass.
@@ -912,13 +901,22 @@ pub fn inline_dest_range(text: &str, r: Range<usize>) -> Option<Range<usize>> {
 mod tests {
 
     #[test]
-    fn claim_units_all_agrees_with_claim_units() {
+    fn claim_units_all_follows_the_definition() {
         let mut held = 0;
         let n = crate::model::for_each_fixture(|p, text| {
             let doc = Document::parse_default(&text, "TASKS.md");
             let all = doc.claim_units_all();
             for n in doc.instances_named() {
-                let one = doc.claim_units(n);
+                // The definition: tagged headings, then tagged tasks, each once.
+                let tagged = |c: &[Claim]| c.iter().any(|c| c.instance == n);
+                let sections = (0..doc.sections.len())
+                    .filter(|&s| tagged(&doc.sections[s].claims))
+                    .map(ClaimUnit::Section);
+                let tasks = (0..doc.tasks.len())
+                    .filter(|&t| tagged(&doc.tasks[t].claims))
+                    .map(ClaimUnit::Task);
+                let one: Vec<ClaimUnit> = sections.chain(tasks).collect();
+                assert_eq!(doc.claim_units(n), one);
                 held += one.len();
                 assert_eq!(
                     all.get(&n).cloned().unwrap_or_default(),
