@@ -67,6 +67,26 @@ fn json(ws: &Ws, args: &[&str]) -> (i32, serde_json::Value) {
     (code, doc)
 }
 
+/// `ess --instance N --title T --summary S` and `extra`.
+fn ess_args<'a>(
+    instance: &'a str,
+    title: &'a str,
+    summary: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut a = vec![
+        "ess",
+        "--instance",
+        instance,
+        "--title",
+        title,
+        "--summary",
+        summary,
+    ];
+    a.extend_from_slice(extra);
+    a
+}
+
 fn files_without_git(dir: &Path) -> Vec<String> {
     list_tree(dir)
         .into_iter()
@@ -161,17 +181,12 @@ fn full_session_init_start_claim_done_ess() {
     ok(&ws, &["claim", "1.2", "--instance", "1"]);
     let out = ok(
         &ws,
-        &[
-            "ess",
-            "--instance",
+        &ess_args(
             "1",
-            "--title",
             "Parser",
-            "--summary",
             "Wrote the parser; tests next.",
-            "--decision",
-            "One pass over the bytes",
-        ],
+            &["--decision", "One pass over the bytes"],
+        ),
     );
     assert!(out.contains("Session 1 (2026-01-15) - Parser"), "{out}");
     assert!(
@@ -206,18 +221,7 @@ fn init_appends_to_gitignore() {
 fn rotation_from_three_to_four_archives_the_oldest_verbatim() {
     let ws = from_fixture("sessions/rotation/before");
     let before = ws.read("docs/tasks/instance_001.md");
-    let (code, doc) = json(
-        &ws,
-        &[
-            "ess",
-            "--instance",
-            "1",
-            "--title",
-            "Cache layer",
-            "--summary",
-            "Cache done.",
-        ],
-    );
+    let (code, doc) = json(&ws, &ess_args("1", "Cache layer", "Cache done.", &[]));
     assert_eq!(code, 0, "{doc}");
     assert_eq!(doc["data"]["session"], 36);
     assert_eq!(
@@ -239,18 +243,7 @@ fn rotation_from_three_to_four_archives_the_oldest_verbatim() {
 fn front_matter_with_unknown_keys_and_comments_survives() {
     let ws = from_fixture("sessions/frontmatter");
     let before = ws.read("instance_001.md");
-    ok(
-        &ws,
-        &[
-            "ess",
-            "--instance",
-            "1",
-            "--title",
-            "Small fix",
-            "--summary",
-            "Fixed it.",
-        ],
-    );
+    ok(&ws, &ess_args("1", "Small fix", "Fixed it.", &[]));
     let after = ws.read("instance_001.md");
     let fm_end = before.find("\n---\n").unwrap() + 5;
     let expected_fm = before[..fm_end].replace(
@@ -269,18 +262,7 @@ fn a_hand_written_entry_that_does_not_parse_is_kept() {
     let odd_start = before.find("### Thoughts after the outage").unwrap();
     let odd_end = before.find("### 2025-12-20").unwrap();
     let odd = &before[odd_start..odd_end];
-    let (code, doc) = json(
-        &ws,
-        &[
-            "ess",
-            "--instance",
-            "1",
-            "--title",
-            "Recovery",
-            "--summary",
-            "Back up.",
-        ],
-    );
+    let (code, doc) = json(&ws, &ess_args("1", "Recovery", "Back up.", &[]));
     assert_eq!(code, 0, "{doc}");
     let after = ws.read("instance_001.md");
     assert!(after.contains(odd), "kept as written:\n{after}");
@@ -300,18 +282,7 @@ fn a_failing_check_still_writes_the_entry() {
         ".baton.yaml",
         "ess:\n  checks: [\"true\", \"echo broken >&2; exit 2\"]\n  check_timeout: 20s\n",
     );
-    let (code, doc) = json(
-        &ws,
-        &[
-            "ess",
-            "--instance",
-            "1",
-            "--title",
-            "Broken build",
-            "--summary",
-            "Left it red.",
-        ],
-    );
+    let (code, doc) = json(&ws, &ess_args("1", "Broken build", "Left it red.", &[]));
     assert_eq!(code, 1, "{doc}");
     assert_eq!(doc["error"]["kind"], "failed");
     assert_eq!(doc["data"]["written"], true);
@@ -334,18 +305,7 @@ fn a_failing_check_still_writes_the_entry() {
 fn session_numbers_are_global_across_instances_and_the_archive() {
     let ws = from_fixture("sessions/numbering");
     let before2 = ws.bytes("instance_002.md");
-    let (code, doc) = json(
-        &ws,
-        &[
-            "ess",
-            "--instance",
-            "3",
-            "--title",
-            "First",
-            "--summary",
-            "Hello.",
-        ],
-    );
+    let (code, doc) = json(&ws, &ess_args("3", "First", "Hello.", &[]));
     assert_eq!(code, 0, "{doc}");
     assert_eq!(
         doc["data"]["session"], 13,
@@ -360,37 +320,14 @@ fn session_numbers_are_global_across_instances_and_the_archive() {
         before2,
         "never another instance's file"
     );
-    let (_, doc) = json(
-        &ws,
-        &[
-            "ess",
-            "--instance",
-            "2",
-            "--title",
-            "Second",
-            "--summary",
-            "Again.",
-        ],
-    );
+    let (_, doc) = json(&ws, &ess_args("2", "Second", "Again.", &[]));
     assert_eq!(doc["data"]["session"], 14);
 }
 
 #[test]
 fn ess_without_a_snapshot_says_so_and_releases_claims() {
     let ws = from_fixture("sessions/rotation/before");
-    let (code, doc) = json(
-        &ws,
-        &[
-            "ess",
-            "--instance",
-            "1",
-            "--title",
-            "T",
-            "--summary",
-            "S.",
-            "--dry-run",
-        ],
-    );
+    let (code, doc) = json(&ws, &ess_args("1", "T", "S.", &["--dry-run"]));
     assert_eq!(code, 0, "{doc}");
     assert!(
         doc["data"]["notes"][0]
@@ -436,17 +373,12 @@ fn ess_json_report() {
     );
     let (code, doc) = json(
         &ws,
-        &[
-            "ess",
-            "--instance",
+        &ess_args(
             "1",
-            "--title",
             "Cache layer",
-            "--summary",
             "Cache done.",
-            "--decision",
-            "LRU, not LFU",
-        ],
+            &["--decision", "LRU, not LFU"],
+        ),
     );
     assert_eq!(code, 0, "{doc}");
     insta::assert_snapshot!("ess_json", pretty(&doc));
@@ -469,15 +401,7 @@ fn ess_runs_the_archive_sweep_but_never_writes_another_instance_file() {
     ws.ok(&["claim", "Implement proxy", "--instance", "1"]);
     ws.ok(&["done", "Implement proxy", "--instance", "1", "--no-archive"]);
     assert!(ws.exists("docs/specs/101_PROXY_ROTATION.md"));
-    let (code, doc) = ws.json(&[
-        "ess",
-        "--instance",
-        "1",
-        "--title",
-        "Proxy",
-        "--summary",
-        "Done",
-    ]);
+    let (code, doc) = ws.json(&ess_args("1", "Proxy", "Done", &[]));
     assert_eq!(code, 0, "{doc}");
     assert!(!ws.exists("docs/specs/101_PROXY_ROTATION.md"));
     assert!(ws.exists("archive/specs/101_PROXY_ROTATION.md"));
