@@ -73,6 +73,16 @@ pub struct SweepOptions {
     pub only_tasks: Option<Vec<usize>>,
 }
 
+impl SweepOptions {
+    /// The sweep that ticking task `i` triggers: its own files, with `i` counted as done.
+    pub fn finishing(i: usize) -> SweepOptions {
+        SweepOptions {
+            assume_done: vec![i],
+            only_tasks: Some(vec![i]),
+        }
+    }
+}
+
 /// The planned archive moves and the link edits that go with them.
 #[derive(Debug, Clone, Default)]
 pub struct SweepPlan {
@@ -661,10 +671,7 @@ pub fn plan_done(
         let p = plan(
             ws,
             doc,
-            &SweepOptions {
-                assume_done: vec![i],
-                only_tasks: Some(vec![i]),
-            },
+            &SweepOptions::finishing(i),
         )
         .map_err(|e| match e.downcast::<crate::error::BatonError>() {
             Ok(be) if be.kind == crate::error::Kind::Refused => be

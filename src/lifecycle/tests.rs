@@ -61,15 +61,7 @@ fn a_shared_spec_waits_for_its_last_open_task() {
     let p = plan(&s.ws, &doc, &SweepOptions::default()).unwrap();
     assert!(p.archived.is_empty());
     assert!(p.tasks_edits.is_empty());
-    let p = plan(
-        &s.ws,
-        &doc,
-        &SweepOptions {
-            assume_done: vec![1],
-            only_tasks: Some(vec![1]),
-        },
-    )
-    .unwrap();
+    let p = plan(&s.ws, &doc, &SweepOptions::finishing(1)).unwrap();
     assert_eq!(
         moves(&p),
         vec![(
@@ -172,15 +164,7 @@ fn section_links_are_marked_archived() {
             .archived
             .is_empty()
     );
-    let p = plan(
-        &s.ws,
-        &doc,
-        &SweepOptions {
-            assume_done: vec![1],
-            only_tasks: Some(vec![1]),
-        },
-    )
-    .unwrap();
+    let p = plan(&s.ws, &doc, &SweepOptions::finishing(1)).unwrap();
     let out = s.edited(&p);
     assert_eq!(
         out["TASKS.md"],
