@@ -101,14 +101,10 @@ impl Workspace {
         }
     }
 
-    /// Parse a whole text of TASKS.md that is not (yet) on disk: a planned edit's result.
-    /// Not cached, so that planning and `--dry-run` leave no trace.
+    /// Parse a text of TASKS.md that is not (yet) on disk: a planned edit's result, or an
+    /// excerpt for local verification. Not cached, so that planning and `--dry-run` leave
+    /// no trace.
     pub fn parse_tasks(&self, text: String) -> Document {
-        Document::parse(text, &self.tasks_env())
-    }
-
-    /// Parse an excerpt of TASKS.md (local verification of an edit): never cached.
-    pub fn parse_excerpt(&self, text: String) -> Document {
         Document::parse(text, &self.tasks_env())
     }
 

@@ -79,7 +79,7 @@ pub fn execute(
             };
             let (task_claims, section_claims) =
                 edits::verify_claims_local(&doc, &plan.edits, &tasks, &sections, |t| {
-                    ws.parse_excerpt(t)
+                    ws.parse_tasks(t)
                 })?;
             for (&i, c) in tasks.iter().zip(task_claims) {
                 doc.set_claims(Target::Task(i), &c);
