@@ -76,8 +76,7 @@ pub fn write_deferring(
         };
         match exchange(&tmp, path) {
             Ok(()) => {
-                let displaced = fs::read(&tmp)?;
-                if displaced == expect {
+                if holds(&tmp, expect)? {
                     let _ = fs::remove_file(&tmp);
                     return sync_dir(dir).map_err(WriteError::Io);
                 }
@@ -85,7 +84,7 @@ pub fn write_deferring(
                 Err(WriteError::Changed)
             }
             Err(e) if exchange_unsupported(&e) => {
-                if fs::read(path)? != expect {
+                if !holds(path, expect)? {
                     return Err(WriteError::Changed);
                 }
                 fs::rename(&tmp, path)?;
@@ -100,6 +99,32 @@ pub fn write_deferring(
     result
 }
 
+/// Whether the file at `path` holds exactly `expect`: compared a block at a time, so that
+/// checking a large file costs no copy of it.
+pub fn holds(path: &Path, expect: &[u8]) -> std::io::Result<bool> {
+    use std::io::Read;
+    let mut f = fs::File::open(path)?;
+    if f.metadata()?.len() != expect.len() as u64 {
+        return Ok(false);
+    }
+    let mut buf = vec![0u8; (64 << 10).min(expect.len() + 1)];
+    let mut at = 0;
+    loop {
+        let n = match f.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            return Ok(at == expect.len());
+        }
+        if expect.get(at..at + n) != Some(&buf[..n]) {
+            return Ok(false);
+        }
+        at += n;
+    }
+}
+
 /// After a swap displaced content we had not read (an editor saved meanwhile), put the
 /// newest foreign content back under `path`. `tmp` holds the displaced content.
 fn restore_displaced(tmp: &Path, path: &Path, ours: &[u8]) -> std::io::Result<()> {
@@ -107,7 +132,7 @@ fn restore_displaced(tmp: &Path, path: &Path, ours: &[u8]) -> std::io::Result<()
     // ours unless the editor saved yet again in between (then that newer save is in `tmp`
     // and is swapped in once more, leaving the older one in `tmp`).
     exchange(tmp, path)?;
-    if fs::read(tmp)? != ours {
+    if !holds(tmp, ours)? {
         exchange(tmp, path)?;
     }
     sync_dir(path.parent().unwrap_or(Path::new(".")))
@@ -208,6 +233,26 @@ pub fn cleanup(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn holds_compares_whole_files_block_by_block() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("T.md");
+        let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        fs::write(&p, &big).unwrap();
+        assert!(holds(&p, &big).unwrap());
+        let mut other = big.clone();
+        other[150_000] ^= 1;
+        assert!(
+            !holds(&p, &other).unwrap(),
+            "a byte in the third block differs"
+        );
+        assert!(!holds(&p, &big[..big.len() - 1]).unwrap());
+        fs::write(&p, b"").unwrap();
+        assert!(holds(&p, b"").unwrap());
+        assert!(!holds(&p, b"x").unwrap());
+        assert!(holds(&d.path().join("gone"), b"").is_err());
+    }
 
     #[test]
     fn replaces_and_keeps_permissions() {

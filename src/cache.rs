@@ -96,7 +96,7 @@ impl Key {
 
 /// `BATON_CACHE=verify`: a cached model must equal a fresh parse.
 fn verify(doc: &Document, env: &ParseEnv) {
-    if *doc != Document::parse(doc.text.clone(), env) {
+    if *doc != Document::parse(doc.text.to_string(), env) {
         eprintln!(
             "baton: internal error: the cached model of {} differs from a fresh parse",
             crate::text::slash_path(&env.rel_path)

@@ -9,15 +9,18 @@ use crate::error::{busy, refused};
 use crate::lock::Lock;
 use crate::text;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// One step of a change to the workspace.
 #[derive(Debug, Clone)]
 pub enum Step {
     /// Replace a file whose content was read as `original`, or create it when `original` is None.
+    /// Both texts are shared (a large TASKS.md is not copied to be written, checked and
+    /// then modelled).
     Write {
         rel: PathBuf,
-        original: Option<String>,
-        new: String,
+        original: Option<Rc<String>>,
+        new: Rc<String>,
         /// The splices that produced `new`, for previews.
         edits: Vec<Edit>,
     },
@@ -37,19 +40,24 @@ impl Changeset {
     }
 
     /// Replace `rel` (read as `original`) by applying `edits`; no step when nothing changes.
-    pub fn edit(&mut self, rel: &Path, original: &str, edits: Vec<Edit>) -> anyhow::Result<()> {
+    pub fn edit(
+        &mut self,
+        rel: &Path,
+        original: &Rc<String>,
+        edits: Vec<Edit>,
+    ) -> anyhow::Result<()> {
         if edits.is_empty() {
             return Ok(());
         }
         let new = crate::edit::apply(original, &edits)
             .map_err(|e| anyhow::anyhow!("internal: planning an edit of {}: {e}", rel.display()))?;
-        if new == original {
+        if new == **original {
             return Ok(());
         }
         self.steps.push(Step::Write {
             rel: rel.to_path_buf(),
-            original: Some(original.to_string()),
-            new,
+            original: Some(Rc::clone(original)),
+            new: Rc::new(new),
             edits,
         });
         Ok(())
@@ -59,7 +67,7 @@ impl Changeset {
         self.steps.push(Step::Write {
             rel: rel.to_path_buf(),
             original: None,
-            new: content,
+            new: Rc::new(content),
             edits: Vec::new(),
         });
     }

@@ -113,7 +113,7 @@ impl Workspace {
     pub fn cache_tasks(&self, doc: &Document, written: &crate::txn::Changeset) {
         let rel = self.tasks_rel();
         let wrote_it = written.steps.iter().any(|s| {
-            matches!(s, crate::txn::Step::Write { rel: r, new, .. } if *r == rel && *new == doc.text)
+            matches!(s, crate::txn::Step::Write { rel: r, new, .. } if *r == rel && (std::rc::Rc::ptr_eq(new, &doc.text) || **new == *doc.text))
         });
         if wrote_it {
             Cache::new(&self.root).put(doc, &self.tasks_env());

@@ -82,7 +82,7 @@ fn link_target(c: &mut Checker, doc: &Document, l: &Link) {
             )
             .help("use a path relative to this file"),
         ),
-        Target::Local(p) => match c.fs.state(p) {
+        Target::Local(p) => match c.fs.state(p.as_path()) {
             PathState::Exists => {}
             PathState::Symlink(at) => c.push(
                 Diagnostic::new(
@@ -103,11 +103,11 @@ fn link_target(c: &mut Checker, doc: &Document, l: &Link) {
                     format!(
                         "link `{}` points to {}, which does not exist",
                         l.target,
-                        slash_path(p)
+                        slash_path(p.as_path())
                     ),
                 );
-                let moved =
-                    archived_counterpart(c, p).filter(|a| c.fs.state(a) == PathState::Exists);
+                let moved = archived_counterpart(c, p.as_path())
+                    .filter(|a| c.fs.state(a) == PathState::Exists);
                 match (moved, &l.dest_range) {
                     (Some(a), Some(dr)) => {
                         let written = &doc.text[dr.clone()];

@@ -134,7 +134,7 @@ fn next_steps(c: &mut Checker, doc: &Document) {
     for s in &doc.sections {
         if is_next_steps(&s.title) {
             let end = crate::text::line_end(&doc.text, s.range.start);
-            hits.push((s.range.start..end, s.title.clone()));
+            hits.push((s.range.start..end, s.title.to_string()));
         }
     }
     // Bold labels used as headings: `**Next Steps**:`, `- **Next session**: ...`.

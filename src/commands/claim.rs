@@ -55,15 +55,16 @@ pub fn execute(
     let rel = ws.tasks_rel();
     // Read and parse before taking the lock, so that other instances do not wait on it.
     // Nothing is decided on this copy: inside the lock the file is read again, and the
-    // model is used only if the bytes are the same (else the file is parsed again, in the
-    // memory this copy leaves free).
+    // model is used only if the file still holds the same bytes (compared a block at a
+    // time, without a second copy); else it is read and parsed again.
     let mut early = ws.load_tasks().ok();
     let committed = txn::transact(ctx, dry_run, || {
-        let text = ws.read_text(&rel)?;
-        let same = early.take().filter(|d| d.text == text);
+        let same = early
+            .take()
+            .filter(|d| crate::atomic::holds(&ws.abs(&rel), d.text.as_bytes()).unwrap_or(false));
         let mut doc = match same {
             Some(d) => d,
-            None => ws.parse_tasks(text),
+            None => ws.parse_tasks(ws.read_text(&rel)?),
         };
         let ledger = ClaimStore::load(ws);
         let plan = planner(&doc, &ledger)?;
@@ -109,7 +110,15 @@ pub fn execute(
         // The model of what was written: derived from the one read (a large file's cached
         // model stays warm), else parsed. Still under the lock, so that cache entries are
         // written in the order of the files.
-        after = match crate::model::rebase::rebase(after, &applied) {
+        let written = committed.changes.steps.iter().find_map(|s| match s {
+            txn::Step::Write { rel: r, new, .. } if *r == rel => Some(std::rc::Rc::clone(new)),
+            _ => None,
+        });
+        let derived = match written {
+            Some(new) => crate::model::rebase::rebase_onto(after, &applied, new),
+            None => crate::model::rebase::rebase(after, &applied),
+        };
+        after = match derived {
             Ok(doc) => {
                 ws.cache_tasks(&doc, &committed.changes);
                 doc
@@ -218,9 +227,9 @@ pub fn plan_claim(
             let holders: Vec<(u32, String)> = t
                 .claims
                 .iter()
-                .map(|c| (c.instance, t.reference.clone()))
+                .map(|c| (c.instance, t.reference.to_string()))
                 .collect();
-            (t.reference.clone(), doc.label(i), holders)
+            (t.reference.to_string(), doc.label(i), holders)
         }
         Target::Section(s) => {
             let sec = &doc.sections[s];
@@ -268,9 +277,9 @@ pub fn plan_claim(
             let holders = sec
                 .claims
                 .iter()
-                .map(|c| (c.instance, sec.reference.clone()))
+                .map(|c| (c.instance, sec.reference.to_string()))
                 .collect();
-            (sec.reference.clone(), sec.title.clone(), holders)
+            (sec.reference.to_string(), sec.title.to_string(), holders)
         }
     };
     let others: Vec<(u32, String)> = holders.into_iter().filter(|(m, _)| *m != n).collect();

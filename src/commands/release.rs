@@ -17,7 +17,7 @@ pub fn run(ctx: &Ctx, args: ReleaseArgs) -> anyhow::Result<Outcome> {
         let target = refs::resolve(doc, &reference)?;
         let (tags, label) = match target {
             Target::Task(i) => (&doc.tasks[i].claims, doc.label(i)),
-            Target::Section(s) => (&doc.sections[s].claims, doc.sections[s].title.clone()),
+            Target::Section(s) => (&doc.sections[s].claims, doc.sections[s].title.to_string()),
         };
         let mine = tags.iter().any(|c| c.instance == n);
         let others: Vec<u32> = tags

@@ -50,7 +50,7 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
                     .coordination
                     .as_ref()
                     .and_then(|c| c.row(m))
-                    .map(|r| r.task.clone()),
+                    .map(|r| r.task.to_string()),
             }
         })
         .collect();

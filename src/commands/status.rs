@@ -1,9 +1,9 @@
 //! `baton status`: the coordination board.
 
 use crate::context::Ctx;
-use crate::model::Document;
 use crate::model::session;
 use crate::model::tasks::ClaimUnit;
+use crate::model::{Document, Str};
 use crate::output::{Outcome, render, wire};
 use crate::store::ClaimStore;
 
@@ -38,7 +38,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
                     .coordination
                     .as_ref()
                     .and_then(|c| c.row(n))
-                    .map(|r| r.task.clone()),
+                    .map(|r| r.task.to_string()),
                 last_session,
             }
         })
@@ -94,14 +94,14 @@ pub fn held_claims(
             let (scope, reference, label, line) = match u {
                 ClaimUnit::Task(i) => (
                     "task",
-                    doc.tasks[i].reference.clone(),
+                    doc.tasks[i].reference.to_string(),
                     doc.label(i),
                     doc.tasks[i].line,
                 ),
                 ClaimUnit::Section(s) => (
                     "section",
-                    doc.sections[s].reference.clone(),
-                    doc.sections[s].title.clone(),
+                    doc.sections[s].reference.to_string(),
+                    doc.sections[s].title.to_string(),
                     doc.sections[s].line,
                 ),
             };
@@ -122,7 +122,7 @@ pub fn held_claims(
 
 /// Open/done counts per top-level section (a title heading shared by every task is skipped).
 fn section_counts(doc: &Document) -> Vec<wire::SectionCount> {
-    let paths: Vec<&[String]> = doc
+    let paths: Vec<&[Str]> = doc
         .tasks
         .iter()
         .map(|t| {
@@ -147,16 +147,22 @@ fn section_counts(doc: &Document) -> Vec<wire::SectionCount> {
     let mut out: Vec<wire::SectionCount> = Vec::new();
     // Index by name: a linear search per task made this quadratic on large plans.
     let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    // Tasks come in runs of one section: look a name up only when it changes.
+    let mut last: Option<(&str, usize)> = None;
     for (t, p) in doc.tasks.iter().zip(&paths) {
-        let name = p.get(depth).map_or("(no section)", String::as_str);
-        let at = *index.entry(name).or_insert_with(|| {
-            out.push(wire::SectionCount {
-                section: name.to_string(),
-                open: 0,
-                done: 0,
-            });
-            out.len() - 1
-        });
+        let name = p.get(depth).map_or("(no section)", Str::as_str);
+        let at = match last {
+            Some((n, at)) if n == name => at,
+            _ => *index.entry(name).or_insert_with(|| {
+                out.push(wire::SectionCount {
+                    section: name.to_string(),
+                    open: 0,
+                    done: 0,
+                });
+                out.len() - 1
+            }),
+        };
+        last = Some((name, at));
         let entry = &mut out[at];
         if t.done {
             entry.done += 1;

@@ -106,13 +106,17 @@ impl SweepPlan {
     pub fn changeset(
         &self,
         tasks_rel: &Path,
-        tasks_text: &str,
+        tasks_text: &std::rc::Rc<String>,
         tasks_edits: Vec<Edit>,
     ) -> anyhow::Result<Changeset> {
         let mut cs = Changeset::default();
         cs.edit(tasks_rel, tasks_text, tasks_edits)?;
         for f in &self.files {
-            cs.edit(&f.rel, &f.original, f.edits.clone())?;
+            cs.edit(
+                &f.rel,
+                &std::rc::Rc::new(f.original.clone()),
+                f.edits.clone(),
+            )?;
         }
         for a in &self.archived {
             cs.rename(&a.from, &a.to);
@@ -193,13 +197,13 @@ pub fn plan(ws: &Workspace, doc: &Document, opts: &SweepOptions) -> anyhow::Resu
             }
             match &l.resolved {
                 Target::Local(p) => {
-                    let u = uses.entry(p.clone()).or_default();
+                    let u = uses.entry(p.as_path().to_path_buf()).or_default();
                     if done(i) {
                         u.done_any = true;
                         u.done_impl |= t.kind == TaskKind::Implementation;
                         if in_scope(i) {
                             u.scoped = true;
-                            u.first.get_or_insert((l.line, l.target.clone()));
+                            u.first.get_or_insert((l.line, l.target.to_string()));
                         }
                     } else {
                         u.open = true;
@@ -215,7 +219,7 @@ pub fn plan(ws: &Workspace, doc: &Document, opts: &SweepOptions) -> anyhow::Resu
                     let s = Skipped {
                         file: tasks_rel.clone(),
                         line: l.line,
-                        target: l.target.clone(),
+                        target: l.target.to_string(),
                         reason: reason.into(),
                     };
                     if !out.skipped.contains(&s) {
@@ -243,7 +247,7 @@ pub fn plan(ws: &Workspace, doc: &Document, opts: &SweepOptions) -> anyhow::Resu
     let mut mds = vec![Md {
         dests: scan::scan(&doc.text, parent(&tasks_rel)),
         rel: tasks_rel.clone(),
-        text: doc.text.clone(),
+        text: doc.text.to_string(),
     }];
     for rel in rels {
         match std::fs::read(root.join(&rel)).map(String::from_utf8) {
@@ -269,7 +273,7 @@ pub fn plan(ws: &Workspace, doc: &Document, opts: &SweepOptions) -> anyhow::Resu
                 && (in_dir(&m.rel, &dirs.specs) || in_dir(&m.rel, &dirs.archive_specs))
                 && m.dests
                     .iter()
-                    .any(|d| d.resolved == Target::Local(p.to_path_buf()))
+                    .any(|d| matches!(&d.resolved, Target::Local(q) if q.as_path() == p))
         })
     };
 
@@ -434,7 +438,7 @@ pub fn plan(ws: &Workspace, doc: &Document, opts: &SweepOptions) -> anyhow::Resu
                     touched_tasks.insert(i);
                 }
             }
-            let dest_path = target.map(|a| a.to.as_path()).unwrap_or(p);
+            let dest_path = target.map(|a| a.to.as_path()).unwrap_or(p.as_path());
             let angle = m.text[..d.dest_range.start].ends_with('<');
             let new = format!(
                 "{}{}",
@@ -502,7 +506,7 @@ pub fn specs_linking(ws: &Workspace, research: &Path) -> Vec<PathBuf> {
                 .is_some_and(|t| {
                     scan::scan(&t, parent(f))
                         .iter()
-                        .any(|d| d.resolved == Target::Local(research.to_path_buf()))
+                        .any(|d| matches!(&d.resolved, Target::Local(q) if q.as_path() == research))
                 })
         })
         .collect()

@@ -285,7 +285,7 @@ fn resolve_research(
 ) -> anyhow::Result<(PathBuf, Option<usize>)> {
     let dirs = Dirs::new(&ws.config);
     let local = |s: &str, base: &Path| match links::resolve(s, base) {
-        Target::Local(p) => Some(p),
+        Target::Local(p) => Some(p.as_path().to_path_buf()),
         _ => None,
     };
     let p = Path::new(arg);
@@ -430,14 +430,16 @@ pub fn insert_tasks(
                 Edit::insert(at, format!("## {want}{n}{n}{body}{n}"))
             }
             None => {
-                let prefix =
-                    if text.is_empty() || text == text::BOM || text.ends_with(&format!("{n}{n}")) {
-                        String::new()
-                    } else if text.ends_with('\n') {
-                        n.to_string()
-                    } else {
-                        format!("{n}{n}")
-                    };
+                let prefix = if text.is_empty()
+                    || text.as_str() == text::BOM
+                    || text.ends_with(&format!("{n}{n}"))
+                {
+                    String::new()
+                } else if text.ends_with('\n') {
+                    n.to_string()
+                } else {
+                    format!("{n}{n}")
+                };
                 let body = if text.is_empty() || text.ends_with('\n') {
                     body
                 } else {
@@ -520,7 +522,7 @@ pub fn insert_tasks(
     };
     Ok(Insertion {
         edit,
-        section: sec.title.clone(),
+        section: sec.title.to_string(),
         created: false,
     })
 }

@@ -44,7 +44,7 @@ impl Dirs {
 /// A configured folder as a root-relative path, or None when it is not inside the workspace.
 pub fn normal_dir(d: &str) -> Option<PathBuf> {
     match links::resolve(d, Path::new("")) {
-        Target::Local(p) if !p.as_os_str().is_empty() => Some(p),
+        Target::Local(p) if !p.is_empty() => Some(p.as_path().to_path_buf()),
         _ => None,
     }
 }

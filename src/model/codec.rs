@@ -9,14 +9,20 @@
 
 use super::coord::{CoordRow, CoordTable};
 use super::links::{Link, LinkKind, Target};
+use super::shared::{Str, find};
 use super::tasks::{Claim, CodeCheckbox, Document, Section, Task, TaskKind};
 use crate::text::LineIndex;
 use std::ops::Range;
 use std::path::PathBuf;
+use std::rc::Rc;
 
 struct Enc<'t> {
     text: &'t str,
+    src: &'t Rc<String>,
     out: Vec<u8>,
+    /// Strings that are not in the text (refs, resolved paths, titles without their
+    /// markup), written after the records.
+    pool: String,
 }
 
 impl Enc<'_> {
@@ -55,18 +61,26 @@ impl Enc<'_> {
             None => self.u8(0),
         }
     }
-    /// A string: as an offset into `near` of the text when it occurs there, else inline.
-    fn str(&mut self, s: &str, near: Range<usize>) {
-        let hay = self.text.get(near.clone()).unwrap_or("");
-        match find(hay.as_bytes(), s.as_bytes()) {
+    /// A string: as an offset from `near.start` in the text when it is a span of the text
+    /// there (or occurs in `near`), else as a span of the pool.
+    fn str(&mut self, s: &Str, near: Range<usize>) {
+        let at = match s.range_in(self.src) {
+            Some(r) if r.start >= near.start => Some(r.start - near.start),
+            _ => {
+                let hay = self.text.get(near).unwrap_or("");
+                find(hay.as_bytes(), s.as_bytes())
+            }
+        };
+        match at {
             Some(at) => {
                 self.n(at + 1);
                 self.n(s.len());
             }
             None => {
                 self.n(0);
+                self.n(self.pool.len());
                 self.n(s.len());
-                self.out.extend_from_slice(s.as_bytes());
+                self.pool.push_str(s);
             }
         }
     }
@@ -91,7 +105,7 @@ impl Enc<'_> {
         match &l.resolved {
             Target::Local(p) => {
                 self.u8(0);
-                self.str(p.to_str()?, l.range.clone());
+                self.str(p, l.range.clone());
             }
             Target::Outside => self.u8(1),
             Target::Absolute => self.u8(2),
@@ -106,31 +120,23 @@ impl Enc<'_> {
     }
 }
 
-/// Where `needle` occurs in `hay`, trying the end first (titles end their line, targets
-/// end their link). Haystacks are one line, so a plain scan beats building a searcher.
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let first = *needle.first()?;
-    let n = needle.len();
-    if hay.ends_with(needle) {
-        return Some(hay.len() - n);
-    }
-    if hay.len() > n && hay[..hay.len() - 1].ends_with(needle) {
-        return Some(hay.len() - 1 - n);
-    }
-    let last_start = hay.len().checked_sub(n)?;
-    (0..=last_start).find(|&i| hay[i] == first && &hay[i..i + n] == needle)
-}
-
 /// The model of `doc` (not its text), after `room` zero bytes for the caller's header;
 /// `None` when it cannot be encoded (a link path that is not UTF-8).
 pub fn encode(doc: &Document, room: usize) -> Option<Vec<u8>> {
-    let text = doc.text.as_str();
+    let src = &doc.text;
+    let text = src.as_str();
     // An entry is about the size of the text; pages reserved but not written cost
     // nothing, a growing copy does.
     let mut out =
         Vec::with_capacity(room + text.len() + 64 * (doc.tasks.len() + doc.sections.len()) + 256);
-    out.resize(room, 0);
-    let mut e = Enc { text, out };
+    // After the caller's room: where the pool starts, as 8 bytes filled in at the end.
+    out.resize(room + 8, 0);
+    let mut e = Enc {
+        text,
+        src,
+        out,
+        pool: String::new(),
+    };
     let line_of = |start: usize| start..crate::text::line_end(text, start.min(text.len()));
     e.n(doc.sections.len());
     let mut prev = 0;
@@ -202,21 +208,21 @@ pub fn encode(doc: &Document, room: usize) -> Option<Vec<u8>> {
         e.n(c.line);
     }
     e.links(&doc.all_links, 0)?;
-    Some(e.out)
+    let Enc { mut out, pool, .. } = e;
+    let pool_at = (out.len() - room) as u64;
+    out[room..room + 8].copy_from_slice(&pool_at.to_le_bytes());
+    out.extend_from_slice(pool.as_bytes());
+    Some(out)
 }
 
 struct Dec<'a> {
-    text: &'a str,
+    src: &'a Rc<String>,
+    pool: Rc<String>,
     buf: &'a [u8],
     at: usize,
 }
 
 impl<'a> Dec<'a> {
-    fn bytes(&mut self, n: usize) -> Option<&'a [u8]> {
-        let b = self.buf.get(self.at..self.at.checked_add(n)?)?;
-        self.at += n;
-        Some(b)
-    }
     fn u8(&mut self) -> Option<u8> {
         let b = *self.buf.get(self.at)?;
         self.at += 1;
@@ -262,15 +268,14 @@ impl<'a> Dec<'a> {
             None
         })
     }
-    fn str(&mut self, near: usize) -> Option<String> {
+    fn str(&mut self, near: usize) -> Option<Str> {
         let tag = self.n()?;
-        let len = self.n()?;
-        if tag == 0 {
-            Some(std::str::from_utf8(self.bytes(len)?).ok()?.to_string())
-        } else {
-            let start = near.checked_add(tag - 1)?;
-            Some(self.text.get(start..start.checked_add(len)?)?.to_string())
-        }
+        let start = match tag {
+            0 => self.n()?,
+            _ => near.checked_add(tag - 1)?,
+        };
+        let range = start..start.checked_add(self.n()?)?;
+        Str::span(if tag == 0 { &self.pool } else { self.src }, range)
     }
     /// A count, bounded by what the remaining bytes could hold.
     fn count(&mut self, min_size: usize) -> Option<usize> {
@@ -301,7 +306,7 @@ impl<'a> Dec<'a> {
         let dest_range = self.opt_range(b)?;
         let removal = self.opt_range(b)?;
         let resolved = match self.u8()? {
-            0 => Target::Local(PathBuf::from(self.str(b)?)),
+            0 => Target::Local(self.str(b)?),
             1 => Target::Outside,
             2 => Target::Absolute,
             3 => Target::External,
@@ -326,17 +331,28 @@ impl<'a> Dec<'a> {
 /// The document `buf` encodes, given the text it was parsed from and its path; the text
 /// comes back when `buf` does not decode.
 pub fn decode(buf: &[u8], text: String, rel_path: PathBuf) -> Result<Document, String> {
-    let Some(mut doc) = decode_model(buf, &text) else {
-        return Err(text);
+    let src = Rc::new(text);
+    let Some(mut doc) = decode_model(buf, &src) else {
+        // Every span made before the failure is gone: the text is not copied back.
+        return Err(Rc::unwrap_or_clone(src));
     };
-    doc.lines = LineIndex::new(&text);
-    doc.text = text;
+    doc.lines = LineIndex::new(&src);
+    doc.text = src;
     doc.rel_path = rel_path;
     Ok(doc)
 }
 
-fn decode_model(buf: &[u8], text: &str) -> Option<Document> {
-    let mut d = Dec { text, buf, at: 0 };
+fn decode_model(buf: &[u8], src: &Rc<String>) -> Option<Document> {
+    let head: [u8; 8] = buf.get(..8)?.try_into().ok()?;
+    let pool_at = usize::try_from(u64::from_le_bytes(head)).ok()?;
+    let pool = std::str::from_utf8(buf.get(pool_at..)?).ok()?;
+    let buf = &buf[..pool_at];
+    let mut d = Dec {
+        src,
+        pool: Rc::new(pool.to_string()),
+        buf,
+        at: 8,
+    };
     let n = d.count(12)?;
     let mut sections: Vec<Section> = Vec::with_capacity(n);
     let mut prev = 0;
@@ -439,7 +455,7 @@ fn decode_model(buf: &[u8], text: &str) -> Option<Document> {
         return None;
     }
     Some(Document {
-        text: String::new(),
+        text: Rc::default(),
         rel_path: PathBuf::new(),
         lines: LineIndex::new(""),
         sections,
@@ -460,12 +476,23 @@ mod tests {
         let doc = Document::parse_default(text, "docs/tasks/TASKS.md");
         assert!(doc.tasks.len() >= 4 && doc.coordination.is_some() && !doc.all_links.is_empty());
         let bytes = encode(&doc, 0).unwrap();
-        let back = decode(&bytes, doc.text.clone(), doc.rel_path.clone()).unwrap();
+        let back = decode(&bytes, doc.text.to_string(), doc.rel_path.clone()).unwrap();
         assert_eq!(back.lines, doc.lines);
         assert_eq!(back, doc);
+        // Titles and targets written in the text come back as spans of it, not copies.
+        let spans = |d: &Document| {
+            d.tasks
+                .iter()
+                .map(|t| &t.title)
+                .chain(d.all_links.iter().map(|l| &l.target))
+                .filter(|s| s.range_in(&d.text).is_some())
+                .count()
+        };
+        assert!(spans(&doc) >= 4, "{}", spans(&doc));
+        assert_eq!(spans(&back), spans(&doc));
         // Any truncation is refused, never a panic or a wrong model.
         for cut in 0..bytes.len() {
-            assert!(decode(&bytes[..cut], doc.text.clone(), doc.rel_path.clone()).is_err());
+            assert!(decode(&bytes[..cut], doc.text.to_string(), doc.rel_path.clone()).is_err());
         }
         // Offsets that do not fit the text are refused.
         assert!(decode(&bytes, "short".into(), doc.rel_path.clone()).is_err());

@@ -1,5 +1,6 @@
 //! The `Instance Coordination` table: instance → current task, with cell ranges for edits.
 
+use super::shared::Str;
 use crate::text::{self, LineIndex};
 use std::ops::Range;
 
@@ -7,7 +8,7 @@ use std::ops::Range;
 pub struct CoordRow {
     pub instance: u32,
     /// The current-task cell's trimmed content.
-    pub task: String,
+    pub task: Str,
     /// Byte range of the trimmed content of the current-task cell (empty range for an empty cell).
     pub cell: Range<usize>,
     pub line: usize,
@@ -78,7 +79,7 @@ pub fn parse(text: &str, r: Range<usize>, heading: &str, lines: &LineIndex) -> O
         };
         rows.push(CoordRow {
             instance,
-            task: text[cell.clone()].to_string(),
+            task: Str::from(&text[cell.clone()]),
             cell: cell.clone(),
             line: lines.line(o),
         });

@@ -64,7 +64,7 @@ pub fn coordination_value(doc: &Document, instance: u32) -> String {
         .into_iter()
         .filter_map(|u| match u {
             ClaimUnit::Task(i) if !doc.tasks[i].done => Some(doc.label(i)),
-            ClaimUnit::Section(s) => Some(doc.sections[s].title.clone()),
+            ClaimUnit::Section(s) => Some(doc.sections[s].title.to_string()),
             _ => None,
         })
         .collect();

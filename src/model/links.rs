@@ -1,9 +1,10 @@
 //! Links in markdown files: what they point at, resolved against the workspace.
 
+use super::shared::Str;
 use crate::text::{percent_decode, slash_path};
 use serde::Serialize;
 use std::ops::Range;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, Path};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -17,7 +18,7 @@ pub enum LinkKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// A path inside the workspace, relative to the root (lexically normalised).
-    Local(PathBuf),
+    Local(Str),
     /// A relative path that climbs out of the workspace.
     Outside,
     /// An absolute path (`/etc/hosts`, `C:\x`).
@@ -31,7 +32,7 @@ pub enum Target {
 pub struct Link {
     pub kind: LinkKind,
     /// The destination exactly as written in the source.
-    pub target: String,
+    pub target: Str,
     /// Byte range of the whole link `[text](dest)` in the source.
     pub range: Range<usize>,
     /// Byte range of the destination inside the source, when it is an inline link.
@@ -45,7 +46,7 @@ pub struct Link {
 impl Link {
     pub fn local(&self) -> Option<&Path> {
         match &self.resolved {
-            Target::Local(p) => Some(p),
+            Target::Local(p) => Some(Path::new(p.as_str())),
             _ => None,
         }
     }
@@ -97,7 +98,7 @@ pub fn resolve(dest: &str, doc_dir: &Path) -> Target {
             }
         }
     }
-    Target::Local(PathBuf::from(out))
+    Target::Local(Str::from(out))
 }
 
 fn has_scheme(dest: &str) -> bool {

@@ -8,8 +8,10 @@ pub mod links;
 pub mod rebase;
 pub mod refs;
 pub mod session;
+pub mod shared;
 pub mod tasks;
 
+pub use shared::Str;
 pub use tasks::{Document, ParseEnv, Task, TaskKind};
 
 /// Every markdown fixture of the test suite and the example workspace (and the corpus,

@@ -11,16 +11,20 @@
 
 use super::coord;
 use super::links::Link;
+use super::shared::Str;
 use super::tasks::{Claim, Document};
 use crate::edit::Edit;
 use crate::text::line_end;
 use std::ops::Range;
+use std::rc::Rc;
 
 /// Maps offsets of the old text to the new one.
 struct Shift<'e> {
     /// Sorted, non-overlapping.
     edits: Vec<&'e Edit>,
     old_len: usize,
+    old: &'e Rc<String>,
+    new: &'e Rc<String>,
 }
 
 impl Shift<'_> {
@@ -52,6 +56,16 @@ impl Shift<'_> {
         let s = self.map(r.start, false);
         s..self.map(r.end, true).max(s)
     }
+    /// Move a string that is a span of the old text onto the new one (where it reads the
+    /// same), so that the model holds no stale text and spans stay cheap to encode.
+    fn str(&self, s: &mut Str) {
+        if let Some(r) = s.range_in(self.old) {
+            let at = self.map(r.start, false);
+            if let Some(moved) = Str::span(self.new, at..at + r.len()).filter(|m| m == s) {
+                *s = moved;
+            }
+        }
+    }
     fn claims(&self, cs: &mut [Claim]) {
         for c in cs {
             c.range = self.range(&c.range);
@@ -62,6 +76,7 @@ impl Shift<'_> {
             l.range = self.range(&l.range);
             l.dest_range = l.dest_range.as_ref().map(|r| self.range(r));
             l.removal = l.removal.as_ref().map(|r| self.range(r));
+            self.str(&mut l.target);
         }
     }
 }
@@ -69,20 +84,30 @@ impl Shift<'_> {
 /// The document `edits` make of `doc`; when they are not claim-shaped, the new text to
 /// parse instead (or, when they do not even apply, the old one).
 pub fn rebase(doc: Document, edits: &[Edit]) -> Result<Document, String> {
-    let text = match crate::edit::apply(&doc.text, edits) {
-        Ok(t) => t,
-        Err(_) => return Err(doc.text),
-    };
-    let mut doc = doc;
-    let old = std::mem::replace(&mut doc.text, text);
-    match derive(&mut doc, old, edits) {
-        Some(()) => Ok(doc),
-        None => Err(doc.text),
+    match crate::edit::apply(&doc.text, edits) {
+        Ok(t) => rebase_onto(doc, edits, Rc::new(t)),
+        Err(_) => Err(Rc::unwrap_or_clone(doc.text)),
     }
 }
 
+/// `rebase`, given the text the edits make (the one a changeset wrote, not made twice).
+pub fn rebase_onto(doc: Document, edits: &[Edit], new: Rc<String>) -> Result<Document, String> {
+    let grown = edits.iter().try_fold(doc.text.len(), |n, e| {
+        (n + e.text.len()).checked_sub(e.range.len())
+    });
+    let mut doc = doc;
+    let old = std::mem::replace(&mut doc.text, new);
+    if grown == Some(doc.text.len())
+        && let Some(()) = derive(&mut doc, &old, edits)
+    {
+        return Ok(doc);
+    }
+    Err(Rc::unwrap_or_clone(doc.text))
+}
+
 /// Move `out` (the model of `old`, already holding the new text) onto the new text.
-fn derive(out: &mut Document, old: String, edits: &[Edit]) -> Option<()> {
+fn derive(out: &mut Document, old_src: &Rc<String>, edits: &[Edit]) -> Option<()> {
+    let old = old_src.as_str();
     let mut sorted: Vec<&Edit> = edits.iter().collect();
     sorted.sort_by_key(|e| (e.range.start, e.range.end));
     let one_line = |s: &str| !s.contains(['\n', '\r']);
@@ -92,11 +117,13 @@ fn derive(out: &mut Document, old: String, edits: &[Edit]) -> Option<()> {
     {
         return None;
     }
-    let text = out.text.as_str();
-    let old = old.as_str();
+    let new_src = Rc::clone(&out.text);
+    let text = new_src.as_str();
     let sh = Shift {
         edits: sorted,
         old_len: old.len(),
+        old: old_src,
+        new: &new_src,
     };
     // Whether any edit falls within `r` (the old text), marking those that do.
     let mut claimed = vec![false; sh.edits.len()];
@@ -117,6 +144,7 @@ fn derive(out: &mut Document, old: String, edits: &[Edit]) -> Option<()> {
         s.range = sh.range(&s.range);
         s.claim_at = sh.map(s.claim_at, false);
         s.end = sh.map(s.end, false);
+        sh.str(&mut s.title);
         sh.claims(&mut s.claims);
         sh.links(&mut s.links);
         if edited {
@@ -134,11 +162,16 @@ fn derive(out: &mut Document, old: String, edits: &[Edit]) -> Option<()> {
         t.item = sh.range(&t.item);
         t.mark_range = sh.range(&t.mark_range);
         t.claim_at = sh.map(t.claim_at, false);
+        sh.str(&mut t.title);
+        if let Some(n) = &mut t.number {
+            sh.str(n);
+        }
         sh.claims(&mut t.claims);
         sh.links(&mut t.links);
         if edited {
             let h = super::tasks::parse_item_head(text, t.item.start)?;
-            if h.title != t.title || h.number != t.number || h.mark != t.mark {
+            if t.title != h.title || t.number.as_deref() != h.number.as_deref() || h.mark != t.mark
+            {
                 return None;
             }
             t.mark_range = h.mark_range;
@@ -199,6 +232,22 @@ mod tests {
             es.extend(edits::coordination_edit(&doc, &mid, 9));
             step(&doc, &es, &format!("claim task {i}"));
             let after = rebase(doc.clone(), &es).unwrap();
+            // Titles written plainly in the text are spans of the new text, edited or not.
+            assert_eq!(
+                after
+                    .tasks
+                    .iter()
+                    .filter(|t| t.title.range_in(&after.text).is_some())
+                    .count(),
+                doc.tasks
+                    .iter()
+                    .filter(|t| t.title.range_in(&doc.text).is_some())
+                    .count(),
+                "claim task {i}"
+            );
+            // Given a text that is not what the edits make, it refuses.
+            let wrong = Rc::new(format!("{}x", after.text));
+            assert!(rebase_onto(doc.clone(), &es, wrong).is_err());
             let mut rs = edits::release_task(&after, i, Some(9));
             let mid = parse(&crate::edit::apply(&after.text, &rs).unwrap());
             rs.extend(edits::coordination_edit(&after, &mid, 9));

@@ -1,7 +1,9 @@
 //! Task references: short, content-derived ids, and resolution of what users type.
 
+use super::shared::Str;
 use super::tasks::Document;
 use crate::error::{BatonError, Kind};
+use std::rc::Rc;
 
 const ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
 const MIN_LEN: usize = 5;
@@ -129,25 +131,28 @@ fn ref_slots(hashes: &[u64]) -> (Vec<usize>, Vec<usize>) {
         .unzip()
 }
 
-fn make_refs(hashes: &[u64], prefix: &str) -> Vec<String> {
+fn make_refs(hashes: &[u64], prefix: &str) -> Vec<Str> {
     let (slot, len) = ref_slots(hashes);
     // Exact duplicates get `-2`, `-3` in document order.
     let mut seen = vec![0usize; hashes.len()];
-    hashes
-        .iter()
-        .enumerate()
-        .map(|(i, &h)| {
-            let n = &mut seen[slot[i]];
-            *n += 1;
-            let mut r = String::with_capacity(prefix.len() + len[i] + 3);
-            r.push_str(prefix);
-            encode_into(&mut r, h, len[i]);
-            if *n > 1 {
-                r.push('-');
-                r.push_str(&n.to_string());
-            }
-            r
-        })
+    // All refs in one buffer, each a span of it.
+    let mut pool = String::with_capacity(hashes.len() * (prefix.len() + 6));
+    let mut ends = Vec::with_capacity(hashes.len());
+    for (i, &h) in hashes.iter().enumerate() {
+        let n = &mut seen[slot[i]];
+        *n += 1;
+        let start = pool.len();
+        pool.push_str(prefix);
+        encode_into(&mut pool, h, len[i]);
+        if *n > 1 {
+            pool.push('-');
+            pool.push_str(&n.to_string());
+        }
+        ends.push(start..pool.len());
+    }
+    let pool = Rc::new(pool);
+    ends.into_iter()
+        .map(|r| Str::span(&pool, r).unwrap_or_default())
         .collect()
 }
 

@@ -4,12 +4,14 @@
 use super::coord::{self, CoordTable};
 use super::links::{self, Link, LinkKind, Target};
 use super::refs;
+use super::shared::Str;
 use crate::config::Config;
 use crate::text::{self, LineIndex};
 use pulldown_cmark::{CodeBlockKind, Event, LinkType, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// An `[Instance N]` tag in the source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,9 +45,9 @@ impl TaskKind {
 pub struct Section {
     pub level: u8,
     /// Plain heading text, claim tags removed.
-    pub title: String,
+    pub title: Str,
     /// Titles from the outermost heading down to this one.
-    pub path: Vec<String>,
+    pub path: Vec<Str>,
     pub parent: Option<usize>,
     /// The heading line(s).
     pub range: Range<usize>,
@@ -59,7 +61,7 @@ pub struct Section {
     pub line: usize,
     /// End of the section: the next heading of the same or a higher level, or EOF.
     pub end: usize,
-    pub reference: String,
+    pub reference: Str,
 }
 
 /// One checkbox list item.
@@ -74,8 +76,8 @@ pub struct Task {
     pub done: bool,
     /// `[Instance N]` tags on the task line.
     pub claims: Vec<Claim>,
-    pub number: Option<String>,
-    pub title: String,
+    pub number: Option<Str>,
+    pub title: Str,
     pub kind: TaskKind,
     /// The task's own links (same line, continuation lines, non-task sub-bullets).
     pub links: Vec<Link>,
@@ -85,7 +87,7 @@ pub struct Task {
     pub claim_at: usize,
     /// Whether the claim insertion needs a leading space (empty task text).
     pub claim_at_eol: bool,
-    pub reference: String,
+    pub reference: Str,
 }
 
 /// A fenced-code line that looks like a task.
@@ -104,7 +106,7 @@ pub struct ParseEnv<'a> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
-    pub text: String,
+    pub text: Rc<String>,
     pub rel_path: PathBuf,
     pub lines: LineIndex,
     pub sections: Vec<Section>,
@@ -121,12 +123,14 @@ struct Frame {
 
 impl Document {
     pub fn parse(text: String, env: &ParseEnv) -> Document {
+        let src = Rc::new(text);
+        let text = src.as_str();
         let bom = if text.starts_with(text::BOM) {
             text::BOM.len()
         } else {
             0
         };
-        let lines = LineIndex::new(&text);
+        let lines = LineIndex::new(text);
         let doc_dir = env
             .rel_path
             .parent()
@@ -168,7 +172,8 @@ impl Document {
                         }
                     }
                     let parent = heading_stack.last().copied();
-                    let (title, claim_at, claims) = parse_heading(&text, r.clone());
+                    let (title, claim_at, claims) = parse_heading(text, r.clone());
+                    let title = Str::find_in(&src, r.clone(), title);
                     let mut path = parent.map(|p| sections[p].path.clone()).unwrap_or_default();
                     path.push(title.clone());
                     let template = env.config.is_template_heading(&title)
@@ -185,7 +190,7 @@ impl Document {
                         template,
                         line: lines.line(r.start),
                         end: text.len(),
-                        reference: String::new(),
+                        reference: Str::default(),
                     });
                     heading_stack.push(sections.len() - 1);
                 }
@@ -195,7 +200,8 @@ impl Document {
                     // Items under checklist headings are parsed too; `drop_templates`
                     // removes them unless the checklist turns out to be used as work.
                     let task = {
-                        parse_item_head(&text, r.start).map(|head| {
+                        parse_item_head(text, r.start).map(|head| {
+                            let near = r.start..text::line_end(text, head.mark_range.start);
                             let parent = frames.iter().rev().find_map(|f| f.task);
                             let line = lines.line(r.start);
                             tasks.push(Task {
@@ -205,15 +211,15 @@ impl Document {
                                 mark: head.mark,
                                 done: matches!(head.mark, 'x' | 'X'),
                                 claims: head.claims,
-                                number: head.number,
-                                title: head.title,
+                                number: head.number.map(|n| Str::find_in(&src, near.clone(), n)),
+                                title: Str::find_in(&src, near, head.title),
                                 kind: TaskKind::Implementation,
                                 links: Vec::new(),
                                 parent,
                                 line,
                                 claim_at: head.claim_at,
                                 claim_at_eol: head.claim_at_eol,
-                                reference: String::new(),
+                                reference: Str::default(),
                             });
                             tasks.len() - 1
                         })
@@ -253,17 +259,17 @@ impl Document {
                     if resolved == Target::External {
                         continue;
                     }
-                    let label = links::label_before(&text, r.start);
+                    let label = links::label_before(text, r.start);
                     let kind = label.unwrap_or_else(|| match &resolved {
-                        Target::Local(p) => links::kind_from_path(p, &specs, &research),
+                        Target::Local(p) => links::kind_from_path(p.as_ref(), &specs, &research),
                         _ => LinkKind::Other,
                     });
                     let link = Link {
                         kind,
-                        target: dest_url.to_string(),
+                        target: Str::find_in(&src, r.clone(), dest_url.into_string()),
                         range: r.clone(),
-                        dest_range: inline_dest_range(&text, r.clone()),
-                        removal: links::removal_span(&text, r.clone()),
+                        dest_range: inline_dest_range(text, r.clone()),
+                        removal: links::removal_span(text, r.clone()),
                         resolved,
                         line: lines.line(r.start),
                     };
@@ -297,10 +303,10 @@ impl Document {
         }
         let coordination = tables.iter().find_map(|(r, sec)| {
             let heading = sec.map(|s| sections[s].title.as_str()).unwrap_or("");
-            coord::parse(&text, r.clone(), heading, &lines)
+            coord::parse(text, r.clone(), heading, &lines)
         });
         let mut doc = Document {
-            text,
+            text: src,
             rel_path: env.rel_path.clone(),
             lines,
             sections,
@@ -477,7 +483,7 @@ impl Document {
         let t = &self.tasks[i];
         match &t.number {
             Some(n) => format!("{n} {}", t.title),
-            None => t.title.clone(),
+            None => t.title.to_string(),
         }
     }
 

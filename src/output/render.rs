@@ -3,7 +3,7 @@
 use super::Style;
 use super::wire::{CheckData, ClaimData, DiagnosticWire, ListData, StatusData, TaskData, TaskWire};
 use crate::clock;
-use crate::model::Document;
+use crate::model::{Document, Str};
 use crate::txn::Preview;
 use std::fmt::Write;
 
@@ -37,7 +37,7 @@ fn task_line(t: &TaskWire, s: &Style) -> String {
 
 pub fn list(d: &ListData, s: &Style) -> String {
     let mut out = String::new();
-    let mut last: Option<&[String]> = None;
+    let mut last: Option<&[Str]> = None;
     for t in &d.tasks {
         if last != Some(t.section) {
             if !t.section.is_empty() {
@@ -244,7 +244,7 @@ pub fn claim(d: &ClaimData, s: &Style) -> String {
             t.number.map(|n| format!("{n} ")).unwrap_or_default(),
             t.title
         ),
-        (None, Some(p)) => format!("section `{}`", p.last().map(String::as_str).unwrap_or("")),
+        (None, Some(p)) => format!("section `{}`", p.last().map(Str::as_str).unwrap_or("")),
         (None, None) => String::new(),
     };
     let verb = match (d.action, d.dry_run) {

@@ -2,7 +2,7 @@
 //! cannot change the schema; within a version, fields are only ever added.
 
 use crate::model::links::{Link, LinkKind, Target};
-use crate::model::{Document, TaskKind};
+use crate::model::{Document, Str, TaskKind};
 use crate::text::{slash_path, slash_str};
 use serde::Serialize;
 use std::path::Path;
@@ -21,7 +21,7 @@ impl<'r> LinkChecker<'r> {
     /// Whether a link's target exists; each target is looked up once (`crate::exists`).
     pub fn exists(&mut self, l: &Link) -> bool {
         match &l.resolved {
-            Target::Local(p) => self.disk.check(p),
+            Target::Local(p) => self.disk.check(p.as_path()),
             _ => false,
         }
     }
@@ -59,7 +59,7 @@ pub struct TaskWire<'a> {
     pub kind: TaskKind,
     pub file: &'a str,
     pub line: usize,
-    pub section: &'a [String],
+    pub section: &'a [Str],
     pub links: Vec<LinkWire<'a>>,
     pub parent: Option<&'a str>,
 }
@@ -98,7 +98,7 @@ fn task_own<'a>(
     let t = &doc.tasks[i];
     links.clear();
     links.extend(t.links.iter().map(|l| link(l, "task", check)));
-    const EMPTY: &[String] = &[];
+    const EMPTY: &[Str] = &[];
     TaskWire {
         reference: &t.reference,
         number: t.number.as_deref(),
@@ -315,12 +315,12 @@ pub mod json {
     }
 
     /// The strings, comma-separated (the inside of a JSON array).
-    pub fn strs(out: &mut Vec<u8>, v: &[String]) {
+    pub fn strs<S: AsRef<str>>(out: &mut Vec<u8>, v: &[S]) {
         for (k, s) in v.iter().enumerate() {
             if k > 0 {
                 out.push(b',');
             }
-            str(out, s);
+            str(out, s.as_ref());
         }
     }
 
@@ -430,7 +430,7 @@ pub struct ClaimData<'a> {
     /// The task after the change (null for a section claim or when nothing was ready).
     pub task: Option<TaskWire<'a>>,
     /// For heading claims: the section's path.
-    pub section: Option<&'a [String]>,
+    pub section: Option<&'a [Str]>,
     /// Claims this took over from other instances.
     pub took_over: Vec<u32>,
     pub changes: crate::txn::Preview,

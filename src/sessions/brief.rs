@@ -26,8 +26,8 @@ pub fn rule_breaks(
     let open: Vec<String> = units
         .iter()
         .filter_map(|u| match *u {
-            ClaimUnit::Task(i) if !doc.tasks[i].done => Some(doc.tasks[i].reference.clone()),
-            ClaimUnit::Section(s) => Some(doc.sections[s].reference.clone()),
+            ClaimUnit::Task(i) if !doc.tasks[i].done => Some(doc.tasks[i].reference.to_string()),
+            ClaimUnit::Section(s) => Some(doc.sections[s].reference.to_string()),
             _ => None,
         })
         .collect();

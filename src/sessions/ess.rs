@@ -107,7 +107,7 @@ fn take_write(cs: &mut Changeset, rel: &Path) -> Option<String> {
         .iter()
         .position(|s| matches!(s, Step::Write { rel: r, original: Some(_), .. } if r == rel))?;
     match cs.steps.remove(i) {
-        Step::Write { new, .. } => Some(new),
+        Step::Write { new, .. } => Some(std::rc::Rc::unwrap_or_clone(new)),
         Step::Move { .. } => None,
     }
 }
@@ -170,7 +170,7 @@ fn rows(
             let from_ledger = ledger_keys.contains(&t.reference.as_str());
             if mine_tag || ticked_now || from_ledger {
                 rows.push(Row {
-                    reference: t.reference.clone(),
+                    reference: t.reference.to_string(),
                     label: doc.label(i),
                     status: COMPLETE,
                     released: mine_tag,
@@ -182,7 +182,7 @@ fn rows(
             }
         } else if mine_tag {
             rows.push(Row {
-                reference: t.reference.clone(),
+                reference: t.reference.to_string(),
                 label: doc.label(i),
                 status: IN_PROGRESS,
                 released: !input.keep_claims,
@@ -196,8 +196,8 @@ fn rows(
     for u in doc.claim_units(n) {
         if let ClaimUnit::Section(s) = u {
             rows.push(Row {
-                reference: doc.sections[s].reference.clone(),
-                label: doc.sections[s].title.clone(),
+                reference: doc.sections[s].reference.to_string(),
+                label: doc.sections[s].title.to_string(),
                 status: IN_PROGRESS,
                 released: !input.keep_claims,
             });
@@ -296,7 +296,7 @@ pub fn plan(ws: &Workspace, input: &Input) -> anyhow::Result<Plan> {
     // The sweep's link rewrites in this instance's own file become the base of its entry.
     let own_swept = take_write(&mut sweep.changes, &own_rel);
     let after = match sweep.changes.steps.iter().find_map(|s| match s {
-        Step::Write { rel, new, .. } if *rel == tasks_rel => Some(new.clone()),
+        Step::Write { rel, new, .. } if *rel == tasks_rel => Some(new.to_string()),
         _ => None,
     }) {
         Some(t) => ws.parse_tasks(t),

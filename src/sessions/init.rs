@@ -146,7 +146,7 @@ pub fn plan(
                 };
                 cs.edit(
                     gi,
-                    &t,
+                    &std::rc::Rc::new(t.clone()),
                     vec![crate::edit::Edit::insert(
                         t.len(),
                         format!("{lead}.baton/{nl}"),

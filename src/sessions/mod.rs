@@ -206,7 +206,7 @@ pub fn add_rotation(
             } else {
                 vec![single_edit(o, &new)]
             };
-            cs.edit(rel, o, edits)?
+            cs.edit(rel, &std::rc::Rc::new(o.to_string()), edits)?
         }
         None => cs.create(rel, new),
     }

@@ -35,7 +35,7 @@ impl Snapshot {
     ) -> Snapshot {
         let tasks = (0..doc.tasks.len())
             .map(|i| TaskState {
-                reference: doc.tasks[i].reference.clone(),
+                reference: doc.tasks[i].reference.to_string(),
                 label: doc.label(i),
                 done: doc.tasks[i].done,
                 claimed_by: doc.claimants(i),

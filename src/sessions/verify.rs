@@ -230,7 +230,7 @@ pub fn verify(i: &Input) -> Vec<Answer> {
     // 5. Changed files no task mentions (a warning).
     let mut d = Vec::new();
     if let Some(f) = i.files {
-        let mut texts = vec![doc.text.clone()];
+        let mut texts = vec![doc.text.to_string()];
         for &t in i.touched {
             for l in doc.tasks[t].links.iter().chain(doc.inherited_links(t)) {
                 if let Some(p) = l.local()
@@ -281,10 +281,10 @@ pub fn verify(i: &Input) -> Vec<Answer> {
         .claim_units(n)
         .into_iter()
         .map(|u| match u {
-            ClaimUnit::Task(t) => (doc.tasks[t].reference.clone(), doc.label(t)),
+            ClaimUnit::Task(t) => (doc.tasks[t].reference.to_string(), doc.label(t)),
             ClaimUnit::Section(s) => (
-                doc.sections[s].reference.clone(),
-                doc.sections[s].title.clone(),
+                doc.sections[s].reference.to_string(),
+                doc.sections[s].title.to_string(),
             ),
         })
         .filter(|(_, label)| !i.noted.contains(label))

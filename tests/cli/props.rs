@@ -79,7 +79,7 @@ fn parse(text: &str) -> Document {
 /// otherwise insert the tag.
 fn claim(doc: &Document, i: usize, n: u32) -> String {
     if doc.claimants(i).contains(&n) {
-        return doc.text.clone();
+        return doc.text.to_string();
     }
     edit::apply(&doc.text, &[edits::claim_task(doc, i, n)]).expect("a claim edit applies")
 }
