@@ -158,12 +158,27 @@ fn exchange_unsupported(e: &std::io::Error) -> bool {
 /// Replace `path` atomically but without fsync: for baton's own advisory state (claim
 /// ages), where a crash may lose the latest update but must never leave a torn file.
 pub fn write_unsynced(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    write_unsynced_with(path, data, false)
+}
+
+/// `write_unsynced` for a file whose readers take a missing file in their stride (a cache
+/// entry): the old file is removed before the rename. Renaming over a file makes ext4
+/// allocate and start writing the new one first (`auto_da_alloc`, meant for files written
+/// without fsync): 0.3 ms for 80 KB, and more the larger the file.
+pub fn replace_unsynced(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    write_unsynced_with(path, data, true)
+}
+
+fn write_unsynced_with(path: &Path, data: &[u8], unlink_first: bool) -> std::io::Result<()> {
     let tmp = tmp_path(path);
     let _ = fs::remove_file(&tmp);
     let r = (|| {
         let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
         f.write_all(data)?;
         drop(f);
+        if unlink_first {
+            let _ = fs::remove_file(path);
+        }
         fs::rename(&tmp, path)
     })();
     if r.is_err() {

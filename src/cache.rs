@@ -196,7 +196,7 @@ impl Cache {
         // Temp files of killed runs go; a concurrent writer whose temp file this removes
         // just leaves no entry.
         crate::atomic::cleanup(&self.dir);
-        let _ = crate::atomic::write_unsynced(path, &entry);
+        let _ = crate::atomic::replace_unsynced(path, &entry);
     }
 }
 

@@ -14,8 +14,8 @@ pub fn check(c: &mut Checker) {
     let cfg = &c.ws.config;
     let linked: HashSet<&Path> = docs
         .tasks
-        .all_links
-        .iter()
+        .all_links()
+        .into_iter()
         .filter_map(|l| l.local())
         .collect();
     let tasks_file = slash_path(&docs.tasks.rel_path);

@@ -17,7 +17,7 @@ pub fn check(c: &mut Checker) {
         .collect();
     if c.on("broken_link") || c.on("unsafe_link") {
         for doc in files {
-            for l in &doc.all_links {
+            for l in doc.all_links() {
                 link_target(c, doc, l);
             }
         }
@@ -269,7 +269,7 @@ fn implementation_without_spec(c: &mut Checker) {
     let doc = &c.docs.tasks;
     let cfg = &c.ws.config;
     // Only a workspace that works with specs is held to this rule.
-    let uses_specs = doc.all_links.iter().any(|l| l.kind == LinkKind::Spec)
+    let uses_specs = doc.all_links().iter().any(|l| l.kind == LinkKind::Spec)
         || c.fs.exists(Path::new(cfg.specs_dir.trim_end_matches('/')))
         || c.fs
             .exists(Path::new(cfg.archive.specs.trim_end_matches('/')));

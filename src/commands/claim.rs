@@ -56,7 +56,8 @@ pub fn execute(
     // Read and parse before taking the lock, so that other instances do not wait on it.
     // Nothing is decided on this copy: inside the lock the file is read again, and the
     // model is used only if the file still holds the same bytes (compared a block at a
-    // time, without a second copy); else it is read and parsed again.
+    // time, without a second copy); else it is read again, through the parse cache: under
+    // contention the file was just written by another claim, which cached its model.
     let mut early = ws.load_tasks().ok();
     let committed = txn::transact(ctx, dry_run, || {
         let same = early
@@ -64,7 +65,7 @@ pub fn execute(
             .filter(|d| crate::atomic::holds(&ws.abs(&rel), d.text.as_bytes()).unwrap_or(false));
         let mut doc = match same {
             Some(d) => d,
-            None => ws.parse_tasks(ws.read_text(&rel)?),
+            None => ws.load_tasks()?,
         };
         let ledger = ClaimStore::load(ws);
         let plan = planner(&doc, &ledger)?;

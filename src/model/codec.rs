@@ -64,12 +64,15 @@ impl Enc<'_> {
     /// A string: as an offset from `near.start` in the text when it is a span of the text
     /// there (or occurs in `near`), else as a span of the pool.
     fn str(&mut self, s: &Str, near: Range<usize>) {
+        // A string that is not a span of the text was not found in it when it was parsed
+        // (a title without its markup, a ref): it goes to the pool without a search.
         let at = match s.range_in(self.src) {
             Some(r) if r.start >= near.start => Some(r.start - near.start),
-            _ => {
+            Some(_) => {
                 let hay = self.text.get(near).unwrap_or("");
                 find(hay.as_bytes(), s.as_bytes())
             }
+            None => None,
         };
         match at {
             Some(at) => {
@@ -207,7 +210,7 @@ pub fn encode(doc: &Document, room: usize) -> Option<Vec<u8>> {
         e.n(c.offset);
         e.n(c.line);
     }
-    e.links(&doc.all_links, 0)?;
+    e.links(&doc.prose_links, 0)?;
     let Enc { mut out, pool, .. } = e;
     let pool_at = (out.len() - room) as u64;
     out[room..room + 8].copy_from_slice(&pool_at.to_le_bytes());
@@ -223,25 +226,39 @@ struct Dec<'a> {
 }
 
 impl<'a> Dec<'a> {
+    #[inline]
     fn u8(&mut self) -> Option<u8> {
         let b = *self.buf.get(self.at)?;
         self.at += 1;
         Some(b)
     }
+    #[inline]
     fn v(&mut self) -> Option<u64> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
+        // Most values (distances, lengths, counts) fit one byte.
+        let b = self.u8()?;
+        if b < 0x80 {
+            return Some(u64::from(b));
+        }
+        self.v_more(u64::from(b & 0x7f))
+    }
+    #[inline(never)]
+    fn v_more(&mut self, mut v: u64) -> Option<u64> {
+        let mut shift = 7;
+        while shift < 64 {
             let b = self.u8()?;
             v |= u64::from(b & 0x7f) << shift;
             if b < 0x80 {
                 return Some(v);
             }
+            shift += 7;
         }
         None
     }
+    #[inline]
     fn n(&mut self) -> Option<usize> {
         usize::try_from(self.v()?).ok()
     }
+    #[inline]
     fn off(&mut self, base: usize) -> Option<usize> {
         let z = self.v()?;
         let d = (z >> 1) as i64 ^ -((z & 1) as i64);
@@ -257,6 +274,7 @@ impl<'a> Dec<'a> {
             _ => None,
         }
     }
+    #[inline]
     fn range(&mut self, base: usize) -> Option<Range<usize>> {
         let s = self.off(base)?;
         Some(s..s.checked_add(self.n()?)?)
@@ -450,7 +468,7 @@ fn decode_model(buf: &[u8], src: &Rc<String>) -> Option<Document> {
             })
         })
         .collect::<Option<Vec<_>>>()?;
-    let all_links = d.links(0)?;
+    let prose_links = d.links(0)?;
     if d.at != buf.len() {
         return None;
     }
@@ -462,7 +480,7 @@ fn decode_model(buf: &[u8], src: &Rc<String>) -> Option<Document> {
         tasks,
         coordination,
         code_checkboxes,
-        all_links,
+        prose_links,
     })
 }
 
@@ -472,9 +490,12 @@ mod tests {
 
     #[test]
     fn round_trips_every_shape() {
-        let text = "\u{feff}# P\r\n\r\n## Instance Coordination\r\n\r\n| Instance | Current Task |\r\n|---|---|\r\n| 1 | 1.1 Do |\r\n| 2 | Available |\r\n\r\n## 1 Part [Instance 2]\r\n**Spec**: [s](docs/specs/1.md)\r\n\r\n- [ ] [Instance 1] 1.1 Do `x` (spec: [a](../out.md)) [z](/etc/hosts) <https://e.org>\r\n  - [x] 1.1.1 **Nested** é\r\n- [~] Other [Instance 3]\r\n- [ ]\r\n\r\n```\r\n- [ ] not a task\r\n```\r\n## Checklist\r\n- [ ] template\r\n";
+        let text = "\u{feff}# P\r\n\r\nSee [n](docs/n.md).\r\n\r\n## Instance Coordination\r\n\r\n| Instance | Current Task |\r\n|---|---|\r\n| 1 | 1.1 Do |\r\n| 2 | Available |\r\n\r\n## 1 Part [Instance 2]\r\n**Spec**: [s](docs/specs/1.md)\r\n\r\n- [ ] [Instance 1] 1.1 Do `x` (spec: [a](../out.md)) [z](/etc/hosts) <https://e.org>\r\n  - [x] 1.1.1 **Nested** é\r\n- [~] Other [Instance 3]\r\n- [ ]\r\n\r\n```\r\n- [ ] not a task\r\n```\r\n## Checklist\r\n- [ ] template\r\n";
         let doc = Document::parse_default(text, "docs/tasks/TASKS.md");
-        assert!(doc.tasks.len() >= 4 && doc.coordination.is_some() && !doc.all_links.is_empty());
+        assert!(doc.tasks.len() >= 4 && doc.coordination.is_some());
+        // Links of every kind: a task's, a section's, and one of neither.
+        assert!(!doc.prose_links.is_empty() && doc.sections.iter().any(|s| !s.links.is_empty()));
+        assert!(doc.all_links().len() >= 4);
         let bytes = encode(&doc, 0).unwrap();
         let back = decode(&bytes, doc.text.to_string(), doc.rel_path.clone()).unwrap();
         assert_eq!(back.lines, doc.lines);
@@ -484,7 +505,7 @@ mod tests {
             d.tasks
                 .iter()
                 .map(|t| &t.title)
-                .chain(d.all_links.iter().map(|l| &l.target))
+                .chain(d.all_links().into_iter().map(|l| &l.target))
                 .filter(|s| s.range_in(&d.text).is_some())
                 .count()
         };

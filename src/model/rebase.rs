@@ -183,7 +183,7 @@ fn derive(out: &mut Document, old_src: &Rc<String>, edits: &[Edit]) -> Option<()
     for c in &mut out.code_checkboxes {
         c.offset = sh.map(c.offset, false);
     }
-    sh.links(&mut out.all_links);
+    sh.links(&mut out.prose_links);
     out.lines = out.lines.mapped(|p| sh.map(p, false));
     if let Some(table) = &out.coordination {
         if touches(table.range.clone()) {

@@ -113,8 +113,9 @@ pub struct Document {
     pub tasks: Vec<Task>,
     pub coordination: Option<CoordTable>,
     pub code_checkboxes: Vec<CodeCheckbox>,
-    /// Every local link in the file (tasks, sections, prose), for link rewriting and checks.
-    pub all_links: Vec<Link>,
+    /// The local links that are neither a task's nor a section's own (prose, tables,
+    /// headings); `all_links` gives every link of the file.
+    pub prose_links: Vec<Link>,
 }
 
 struct Frame {
@@ -148,7 +149,7 @@ impl Document {
         let mut sections: Vec<Section> = Vec::new();
         let mut tasks: Vec<Task> = Vec::new();
         let mut code_checkboxes = Vec::new();
-        let mut all_links = Vec::new();
+        let mut prose_links = Vec::new();
         let mut tables: Vec<(Range<usize>, Option<usize>)> = Vec::new();
         let mut heading_stack: Vec<usize> = Vec::new();
         let mut frames: Vec<Frame> = Vec::new();
@@ -274,16 +275,17 @@ impl Document {
                         line: lines.line(r.start),
                     };
                     if let Some(t) = frames.iter().rev().find_map(|f| f.task) {
-                        tasks[t].links.push(link.clone());
+                        tasks[t].links.push(link);
                     } else if frames.is_empty()
                         && !in_heading
                         && table_depth == 0
                         && label.is_some()
                         && let Some(&s) = heading_stack.last()
                     {
-                        sections[s].links.push(link.clone());
+                        sections[s].links.push(link);
+                    } else {
+                        prose_links.push(link);
                     }
-                    all_links.push(link);
                 }
                 _ => {}
             }
@@ -313,7 +315,7 @@ impl Document {
             tasks,
             coordination,
             code_checkboxes,
-            all_links,
+            prose_links,
         };
         refs::assign(&mut doc);
         doc
@@ -476,6 +478,20 @@ impl Document {
             ids.extend(c.rows.iter().map(|r| r.instance));
         }
         ids
+    }
+
+    /// Every local link in the file, in document order: the tasks', the sections' and the
+    /// prose's (for link rewriting and checks).
+    pub fn all_links(&self) -> Vec<&Link> {
+        let mut all: Vec<&Link> = self
+            .tasks
+            .iter()
+            .flat_map(|t| &t.links)
+            .chain(self.sections.iter().flat_map(|s| &s.links))
+            .chain(&self.prose_links)
+            .collect();
+        all.sort_unstable_by_key(|l| l.range.start);
+        all
     }
 
     /// A task's `number title` label, as shown in the coordination table.
@@ -1072,5 +1088,24 @@ mod tests {
         let l: Vec<_> = d.inherited_links(0).collect();
         assert_eq!(l.len(), 1);
         assert_eq!(l[0].kind, LinkKind::Research);
+    }
+
+    #[test]
+    fn all_links_are_every_local_link_in_order() {
+        let text = "# P\n\nSee [a](docs/a.md).\n\n## S\n**Spec**: [s](docs/specs/s.md)\n\n- [ ] T [b](docs/b.md)\n  - [ ] U [c](docs/c.md)\n  continued [d](docs/d.md)\n\n| x | [e](docs/e.md) |\n|---|---|\n\n- [ ] V <https://x.org> [f](https://x.org/f)\n";
+        let d = Document::parse_default(text, "TASKS.md");
+        let targets: Vec<&str> = d.all_links().iter().map(|l| l.target.as_str()).collect();
+        assert_eq!(
+            targets,
+            [
+                "docs/a.md",
+                "docs/specs/s.md",
+                "docs/b.md",
+                "docs/c.md",
+                "docs/d.md",
+                "docs/e.md"
+            ]
+        );
+        assert_eq!(d.prose_links.len(), 2, "the intro's and the table's");
     }
 }
