@@ -12,7 +12,7 @@
 
 use crate::model::{Document, ParseEnv, codec};
 use std::path::{Path, PathBuf};
-use xxhash_rust::xxh3::{xxh3_64, xxh3_128};
+use xxhash_rust::xxh3::{Xxh3Default, xxh3_64, xxh3_128};
 
 /// Files smaller than this parse faster than an entry is read back.
 const MIN_BYTES: usize = 16 * 1024;
@@ -80,17 +80,47 @@ impl Key {
         h
     }
 
-    /// The payload of `entry` when its header matches this key.
-    fn check<'e>(&self, entry: &'e [u8]) -> Option<&'e [u8]> {
-        let (head, payload) = entry.split_at_checked(HEADER)?;
+    /// The payload's length and checksum, when the header `head` matches this key.
+    fn matches(&self, head: &[u8]) -> Option<(u64, u64)> {
         let expect = self.header(&[]);
-        // Everything up to the payload length must match; then length and checksum.
-        if head[..48] != expect[..48] {
+        // Everything up to the payload length must match.
+        if head.get(..48)? != &expect[..48] {
             return None;
         }
-        let len = u64::from_le_bytes(head[48..56].try_into().ok()?);
-        let sum = u64::from_le_bytes(head[56..64].try_into().ok()?);
-        (len == payload.len() as u64 && sum == xxh3_64(payload)).then_some(payload)
+        let len = u64::from_le_bytes(head.get(48..56)?.try_into().ok()?);
+        let sum = u64::from_le_bytes(head.get(56..64)?.try_into().ok()?);
+        Some((len, sum))
+    }
+
+    /// The records and the pool of the entry at `path` (see `codec`), when its header
+    /// matches this key and its checksum holds. Read in parts, so that the pool becomes a
+    /// string in place.
+    fn read(&self, path: &Path) -> Option<(Vec<u8>, String)> {
+        use std::io::Read;
+        let mut f = std::fs::File::open(path).ok()?;
+        let mut head = [0u8; HEADER + 8];
+        f.read_exact(&mut head).ok()?;
+        let (len, sum) = self.matches(&head)?;
+        // Sizes come from the file: checked against its length before anything is allocated.
+        if f.metadata().ok()?.len() != (HEADER as u64).checked_add(len)? {
+            return None;
+        }
+        let pool_at = codec::pool_at(&head[HEADER..])?;
+        let mut records = vec![0u8; pool_at.checked_sub(8)?];
+        let mut pool = vec![0u8; usize::try_from(len).ok()?.checked_sub(pool_at)?];
+        f.read_exact(&mut records).ok()?;
+        f.read_exact(&mut pool).ok()?;
+        if f.read(&mut [0u8; 1]).ok()? != 0 {
+            return None;
+        }
+        let mut h = Xxh3Default::new();
+        h.update(&head[HEADER..]);
+        h.update(&records);
+        h.update(&pool);
+        if h.digest() != sum {
+            return None;
+        }
+        Some((records, String::from_utf8(pool).ok()?))
     }
 }
 
@@ -170,13 +200,12 @@ impl Cache {
         text: String,
         env: &ParseEnv,
     ) -> Result<Document, String> {
-        let Ok(entry) = std::fs::read(path) else {
-            return Err(text);
-        };
-        let Some(payload) = key.check(&entry) else {
-            return Err(text);
-        };
-        codec::decode(payload, text, env.rel_path.clone())
+        match key.read(path) {
+            Some((records, pool)) => {
+                codec::decode_parts(&records, pool, text, env.rel_path.clone())
+            }
+            None => Err(text),
+        }
     }
 
     fn store(&self, key: &Key, path: &Path, doc: &Document) {
@@ -281,7 +310,20 @@ mod tests {
         // A truncated one.
         std::fs::write(&path, &bytes[..10]).unwrap();
         assert_eq!(cache.parse(text.clone(), &env(&config)).1, Source::Parsed);
-        assert_eq!(cache.parse(text, &env(&config)).1, Source::Cached);
+        assert_eq!(cache.parse(text.clone(), &env(&config)).1, Source::Cached);
+        // A byte more, a byte flipped in the records, a length the file does not have.
+        let good = std::fs::read(&path).unwrap();
+        let mut longer = good.clone();
+        longer.push(b'x');
+        let mut flipped = good.clone();
+        flipped[HEADER + 12] ^= 1;
+        let mut huge = good.clone();
+        huge[48..56].copy_from_slice(&u64::MAX.to_le_bytes());
+        for bad in [longer, flipped, huge] {
+            std::fs::write(&path, &bad).unwrap();
+            assert_eq!(cache.parse(text.clone(), &env(&config)).1, Source::Parsed);
+            assert_eq!(std::fs::read(&path).unwrap(), good, "the entry is written anew");
+        }
     }
 
     #[test]

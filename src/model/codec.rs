@@ -302,14 +302,15 @@ impl<'a> Dec<'a> {
     }
     fn claims(&mut self, base: usize) -> Option<Vec<Claim>> {
         let n = self.count(3)?;
-        (0..n)
-            .map(|_| {
-                Some(Claim {
-                    instance: u32::try_from(self.n()?).ok()?,
-                    range: self.range(base)?,
-                })
-            })
-            .collect()
+        // Sized exactly (a collect through `Option` would start at 4), as below.
+        let mut v = Vec::with_capacity(n);
+        for _ in 0..n {
+            v.push(Claim {
+                instance: u32::try_from(self.n()?).ok()?,
+                range: self.range(base)?,
+            });
+        }
+        Some(v)
     }
     fn link(&mut self, base: usize) -> Option<Link> {
         let range = self.range(base)?;
@@ -342,15 +343,43 @@ impl<'a> Dec<'a> {
     }
     fn links(&mut self, base: usize) -> Option<Vec<Link>> {
         let n = self.count(10)?;
-        (0..n).map(|_| self.link(base)).collect()
+        let mut v = Vec::with_capacity(n);
+        for _ in 0..n {
+            v.push(self.link(base)?);
+        }
+        Some(v)
     }
 }
 
 /// The document `buf` encodes, given the text it was parsed from and its path; the text
 /// comes back when `buf` does not decode.
 pub fn decode(buf: &[u8], text: String, rel_path: PathBuf) -> Result<Document, String> {
+    let split = pool_at(buf).and_then(|at| {
+        let pool = std::str::from_utf8(buf.get(at..)?).ok()?;
+        Some((buf.get(8..at)?, pool.to_string()))
+    });
+    match split {
+        Some((records, pool)) => decode_parts(records, pool, text, rel_path),
+        None => Err(text),
+    }
+}
+
+/// Where the pool starts in an encoded model (the first 8 bytes say).
+pub fn pool_at(buf: &[u8]) -> Option<usize> {
+    let head: [u8; 8] = buf.get(..8)?.try_into().ok()?;
+    usize::try_from(u64::from_le_bytes(head)).ok()
+}
+
+/// `decode`, given the records and the pool apart (read apart from a file, so that the
+/// pool is not copied).
+pub fn decode_parts(
+    records: &[u8],
+    pool: String,
+    text: String,
+    rel_path: PathBuf,
+) -> Result<Document, String> {
     let src = Rc::new(text);
-    let Some(mut doc) = decode_model(buf, &src) else {
+    let Some(mut doc) = decode_model(records, Rc::new(pool), &src) else {
         // Every span made before the failure is gone: the text is not copied back.
         return Err(Rc::unwrap_or_clone(src));
     };
@@ -360,16 +389,12 @@ pub fn decode(buf: &[u8], text: String, rel_path: PathBuf) -> Result<Document, S
     Ok(doc)
 }
 
-fn decode_model(buf: &[u8], src: &Rc<String>) -> Option<Document> {
-    let head: [u8; 8] = buf.get(..8)?.try_into().ok()?;
-    let pool_at = usize::try_from(u64::from_le_bytes(head)).ok()?;
-    let pool = std::str::from_utf8(buf.get(pool_at..)?).ok()?;
-    let buf = &buf[..pool_at];
+fn decode_model(buf: &[u8], pool: Rc<String>, src: &Rc<String>) -> Option<Document> {
     let mut d = Dec {
         src,
-        pool: Rc::new(pool.to_string()),
+        pool,
         buf,
-        at: 8,
+        at: 0,
     };
     let n = d.count(12)?;
     let mut sections: Vec<Section> = Vec::with_capacity(n);
@@ -381,10 +406,12 @@ fn decode_model(buf: &[u8], src: &Rc<String>) -> Option<Document> {
         let level = d.u8()?;
         let title = d.str(b)?;
         let parent = d.opt()?;
-        let mut path = match parent {
-            Some(p) => sections.get(p)?.path.clone(),
-            None => Vec::new(),
+        let above: &[Str] = match parent {
+            Some(p) => &sections.get(p)?.path,
+            None => &[],
         };
+        let mut path = Vec::with_capacity(above.len() + 1);
+        path.extend_from_slice(above);
         path.push(title.clone());
         sections.push(Section {
             level,
