@@ -23,6 +23,11 @@ struct Enc<'t> {
     /// Strings that are not in the text (refs, resolved paths, titles without their
     /// markup), written after the records.
     pool: String,
+    /// The buffer the pool starts as a copy of (the pool of the entry the model was read
+    /// from), so that the strings it holds are not copied one by one; and how many of
+    /// its bytes are still used.
+    base: Option<Rc<String>>,
+    base_used: usize,
 }
 
 impl Enc<'_> {
@@ -80,10 +85,19 @@ impl Enc<'_> {
                 self.n(s.len());
             }
             None => {
+                let at = match s.range_in(self.base.as_ref().unwrap_or(self.src)) {
+                    Some(r) if self.base.is_some() => {
+                        self.base_used += r.len();
+                        r.start
+                    }
+                    _ => {
+                        self.pool.push_str(s);
+                        self.pool.len() - s.len()
+                    }
+                };
                 self.n(0);
-                self.n(self.pool.len());
+                self.n(at);
                 self.n(s.len());
-                self.pool.push_str(s);
             }
         }
     }
@@ -126,6 +140,21 @@ impl Enc<'_> {
 /// The model of `doc` (not its text), after `room` zero bytes for the caller's header;
 /// `None` when it cannot be encoded (a link path that is not UTF-8).
 pub fn encode(doc: &Document, room: usize) -> Option<Vec<u8>> {
+    // The buffer of the first ref (refs are never in the text): a decoded model's pool, or
+    // a parsed one's refs. Taken over only while most of it is still used.
+    let base = doc
+        .sections
+        .first()
+        .map(|s| &s.reference)
+        .or(doc.tasks.first().map(|t| &t.reference))
+        .map(|r| Rc::clone(r.source()));
+    match base {
+        Some(b) => encode_with(doc, room, Some(b)).or_else(|| encode_with(doc, room, None)),
+        None => encode_with(doc, room, None),
+    }
+}
+
+fn encode_with(doc: &Document, room: usize, base: Option<Rc<String>>) -> Option<Vec<u8>> {
     let src = &doc.text;
     let text = src.as_str();
     // An entry is about the size of the text; pages reserved but not written cost
@@ -134,11 +163,14 @@ pub fn encode(doc: &Document, room: usize) -> Option<Vec<u8>> {
         Vec::with_capacity(room + text.len() + 64 * (doc.tasks.len() + doc.sections.len()) + 256);
     // After the caller's room: where the pool starts, as 8 bytes filled in at the end.
     out.resize(room + 8, 0);
+    let pool = base.as_deref().cloned().unwrap_or_default();
     let mut e = Enc {
         text,
         src,
         out,
-        pool: String::new(),
+        pool,
+        base,
+        base_used: 0,
     };
     let line_of = |start: usize| start..crate::text::line_end(text, start.min(text.len()));
     e.n(doc.sections.len());
@@ -211,6 +243,9 @@ pub fn encode(doc: &Document, room: usize) -> Option<Vec<u8>> {
         e.n(c.line);
     }
     e.links(&doc.prose_links, 0)?;
+    if e.base.as_ref().is_some_and(|b| e.base_used * 2 < b.len()) {
+        return None; // mostly garbage: the caller encodes without it
+    }
     let Enc { mut out, pool, .. } = e;
     let pool_at = (out.len() - room) as u64;
     out[room..room + 8].copy_from_slice(&pool_at.to_le_bytes());
@@ -538,6 +573,20 @@ mod tests {
         };
         assert!(spans(&doc) >= 4, "{}", spans(&doc));
         assert_eq!(spans(&back), spans(&doc));
+        // A decoded model takes its pool over: it encodes to the same bytes.
+        assert_eq!(encode(&back, 0).unwrap(), bytes);
+        // A pool mostly unused is not taken over (it would only grow).
+        let mut owned = back.clone();
+        for t in &mut owned.tasks {
+            t.reference = Str::from(t.reference.as_str());
+            t.title = Str::from(t.title.as_str());
+        }
+        for s in &mut owned.sections {
+            s.reference = Str::from(s.reference.as_str());
+        }
+        let again = encode(&owned, 0).unwrap();
+        assert!(again.len() <= bytes.len() + 16, "{} > {}", again.len(), bytes.len());
+        assert_eq!(decode(&again, doc.text.to_string(), doc.rel_path.clone()).unwrap(), doc);
         // Any truncation is refused, never a panic or a wrong model.
         for cut in 0..bytes.len() {
             assert!(decode(&bytes[..cut], doc.text.to_string(), doc.rel_path.clone()).is_err());

@@ -10,13 +10,14 @@ use std::ops::{Deref, Range};
 use std::path::Path;
 use std::rc::Rc;
 
-/// An immutable string: `src[start..end]`, with the bounds checked (on char boundaries)
-/// when it is made, so reading it back cannot fail.
+/// An immutable string: `src[start..start + len]`, with the bounds checked (on char
+/// boundaries) when it is made, so reading it back cannot fail. 16 bytes: a model holds
+/// several per task.
 #[derive(Clone)]
 pub struct Str {
     src: Rc<String>,
-    start: usize,
-    end: usize,
+    start: u32,
+    len: u32,
 }
 
 thread_local! {
@@ -24,26 +25,15 @@ thread_local! {
 }
 
 impl Str {
-    /// `src[range]`, or `None` when the range is out of bounds or splits a character.
+    /// `src[range]`, or `None` when the range is out of bounds, splits a character, or
+    /// lies beyond 4 GiB.
     pub fn span(src: &Rc<String>, range: Range<usize>) -> Option<Str> {
         src.get(range.clone())?;
         Some(Str {
             src: Rc::clone(src),
-            start: range.start,
-            end: range.end,
+            start: u32::try_from(range.start).ok()?,
+            len: u32::try_from(range.len()).ok()?,
         })
-    }
-
-    /// `src[range]` when that is exactly `s`, else a copy of `s`.
-    pub fn span_or_copy(src: &Rc<String>, range: Range<usize>, s: &str) -> Str {
-        match src.get(range.clone()) {
-            Some(t) if t == s => Str {
-                src: Rc::clone(src),
-                start: range.start,
-                end: range.end,
-            },
-            _ => Str::from(s),
-        }
     }
 
     /// `s`, as a span of `src` when it occurs in `src[near]` (a title in its line, a
@@ -57,14 +47,32 @@ impl Str {
         }
     }
 
-    /// The whole of `src`.
+    /// The whole of `src`. (A single model string of more than 4 GiB, which no real
+    /// file holds, is cut at the last character boundary that fits.)
     pub fn whole(src: Rc<String>) -> Str {
-        let end = src.len();
-        Str { src, start: 0, end }
+        let mut len = src.len().min(usize::try_from(u32::MAX).unwrap_or(usize::MAX));
+        while !src.is_char_boundary(len) {
+            len -= 1;
+        }
+        Str {
+            src,
+            start: 0,
+            len: len as u32,
+        }
     }
 
     pub fn as_str(&self) -> &str {
-        &self.src[self.start..self.end]
+        let start = self.start as usize;
+        &self.src[start..start + self.len as usize]
+    }
+
+    /// The length in bytes, without reading the buffer.
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
     pub fn as_path(&self) -> &Path {
@@ -73,7 +81,13 @@ impl Str {
 
     /// Where this string lies in `src`, when it is a span of that very buffer.
     pub fn range_in(&self, src: &Rc<String>) -> Option<Range<usize>> {
-        Rc::ptr_eq(&self.src, src).then_some(self.start..self.end)
+        let start = self.start as usize;
+        Rc::ptr_eq(&self.src, src).then_some(start..start + self.len as usize)
+    }
+
+    /// The buffer this string is a span of.
+    pub fn source(&self) -> &Rc<String> {
+        &self.src
     }
 }
 
@@ -150,9 +164,10 @@ impl From<Str> for String {
     }
 }
 
+// Lengths are compared first: they are in the `Str` itself, the bytes are not.
 impl PartialEq for Str {
     fn eq(&self, other: &Str) -> bool {
-        self.as_str() == other.as_str()
+        self.len == other.len && self.as_str() == other.as_str()
     }
 }
 
@@ -160,13 +175,13 @@ impl Eq for Str {}
 
 impl PartialEq<str> for Str {
     fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
+        self.len() == other.len() && self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for Str {
     fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
+        *self == **other
     }
 }
 
@@ -245,11 +260,10 @@ mod tests {
         assert_eq!(b.range_in(&src), Some(6..7));
         assert_eq!(Str::from("b"), b);
         assert_eq!(Str::from("b").range_in(&src), None);
-        assert_eq!(
-            Str::span_or_copy(&src, 0..1, "a").range_in(&src),
-            Some(0..1)
-        );
-        assert_eq!(Str::span_or_copy(&src, 0..1, "x").range_in(&src), None);
+        let line = 0..src.len();
+        assert_eq!(Str::find_in(&src, line.clone(), "b".into()).range_in(&src), Some(6..7));
+        assert_eq!(Str::find_in(&src, line, "x".into()).range_in(&src), None);
+        assert_eq!((b.len(), b.is_empty(), Str::default().is_empty()), (1, false, true));
         assert_eq!(Str::default(), "");
         assert_eq!(format!("{b} {b:?}"), "b \"b\"");
     }
