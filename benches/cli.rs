@@ -9,7 +9,8 @@
 //!
 //! `cargo bench --bench cli` (add `-- quick` for fewer runs). The bare parse is this same
 //! binary run as `cli --bare-parse FILE`, so it is timed as a whole process too;
-//! `cli --generate N FILE` writes a synthetic plan for profiling by hand.
+//! `cli --generate N FILE` writes a synthetic plan for profiling by hand, and
+//! `cli --contend ROUNDS` runs only the contention measurement.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -27,6 +28,15 @@ fn main() {
         // `cli --generate N FILE`: write the synthetic plan, for profiling by hand.
         let n: usize = args[i + 1].parse().expect("a task count");
         std::fs::write(&args[i + 2], generate(n)).expect("write");
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--contend") {
+        // `cli --contend ROUNDS`: only the 16-contender measurement.
+        let rounds: usize = args.get(i + 1).and_then(|r| r.parse().ok()).unwrap_or(3);
+        let dir = tempfile::tempdir().expect("temp dir");
+        for rate in contend(rounds, dir.path()) {
+            println!("{rate:.0} claims/s");
+        }
         return;
     }
     let quick = args.iter().any(|a| a == "quick");

@@ -50,14 +50,16 @@ pub fn write_deferring(
     path: &Path,
     data: &[u8],
     expect: Option<&[u8]>,
-    mut later: Option<&mut Vec<PathBuf>>,
+    mut later: Option<&mut Deferred>,
 ) -> Result<(), WriteError> {
     let tmp = tmp_path(path);
     let _ = fs::remove_file(&tmp);
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut sync_dir = |dir: &Path| match later.as_deref_mut() {
-        Some(v) => {
-            v.push(dir.to_path_buf());
+    let deferring = later.is_some();
+    let mut sync_dir = |dir: &Path, displaced: Option<&Path>| match later.as_deref_mut() {
+        Some(d) => {
+            d.dirs.push(dir.to_path_buf());
+            d.garbage.extend(displaced.map(Path::to_path_buf));
             Ok(())
         }
         None => sync_dir(dir),
@@ -72,13 +74,14 @@ pub fn write_deferring(
         drop(f);
         let Some(expect) = expect else {
             fs::rename(&tmp, path)?;
-            return sync_dir(dir).map_err(WriteError::Io);
+            return sync_dir(dir, None).map_err(WriteError::Io);
         };
         match exchange(&tmp, path) {
             Ok(()) => {
                 if holds(&tmp, expect)? {
-                    let _ = fs::remove_file(&tmp);
-                    return sync_dir(dir).map_err(WriteError::Io);
+                    // The displaced original goes after the lock, with the folder fsync
+                    // (freeing its blocks takes a while); without a deferral, just below.
+                    return sync_dir(dir, Some(&tmp)).map_err(WriteError::Io);
                 }
                 restore_displaced(&tmp, path, data)?;
                 Err(WriteError::Changed)
@@ -88,15 +91,34 @@ pub fn write_deferring(
                     return Err(WriteError::Changed);
                 }
                 fs::rename(&tmp, path)?;
-                sync_dir(dir).map_err(WriteError::Io)
+                sync_dir(dir, None).map_err(WriteError::Io)
             }
             // The file is gone: it changed; the caller reads it again and reports.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(WriteError::Changed),
             Err(e) => Err(WriteError::Io(e)),
         }
     })();
-    let _ = fs::remove_file(&tmp);
+    if !(deferring && result.is_ok()) {
+        let _ = fs::remove_file(&tmp);
+    }
     result
+}
+
+/// What writes leave to do once the workspace lock is released: folders to fsync, and
+/// displaced originals to remove.
+#[derive(Debug, Default)]
+pub struct Deferred {
+    pub dirs: Vec<PathBuf>,
+    pub garbage: Vec<PathBuf>,
+}
+
+impl Deferred {
+    pub fn run(&mut self) {
+        for g in self.garbage.drain(..) {
+            let _ = fs::remove_file(g);
+        }
+        sync_dirs(&mut self.dirs);
+    }
 }
 
 /// Whether the file at `path` holds exactly `expect`: compared a block at a time, so that

@@ -14,8 +14,9 @@ use crate::model::{Document, ParseEnv, codec};
 use std::path::{Path, PathBuf};
 use xxhash_rust::xxh3::{Xxh3Default, xxh3_64, xxh3_128};
 
-/// Files smaller than this parse faster than an entry is read back.
-const MIN_BYTES: usize = 16 * 1024;
+/// Files smaller than this parse faster than an entry is read back (50 tasks, 2.2 KB:
+/// `status` took 2.13 ms parsed and 1.84 ms from an entry).
+const MIN_BYTES: usize = 2 * 1024;
 const MAGIC: &[u8; 8] = b"BATONMC1";
 const HEADER: usize = 8 + 8 + 8 + 8 + 16 + 8 + 8;
 pub const ENV: &str = "BATON_CACHE";
@@ -322,7 +323,11 @@ mod tests {
         for bad in [longer, flipped, huge] {
             std::fs::write(&path, &bad).unwrap();
             assert_eq!(cache.parse(text.clone(), &env(&config)).1, Source::Parsed);
-            assert_eq!(std::fs::read(&path).unwrap(), good, "the entry is written anew");
+            assert_eq!(
+                std::fs::read(&path).unwrap(),
+                good,
+                "the entry is written anew"
+            );
         }
     }
 

@@ -86,8 +86,12 @@ impl ClaimStore {
         let dir = ws.state_dir();
         std::fs::create_dir_all(&dir)?;
         let data = serde_json::to_vec_pretty(self)?;
-        // Claim ages are advisory (TASKS.md holds the claims): no fsync, still never torn.
-        atomic::write_unsynced(&Self::path(ws), &data)
+        // Claim ages are advisory (TASKS.md holds the claims): no fsync, never torn, and the
+        // old ledger is removed before the new one is renamed in (a rename over it costs an
+        // ext4 flush). Commands that change claims read it under the lock, where it is
+        // always there; `status`, reading without the lock, may find it missing for that
+        // instant and show ages as unknown.
+        atomic::replace_unsynced(&Self::path(ws), &data)
             .map_err(|e| anyhow::Error::new(e).context("writing .baton/claims.json"))?;
         self.dirty = false;
         Ok(())

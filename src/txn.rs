@@ -171,11 +171,11 @@ pub fn commit(root: &Path, cs: &Changeset) -> anyhow::Result<PendingSync> {
 /// after the workspace lock is released (a `Committed` declares the lock first), so other
 /// instances do not wait on them. The command still returns only after they ran.
 #[derive(Debug, Default)]
-pub struct PendingSync(Vec<PathBuf>);
+pub struct PendingSync(atomic::Deferred);
 
 impl Drop for PendingSync {
     fn drop(&mut self) {
-        atomic::sync_dirs(&mut self.0);
+        self.0.run();
     }
 }
 
@@ -198,7 +198,7 @@ fn create_dirs(root: &Path, rel: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(made)
 }
 
-fn apply_step(root: &Path, s: &Step, later: &mut Vec<PathBuf>) -> anyhow::Result<Vec<PathBuf>> {
+fn apply_step(root: &Path, s: &Step, later: &mut atomic::Deferred) -> anyhow::Result<Vec<PathBuf>> {
     match s {
         Step::Write {
             rel,

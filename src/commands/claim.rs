@@ -53,20 +53,11 @@ pub fn execute(
 ) -> anyhow::Result<Outcome> {
     let ws = &ctx.ws;
     let rel = ws.tasks_rel();
-    // Read and parse before taking the lock, so that other instances do not wait on it.
-    // Nothing is decided on this copy: inside the lock the file is read again, and the
-    // model is used only if the file still holds the same bytes (compared a block at a
-    // time, without a second copy); else it is read again, through the parse cache: under
-    // contention the file was just written by another claim, which cached its model.
-    let mut early = ws.load_tasks().ok();
     let committed = txn::transact(ctx, dry_run, || {
-        let same = early
-            .take()
-            .filter(|d| crate::atomic::holds(&ws.abs(&rel), d.text.as_bytes()).unwrap_or(false));
-        let mut doc = match same {
-            Some(d) => d,
-            None => ws.load_tasks()?,
-        };
+        // Read under the lock, through the parse cache: the last claim cached the model of
+        // what it wrote. (A copy read before the lock would be stale whenever another
+        // instance is waiting too, and reading it costs them the CPU they need.)
+        let mut doc = ws.load_tasks()?;
         let ledger = ClaimStore::load(ws);
         let plan = planner(&doc, &ledger)?;
         let mut changes = Changeset::default();

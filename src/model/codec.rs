@@ -585,8 +585,16 @@ mod tests {
             s.reference = Str::from(s.reference.as_str());
         }
         let again = encode(&owned, 0).unwrap();
-        assert!(again.len() <= bytes.len() + 16, "{} > {}", again.len(), bytes.len());
-        assert_eq!(decode(&again, doc.text.to_string(), doc.rel_path.clone()).unwrap(), doc);
+        assert!(
+            again.len() <= bytes.len() + 16,
+            "{} > {}",
+            again.len(),
+            bytes.len()
+        );
+        assert_eq!(
+            decode(&again, doc.text.to_string(), doc.rel_path.clone()).unwrap(),
+            doc
+        );
         // Any truncation is refused, never a panic or a wrong model.
         for cut in 0..bytes.len() {
             assert!(decode(&bytes[..cut], doc.text.to_string(), doc.rel_path.clone()).is_err());

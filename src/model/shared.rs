@@ -50,7 +50,9 @@ impl Str {
     /// The whole of `src`. (A single model string of more than 4 GiB, which no real
     /// file holds, is cut at the last character boundary that fits.)
     pub fn whole(src: Rc<String>) -> Str {
-        let mut len = src.len().min(usize::try_from(u32::MAX).unwrap_or(usize::MAX));
+        let mut len = src
+            .len()
+            .min(usize::try_from(u32::MAX).unwrap_or(usize::MAX));
         while !src.is_char_boundary(len) {
             len -= 1;
         }
@@ -261,9 +263,15 @@ mod tests {
         assert_eq!(Str::from("b"), b);
         assert_eq!(Str::from("b").range_in(&src), None);
         let line = 0..src.len();
-        assert_eq!(Str::find_in(&src, line.clone(), "b".into()).range_in(&src), Some(6..7));
+        assert_eq!(
+            Str::find_in(&src, line.clone(), "b".into()).range_in(&src),
+            Some(6..7)
+        );
         assert_eq!(Str::find_in(&src, line, "x".into()).range_in(&src), None);
-        assert_eq!((b.len(), b.is_empty(), Str::default().is_empty()), (1, false, true));
+        assert_eq!(
+            (b.len(), b.is_empty(), Str::default().is_empty()),
+            (1, false, true)
+        );
         assert_eq!(Str::default(), "");
         assert_eq!(format!("{b} {b:?}"), "b \"b\"");
     }

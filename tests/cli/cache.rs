@@ -3,7 +3,7 @@
 
 use crate::support::Ws;
 
-/// A plan well over the cache's 16 KiB threshold, with a coordination table, heading
+/// A plan well over the cache's 2 KiB threshold, with a coordination table, heading
 /// claims, links, CRLF lines and a code fence.
 fn big_plan() -> String {
     let mut s = String::from(
