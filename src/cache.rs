@@ -185,12 +185,25 @@ impl Cache {
     /// Record `doc` as the model of its text (after an edit whose model was derived
     /// rather than parsed).
     pub fn put(&self, doc: &Document, env: &ParseEnv) {
+        if let Some(entry) = self.entry(doc, env) {
+            entry.write();
+        }
+    }
+
+    /// The entry `put` would write, made but not yet written (so that it can be made while
+    /// the text it models is being committed, and written once it is).
+    pub fn entry(&self, doc: &Document, env: &ParseEnv) -> Option<Entry> {
         if self.mode == Mode::Verify {
             verify(doc, env);
         }
-        if self.applies(&doc.text) {
-            self.store(&Key::new(&doc.text, env), &self.entry_path(env), doc);
+        if !self.applies(&doc.text) {
+            return None;
         }
+        Some(Entry {
+            dir: self.dir.clone(),
+            path: self.entry_path(env),
+            bytes: encode_entry(&Key::new(&doc.text, env), doc)?,
+        })
     }
 
     /// The cached model of `text`, or the text back.
@@ -210,12 +223,35 @@ impl Cache {
     }
 
     fn store(&self, key: &Key, path: &Path, doc: &Document) {
-        // The payload is written after room for the header, which is filled in last.
-        let Some(mut entry) = codec::encode(doc, HEADER) else {
-            return; // e.g. a link path that is not UTF-8: such a model is just not cached
-        };
-        let head = key.header(&entry[HEADER..]);
-        entry[..HEADER].copy_from_slice(&head);
+        if let Some(bytes) = encode_entry(key, doc) {
+            Entry {
+                dir: self.dir.clone(),
+                path: path.to_path_buf(),
+                bytes,
+            }
+            .write();
+        }
+    }
+}
+
+/// The bytes of an entry: header, then the encoded model.
+fn encode_entry(key: &Key, doc: &Document) -> Option<Vec<u8>> {
+    // The payload is written after room for the header, which is filled in last.
+    let mut entry = codec::encode(doc, HEADER)?;
+    let head = key.header(&entry[HEADER..]);
+    entry[..HEADER].copy_from_slice(&head);
+    Some(entry)
+}
+
+/// A cache entry ready to be written.
+pub struct Entry {
+    dir: PathBuf,
+    path: PathBuf,
+    bytes: Vec<u8>,
+}
+
+impl Entry {
+    pub fn write(self) {
         if !self.dir.is_dir() {
             if std::fs::create_dir_all(&self.dir).is_err() {
                 return;
@@ -226,7 +262,7 @@ impl Cache {
         // Temp files of killed runs go; a concurrent writer whose temp file this removes
         // just leaves no entry.
         crate::atomic::cleanup(&self.dir);
-        let _ = crate::atomic::replace_unsynced(path, &entry);
+        let _ = crate::atomic::replace_unsynced(&self.path, &self.bytes);
     }
 }
 

@@ -109,13 +109,48 @@ impl std::error::Error for Conflict {}
 /// Environment variable that injects a failure before step N (0-based) of a commit; for tests.
 pub const FAIL_ENV: &str = "BATON_TEST_FAIL_AT_STEP";
 
+/// A step as plain borrowed data (no `Rc`), so that a commit can run on another thread
+/// while the command derives what it needs from the same texts.
+#[derive(Debug, Clone, Copy)]
+enum Op<'a> {
+    Write {
+        rel: &'a Path,
+        original: Option<&'a str>,
+        new: &'a str,
+    },
+    Move {
+        from: &'a Path,
+        to: &'a Path,
+    },
+}
+
+fn ops(cs: &Changeset) -> Vec<Op<'_>> {
+    cs.steps
+        .iter()
+        .map(|s| match s {
+            Step::Write {
+                rel, original, new, ..
+            } => Op::Write {
+                rel,
+                original: original.as_deref().map(String::as_str),
+                new,
+            },
+            Step::Move { from, to } => Op::Move { from, to },
+        })
+        .collect()
+}
+
 /// Apply a changeset: validate every destination first, then apply in order; on any failure
 /// undo the steps already applied, leaving the workspace as it was.
 pub fn commit(root: &Path, cs: &Changeset) -> anyhow::Result<PendingSync> {
+    commit_ops(root, &ops(cs))
+}
+
+fn commit_ops(root: &Path, ops: &[Op]) -> anyhow::Result<PendingSync> {
     // Validate.
-    for s in &cs.steps {
-        match s {
-            Step::Write {
+    for s in ops {
+        match *s {
+            Op::Write {
                 rel,
                 original: None,
                 ..
@@ -124,7 +159,7 @@ pub fn commit(root: &Path, cs: &Changeset) -> anyhow::Result<PendingSync> {
                     .hint("move or rename it, then run the command again")
                     .into());
             }
-            Step::Move { from, to } => {
+            Op::Move { from, to } => {
                 if root.join(to).exists() {
                     return Err(refused(format!(
                         "cannot move {} to {}: the destination already exists",
@@ -148,18 +183,18 @@ pub fn commit(root: &Path, cs: &Changeset) -> anyhow::Result<PendingSync> {
     let fail_at: Option<usize> = std::env::var(FAIL_ENV).ok().and_then(|v| v.parse().ok());
     let mut done: Vec<(usize, Vec<PathBuf>)> = Vec::new();
     let mut pending = PendingSync::default();
-    for (i, s) in cs.steps.iter().enumerate() {
+    for (i, s) in ops.iter().enumerate() {
         let r = if fail_at == Some(i) {
             Err(anyhow::anyhow!(
                 "injected failure before step {i} ({FAIL_ENV})"
             ))
         } else {
-            apply_step(root, s, &mut pending.0)
+            apply_step(root, *s, &mut pending.0)
         };
         match r {
             Ok(dirs) => done.push((i, dirs)),
             Err(e) => {
-                rollback(root, cs, &done);
+                rollback(root, ops, &done);
                 return Err(e);
             }
         }
@@ -198,13 +233,12 @@ fn create_dirs(root: &Path, rel: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(made)
 }
 
-fn apply_step(root: &Path, s: &Step, later: &mut atomic::Deferred) -> anyhow::Result<Vec<PathBuf>> {
+fn apply_step(root: &Path, s: Op, later: &mut atomic::Deferred) -> anyhow::Result<Vec<PathBuf>> {
     match s {
-        Step::Write {
+        Op::Write {
             rel,
             original: Some(o),
             new,
-            ..
         } => match atomic::write_deferring(
             &root.join(rel),
             new.as_bytes(),
@@ -212,16 +246,15 @@ fn apply_step(root: &Path, s: &Step, later: &mut atomic::Deferred) -> anyhow::Re
             Some(later),
         ) {
             Ok(()) => Ok(Vec::new()),
-            Err(WriteError::Changed) => Err(Conflict(rel.clone()).into()),
+            Err(WriteError::Changed) => Err(Conflict(rel.to_path_buf()).into()),
             Err(WriteError::Io(e)) => {
                 Err(anyhow::Error::new(e).context(format!("writing {}", text::slash_path(rel))))
             }
         },
-        Step::Write {
+        Op::Write {
             rel,
             original: None,
             new,
-            ..
         } => {
             let dirs = create_dirs(root, rel)?;
             atomic::create(&root.join(rel), new.as_bytes()).map_err(|e| {
@@ -229,7 +262,7 @@ fn apply_step(root: &Path, s: &Step, later: &mut atomic::Deferred) -> anyhow::Re
             })?;
             Ok(dirs)
         }
-        Step::Move { from, to } => {
+        Op::Move { from, to } => {
             let dirs = create_dirs(root, to)?;
             let (f, t) = (root.join(from), root.join(to));
             if t.exists() {
@@ -249,24 +282,24 @@ fn apply_step(root: &Path, s: &Step, later: &mut atomic::Deferred) -> anyhow::Re
     }
 }
 
-fn rollback(root: &Path, cs: &Changeset, done: &[(usize, Vec<PathBuf>)]) {
+fn rollback(root: &Path, ops: &[Op], done: &[(usize, Vec<PathBuf>)]) {
     for (i, dirs) in done.iter().rev() {
-        match &cs.steps[*i] {
-            Step::Write {
+        match ops[*i] {
+            Op::Write {
                 rel,
                 original: Some(o),
                 ..
             } => {
                 let _ = atomic::write(&root.join(rel), o.as_bytes(), None);
             }
-            Step::Write {
+            Op::Write {
                 rel,
                 original: None,
                 ..
             } => {
                 let _ = std::fs::remove_file(root.join(rel));
             }
-            Step::Move { from, to } => {
+            Op::Move { from, to } => {
                 let _ = std::fs::rename(root.join(to), root.join(from));
             }
         }
@@ -303,14 +336,36 @@ const MAX_ATTEMPTS: usize = 8;
 pub fn transact<T>(
     ctx: &Ctx,
     dry_run: bool,
+    plan: impl FnMut() -> anyhow::Result<Planned<T>>,
+) -> anyhow::Result<Committed<T>> {
+    transact_with(ctx, dry_run, plan, None::<fn(&Changeset, &mut T)>)
+}
+
+/// `transact`, running `during` on this thread while the changes are committed on another
+/// (writing and syncing a large file takes as long as deriving its new model from the old
+/// one). `during` sees the changes and the plan's value; the value it leaves is the one
+/// returned once the commit succeeds.
+pub fn transact_overlapping<T>(
+    ctx: &Ctx,
+    dry_run: bool,
+    plan: impl FnMut() -> anyhow::Result<Planned<T>>,
+    during: impl FnMut(&Changeset, &mut T),
+) -> anyhow::Result<Committed<T>> {
+    transact_with(ctx, dry_run, plan, Some(during))
+}
+
+fn transact_with<T>(
+    ctx: &Ctx,
+    dry_run: bool,
     mut plan: impl FnMut() -> anyhow::Result<Planned<T>>,
+    mut during: Option<impl FnMut(&Changeset, &mut T)>,
 ) -> anyhow::Result<Committed<T>> {
     let lock = ctx.lock()?;
     let ws = &ctx.ws;
     atomic::cleanup(&ws.state_dir());
     atomic::cleanup(&ws.abs(ws.instance_dir()));
     for attempt in 0..MAX_ATTEMPTS {
-        let Planned { changes, value } = plan()?;
+        let Planned { changes, mut value } = plan()?;
         if dry_run || changes.is_empty() {
             return Ok(Committed {
                 value,
@@ -320,7 +375,18 @@ pub fn transact<T>(
                 durable: PendingSync::default(),
             });
         }
-        match commit(&ws.root, &changes) {
+        let ops = ops(&changes);
+        let committed = match during.as_mut() {
+            None => commit_ops(&ws.root, &ops),
+            Some(during) => std::thread::scope(|s| {
+                let writer = s.spawn(|| commit_ops(&ws.root, &ops));
+                during(&changes, &mut value);
+                writer
+                    .join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("internal: the commit thread failed")))
+            }),
+        };
+        match committed {
             Ok(durable) => {
                 return Ok(Committed {
                     value,

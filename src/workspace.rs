@@ -111,13 +111,25 @@ impl Workspace {
     /// Record `doc` as the model of TASKS.md, when `written` (a committed changeset)
     /// wrote exactly its text there.
     pub fn cache_tasks(&self, doc: &Document, written: &crate::txn::Changeset) {
+        if let Some(entry) = self.tasks_entry(doc, written) {
+            entry.write();
+        }
+    }
+
+    /// The cache entry `cache_tasks` writes, made but not written: `written` may still be
+    /// being committed.
+    pub fn tasks_entry(
+        &self,
+        doc: &Document,
+        written: &crate::txn::Changeset,
+    ) -> Option<crate::cache::Entry> {
         let rel = self.tasks_rel();
         let wrote_it = written.steps.iter().any(|s| {
             matches!(s, crate::txn::Step::Write { rel: r, new, .. } if *r == rel && (std::rc::Rc::ptr_eq(new, &doc.text) || **new == *doc.text))
         });
-        if wrote_it {
-            Cache::new(&self.root).put(doc, &self.tasks_env());
-        }
+        wrote_it
+            .then(|| Cache::new(&self.root).entry(doc, &self.tasks_env()))
+            .flatten()
     }
 
     /// Read and parse TASKS.md, through the parse cache (`crate::cache`).

@@ -44,6 +44,17 @@ pub fn run(ctx: &Ctx, args: ClaimArgs) -> anyhow::Result<Outcome> {
     })
 }
 
+/// What a claim-like command carries through its transaction.
+struct Claiming {
+    plan: Plan,
+    /// The model the plan was made on, until the new one is derived from it.
+    before: Option<Document>,
+    applied: Vec<Edit>,
+    ledger: ClaimStore,
+    /// The model of the text written (or that text, to parse), with its cache entry.
+    after: Option<(Result<Document, String>, Option<crate::cache::Entry>)>,
+}
+
 /// Run a claim-like plan in a transaction, update the ledger, and build the outcome.
 pub fn execute(
     ctx: &Ctx,
@@ -53,70 +64,99 @@ pub fn execute(
 ) -> anyhow::Result<Outcome> {
     let ws = &ctx.ws;
     let rel = ws.tasks_rel();
-    let committed = txn::transact(ctx, dry_run, || {
-        // Read under the lock, through the parse cache: the last claim cached the model of
-        // what it wrote. (A copy read before the lock would be stale whenever another
-        // instance is waiting too, and reading it costs them the CPU they need.)
-        let mut doc = ws.load_tasks()?;
-        let ledger = ClaimStore::load(ws);
-        let plan = planner(&doc, &ledger)?;
-        let mut changes = Changeset::default();
-        let mut applied = Vec::new();
-        if !plan.edits.is_empty() {
-            // Verify by re-parsing the touched regions only, then bring the model up to
-            // date with the claims they now carry (the text in `doc` stays the original).
-            let (tasks, sections) = match plan.target {
-                Some(Target::Task(i)) => (vec![i], vec![]),
-                Some(Target::Section(s)) => (vec![], vec![s]),
-                None => (vec![], vec![]),
-            };
-            let (task_claims, section_claims) =
-                edits::verify_claims_local(&doc, &plan.edits, &tasks, &sections, |t| {
-                    ws.parse_tasks(t)
-                })?;
-            for (&i, c) in tasks.iter().zip(task_claims) {
-                doc.set_claims(Target::Task(i), &c);
-            }
-            for (&s, c) in sections.iter().zip(section_claims) {
-                doc.set_claims(Target::Section(s), &c);
-            }
-            let mut instances = vec![n];
-            instances.extend(plan.took_over.iter().copied());
-            let cells: Vec<(u32, crate::edit::Edit)> = instances
-                .iter()
-                .filter_map(|&m| edits::coordination_edit(&doc, &doc, m).map(|e| (m, e)))
-                .collect();
-            edits::check_cells(&doc, &cells)?;
-            let mut all = plan.edits.clone();
-            all.extend(cells.into_iter().map(|(_, e)| e));
-            changes.edit(&rel, &doc.text, all.clone())?;
-            applied = all;
-        }
-        Ok(Planned {
-            changes,
-            value: (plan, doc, applied, ledger),
-        })
-    })?;
-    let (plan, mut after, applied, mut ledger) = committed.value;
-    if committed.written {
-        // The model of what was written: derived from the one read (a large file's cached
-        // model stays warm), else parsed. Still under the lock, so that cache entries are
-        // written in the order of the files.
-        let written = committed.changes.steps.iter().find_map(|s| match s {
+    // The model of what is written, derived from the one read (a large file's cached model
+    // stays warm) while the file is being written, with its cache entry: written once the
+    // file is, still under the lock, so that entries are written in the order of files.
+    let derive = |changes: &Changeset, v: &mut Claiming| {
+        let Some(doc) = v.before.take() else { return };
+        let written = changes.steps.iter().find_map(|s| match s {
             txn::Step::Write { rel: r, new, .. } if *r == rel => Some(std::rc::Rc::clone(new)),
             _ => None,
         });
         let derived = match written {
-            Some(new) => crate::model::rebase::rebase_onto(after, &applied, new),
-            None => crate::model::rebase::rebase(after, &applied),
+            Some(new) => crate::model::rebase::rebase_onto(doc, &v.applied, new),
+            None => crate::model::rebase::rebase(doc, &v.applied),
         };
-        after = match derived {
-            Ok(doc) => {
-                ws.cache_tasks(&doc, &committed.changes);
-                doc
+        let entry = derived
+            .as_ref()
+            .ok()
+            .and_then(|d| ws.tasks_entry(d, changes));
+        v.after = Some((derived, entry));
+    };
+    let committed = txn::transact_overlapping(
+        ctx,
+        dry_run,
+        || {
+            // Read under the lock, through the parse cache: the last claim cached the model of
+            // what it wrote. (A copy read before the lock would be stale whenever another
+            // instance is waiting too, and reading it costs them the CPU they need.)
+            let mut doc = ws.load_tasks()?;
+            let ledger = ClaimStore::load(ws);
+            let plan = planner(&doc, &ledger)?;
+            let mut changes = Changeset::default();
+            let mut applied = Vec::new();
+            if !plan.edits.is_empty() {
+                // Verify by re-parsing the touched regions only, then bring the model up to
+                // date with the claims they now carry (the text in `doc` stays the original).
+                let (tasks, sections) = match plan.target {
+                    Some(Target::Task(i)) => (vec![i], vec![]),
+                    Some(Target::Section(s)) => (vec![], vec![s]),
+                    None => (vec![], vec![]),
+                };
+                let (task_claims, section_claims) =
+                    edits::verify_claims_local(&doc, &plan.edits, &tasks, &sections, |t| {
+                        ws.parse_tasks(t)
+                    })?;
+                for (&i, c) in tasks.iter().zip(task_claims) {
+                    doc.set_claims(Target::Task(i), &c);
+                }
+                for (&s, c) in sections.iter().zip(section_claims) {
+                    doc.set_claims(Target::Section(s), &c);
+                }
+                let mut instances = vec![n];
+                instances.extend(plan.took_over.iter().copied());
+                let cells: Vec<(u32, crate::edit::Edit)> = instances
+                    .iter()
+                    .filter_map(|&m| edits::coordination_edit(&doc, &doc, m).map(|e| (m, e)))
+                    .collect();
+                edits::check_cells(&doc, &cells)?;
+                let mut all = plan.edits.clone();
+                all.extend(cells.into_iter().map(|(_, e)| e));
+                changes.edit(&rel, &doc.text, all.clone())?;
+                applied = all;
             }
-            Err(text) => ws.parse_tasks(text),
-        };
+            Ok(Planned {
+                changes,
+                value: Claiming {
+                    plan,
+                    before: Some(doc),
+                    applied,
+                    ledger,
+                    after: None,
+                },
+            })
+        },
+        derive,
+    )?;
+    let Claiming {
+        plan,
+        before,
+        after,
+        mut ledger,
+        ..
+    } = committed.value;
+    let after = match (after, before) {
+        (Some((Ok(doc), entry)), _) => {
+            if let Some(entry) = entry {
+                entry.write();
+            }
+            doc
+        }
+        (Some((Err(text), _)), _) => ws.parse_tasks(text),
+        (None, Some(doc)) => doc,
+        (None, None) => ws.load_tasks()?,
+    };
+    if committed.written {
         // Still under the lock (the ledger read with the file is still current): another
         // command's cleanup must not remove the ledger's temp file, and two ledger updates
         // must not overwrite each other.
