@@ -93,20 +93,35 @@ impl Key {
         Some((len, sum))
     }
 
-    /// The records and the pool of the entry at `path` (see `codec`), when its header
-    /// matches this key and its checksum holds. Read in parts, so that the pool becomes a
-    /// string in place.
-    fn read(&self, path: &Path) -> Option<(Vec<u8>, String)> {
+    /// Whether `stored` is the entry of this key's text.
+    fn accepts(&self, stored: &Stored) -> bool {
+        self.matches(&stored.head).is_some()
+    }
+}
+
+/// An entry read whole from disk, its checksum verified, not yet matched to a text (so
+/// that it can be read while the text is).
+pub struct Stored {
+    head: [u8; HEADER],
+    records: Vec<u8>,
+    pool: String,
+}
+
+impl Stored {
+    /// The entry at `path` (see `codec` for records and pool), when it is whole. Read in
+    /// parts, so that the pool becomes a string in place.
+    fn read(path: &Path) -> Option<Stored> {
         use std::io::Read;
         let mut f = std::fs::File::open(path).ok()?;
-        let mut head = [0u8; HEADER + 8];
-        f.read_exact(&mut head).ok()?;
-        let (len, sum) = self.matches(&head)?;
+        let mut first = [0u8; HEADER + 8];
+        f.read_exact(&mut first).ok()?;
+        let len = u64::from_le_bytes(first[48..56].try_into().ok()?);
+        let sum = u64::from_le_bytes(first[56..64].try_into().ok()?);
         // Sizes come from the file: checked against its length before anything is allocated.
-        if f.metadata().ok()?.len() != (HEADER as u64).checked_add(len)? {
+        if first[..8] != *MAGIC || f.metadata().ok()?.len() != (HEADER as u64).checked_add(len)? {
             return None;
         }
-        let pool_at = codec::pool_at(&head[HEADER..])?;
+        let pool_at = codec::pool_at(&first[HEADER..])?;
         let mut records = vec![0u8; pool_at.checked_sub(8)?];
         let mut pool = vec![0u8; usize::try_from(len).ok()?.checked_sub(pool_at)?];
         f.read_exact(&mut records).ok()?;
@@ -115,13 +130,17 @@ impl Key {
             return None;
         }
         let mut h = Xxh3Default::new();
-        h.update(&head[HEADER..]);
+        h.update(&first[HEADER..]);
         h.update(&records);
         h.update(&pool);
         if h.digest() != sum {
             return None;
         }
-        Some((records, String::from_utf8(pool).ok()?))
+        Some(Stored {
+            head: first[..HEADER].try_into().ok()?,
+            records,
+            pool: String::from_utf8(pool).ok()?,
+        })
     }
 }
 
@@ -163,12 +182,34 @@ impl Cache {
 
     /// Parse `text`, or take its model from the cache; a parsed model is stored.
     pub fn parse(&self, text: String, env: &ParseEnv) -> (Document, Source) {
+        self.parse_read(text, env, None)
+    }
+
+    /// The entry of the file at `env.rel_path` as it is on disk, for `parse_read`: read on
+    /// another thread while the (large) file itself is.
+    pub fn read_entry(&self, env: &ParseEnv) -> impl FnOnce() -> Option<Stored> + Send + 'static {
+        let path = (self.mode != Mode::Off).then(|| self.entry_path(env));
+        move || Stored::read(&path?)
+    }
+
+    /// `parse`, given the entry already read (`Some(None)`: there is none).
+    pub fn parse_read(
+        &self,
+        text: String,
+        env: &ParseEnv,
+        read: Option<Option<Stored>>,
+    ) -> (Document, Source) {
         if !self.applies(&text) {
             return (Document::parse(text, env), Source::Parsed);
         }
         let key = Key::new(&text, env);
         let path = self.entry_path(env);
-        let text = match self.load(&key, &path, text, env) {
+        let stored = read.unwrap_or_else(|| Stored::read(&path));
+        let text = match stored.filter(|s| key.accepts(s)) {
+            Some(s) => codec::decode_parts(&s.records, s.pool, text, env.rel_path.clone()),
+            None => Err(text),
+        };
+        let text = match text {
             Ok(doc) => {
                 if self.mode == Mode::Verify {
                     verify(&doc, env);
@@ -204,22 +245,6 @@ impl Cache {
             path: self.entry_path(env),
             bytes: encode_entry(&Key::new(&doc.text, env), doc)?,
         })
-    }
-
-    /// The cached model of `text`, or the text back.
-    fn load(
-        &self,
-        key: &Key,
-        path: &Path,
-        text: String,
-        env: &ParseEnv,
-    ) -> Result<Document, String> {
-        match key.read(path) {
-            Some((records, pool)) => {
-                codec::decode_parts(&records, pool, text, env.rel_path.clone())
-            }
-            None => Err(text),
-        }
     }
 
     fn store(&self, key: &Key, path: &Path, doc: &Document) {

@@ -3,6 +3,10 @@
 use crate::error::invalid;
 use std::path::Path;
 
+/// From this size on, reading a file and its cache entry, or decoding a model and
+/// indexing its lines, are worth a second thread.
+pub const PARALLEL_BYTES: usize = 1 << 20;
+
 pub const BOM: &str = "\u{feff}";
 
 /// Decode file bytes as UTF-8, or fail with the file and the offending byte offset.

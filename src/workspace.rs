@@ -135,8 +135,21 @@ impl Workspace {
     /// Read and parse TASKS.md, through the parse cache (`crate::cache`).
     pub fn load_tasks(&self) -> anyhow::Result<Document> {
         let rel = self.tasks_rel();
+        let cache = Cache::new(&self.root);
+        let env = self.tasks_env();
+        // A large file and its cache entry are read at the same time, on two threads.
+        let large =
+            std::fs::metadata(self.abs(&rel)).is_ok_and(|m| m.len() >= text::PARALLEL_BYTES as u64);
+        if large {
+            let read_entry = cache.read_entry(&env);
+            let (text, entry) = std::thread::scope(|s| {
+                let entry = s.spawn(read_entry);
+                (self.read_text(&rel), entry.join().ok())
+            });
+            return Ok(cache.parse_read(text?, &env, entry).0);
+        }
         let text = self.read_text(&rel)?;
-        Ok(Cache::new(&self.root).parse(text, &self.tasks_env()).0)
+        Ok(cache.parse(text, &env).0)
     }
 
     /// Directory instance files live in (beside TASKS.md), relative to the root.

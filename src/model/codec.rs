@@ -172,7 +172,6 @@ fn encode_with(doc: &Document, room: usize, base: Option<Rc<String>>) -> Option<
         base,
         base_used: 0,
     };
-    let line_of = |start: usize| start..crate::text::line_end(text, start.min(text.len()));
     e.n(doc.sections.len());
     let mut prev = 0;
     for s in &doc.sections {
@@ -201,7 +200,9 @@ fn encode_with(doc: &Document, room: usize, base: Option<Rc<String>>) -> Option<
         e.n(t.mark as usize);
         e.u8(t.done as u8);
         e.claims(&t.claims, b);
-        let head = line_of(t.mark_range.start);
+        // Where the title and number are, or at least from where (no need to find the end of
+        // the line: they are spans of the text, found without a search).
+        let head = t.mark_range.start..t.item.end;
         match &t.number {
             Some(n) => {
                 e.u8(1);
@@ -414,11 +415,22 @@ pub fn decode_parts(
     rel_path: PathBuf,
 ) -> Result<Document, String> {
     let src = Rc::new(text);
-    let Some(mut doc) = decode_model(records, Rc::new(pool), &src) else {
+    // A large text's lines are indexed on another thread meanwhile.
+    let (model, lines) = if src.len() >= crate::text::PARALLEL_BYTES {
+        let text: &str = &src;
+        std::thread::scope(|s| {
+            let lines = s.spawn(|| LineIndex::new(text));
+            let model = decode_model(records, Rc::new(pool), &src);
+            (model, lines.join().ok())
+        })
+    } else {
+        (decode_model(records, Rc::new(pool), &src), None)
+    };
+    let Some(mut doc) = model else {
         // Every span made before the failure is gone: the text is not copied back.
         return Err(Rc::unwrap_or_clone(src));
     };
-    doc.lines = LineIndex::new(&src);
+    doc.lines = lines.unwrap_or_else(|| LineIndex::new(&src));
     doc.text = src;
     doc.rel_path = rel_path;
     Ok(doc)

@@ -138,9 +138,11 @@ fn derive(out: &mut Document, old_src: &Rc<String>, edits: &[Edit]) -> Option<()
         any
     };
 
+    // Whether an edit starts in `r` (cheap: edits are few), before looking for a line end.
+    let near = |r: Range<usize>| sh.edits.iter().any(|e| r.contains(&e.range.start));
     for s in &mut out.sections {
-        let heading = s.range.start..line_end(old, s.range.start);
-        let edited = touches(heading);
+        let edited =
+            near(s.range.start..s.end + 1) && touches(s.range.start..line_end(old, s.range.start));
         s.range = sh.range(&s.range);
         s.claim_at = sh.map(s.claim_at, false);
         s.end = sh.map(s.end, false);
@@ -157,8 +159,8 @@ fn derive(out: &mut Document, old_src: &Rc<String>, edits: &[Edit]) -> Option<()
         }
     }
     for t in &mut out.tasks {
-        let head = t.mark_range.start..line_end(old, t.mark_range.start);
-        let edited = touches(head);
+        let edited = near(t.mark_range.start..t.item.end + 1)
+            && touches(t.mark_range.start..line_end(old, t.mark_range.start));
         t.item = sh.range(&t.item);
         t.mark_range = sh.range(&t.mark_range);
         t.claim_at = sh.map(t.claim_at, false);

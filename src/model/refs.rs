@@ -194,8 +194,11 @@ pub fn resolve(doc: &Document, input: &str) -> Result<Target, BatonError> {
                 .hint("run `baton list` to see tasks with their lines"),
         );
     }
-    // unique ref prefix
-    if q.len() >= 3 {
+    // unique ref prefix (refs are `[a-z0-9]`, with `s:` and `-N`)
+    if q.len() >= 3
+        && q.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b':' || b == b'-')
+    {
         let c: Vec<usize> = (0..doc.tasks.len())
             .filter(|&i| doc.tasks[i].reference.starts_with(q))
             .collect();
@@ -208,7 +211,7 @@ pub fn resolve(doc: &Document, input: &str) -> Result<Target, BatonError> {
     // number
     let num = q.trim_end_matches('.');
     let c: Vec<usize> = (0..doc.tasks.len())
-        .filter(|&i| doc.tasks[i].number.as_deref() == Some(num))
+        .filter(|&i| doc.tasks[i].number.as_ref().is_some_and(|n| *n == *num))
         .collect();
     if c.len() == 1 {
         return Ok(Target::Task(c[0]));

@@ -6,10 +6,14 @@ use crate::support::Ws;
 /// A plan well over the cache's 2 KiB threshold, with a coordination table, heading
 /// claims, links, CRLF lines and a code fence.
 fn big_plan() -> String {
+    plan_of(30)
+}
+
+fn plan_of(phases: usize) -> String {
     let mut s = String::from(
         "# Plan\r\n\r\n## Instance Coordination\r\n\r\n| Instance | Current Task |\r\n|---|---|\r\n| 1 | Available |\r\n| 2 | Available |\r\n\r\n",
     );
-    for p in 1..=30 {
+    for p in 1..=phases {
         s.push_str(&format!(
             "## Phase {p}{}\r\n**Spec**: [spec](docs/specs/{p}.md)\r\n\r\n",
             if p == 7 { " [Instance 2]" } else { "" }
@@ -85,6 +89,33 @@ fn a_hand_edit_is_seen_at_once() {
     let (list, _) = answers(&ws);
     assert!(list.contains("Build part 3 of phase X with code"));
     assert!(!list.contains("Build part 3 of phase 4 "));
+}
+
+/// Files of 1 MiB or more are read with their entry, and decoded while their lines are
+/// indexed, on two threads; claims write them while deriving the new model.
+#[test]
+fn a_large_file_reads_and_claims_like_a_small_one() {
+    let plan = plan_of(1000);
+    assert!(plan.len() > 1 << 20, "{} bytes", plan.len());
+    let ws = Ws::with_tasks(&plan);
+    answers(&ws);
+    let entry = ws.bytes(ENTRY);
+    let cached = answers(&ws);
+    assert_eq!(ws.bytes(ENTRY), entry, "read back, not written again");
+    ws.ok(&["claim", "400.3", "--instance", "1"]);
+    assert!(
+        ws.read("TASKS.md")
+            .contains("- [ ] [Instance 1] 400.3 Build part 3")
+    );
+    assert_ne!(ws.bytes(ENTRY), entry, "the claim wrote the new model");
+    let (list, _) = answers(&ws);
+    assert!(list != cached.0 && list.contains("\"claimed_by\":[1]"));
+    ws.ok(&["release", "400.3", "--instance", "1"]);
+    assert!(
+        ws.read("TASKS.md") == plan,
+        "claim + release give the file back"
+    );
+    assert!(answers(&ws) == cached);
 }
 
 #[test]
