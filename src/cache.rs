@@ -113,7 +113,7 @@ impl Stored {
     fn read(path: &Path) -> Option<Stored> {
         use std::io::Read;
         let mut f = std::fs::File::open(path).ok()?;
-        let mut first = [0u8; HEADER + 8];
+        let mut first = [0u8; HEADER + codec::LAYOUT];
         f.read_exact(&mut first).ok()?;
         let len = u64::from_le_bytes(first[48..56].try_into().ok()?);
         let sum = u64::from_le_bytes(first[56..64].try_into().ok()?);
@@ -121,18 +121,23 @@ impl Stored {
         if first[..8] != *MAGIC || f.metadata().ok()?.len() != (HEADER as u64).checked_add(len)? {
             return None;
         }
-        let pool_at = codec::pool_at(&first[HEADER..])?;
-        let mut records = vec![0u8; pool_at.checked_sub(8)?];
-        let mut pool = vec![0u8; usize::try_from(len).ok()?.checked_sub(pool_at)?];
+        // The pool is in two parts, around the records: read into one string.
+        let (records_at, extra_at) = codec::layout(&first[HEADER..])?;
+        let base = records_at - codec::LAYOUT;
+        let extra = usize::try_from(len).ok()?.checked_sub(extra_at)?;
+        let mut records = vec![0u8; extra_at - records_at];
+        let mut pool = vec![0u8; base + extra];
+        f.read_exact(&mut pool[..base]).ok()?;
         f.read_exact(&mut records).ok()?;
-        f.read_exact(&mut pool).ok()?;
+        f.read_exact(&mut pool[base..]).ok()?;
         if f.read(&mut [0u8; 1]).ok()? != 0 {
             return None;
         }
         let mut h = Xxh3Default::new();
         h.update(&first[HEADER..]);
+        h.update(&pool[..base]);
         h.update(&records);
-        h.update(&pool);
+        h.update(&pool[base..]);
         if h.digest() != sum {
             return None;
         }
@@ -373,12 +378,12 @@ mod tests {
         std::fs::write(&path, &bytes[..10]).unwrap();
         assert_eq!(cache.parse(text.clone(), &env(&config)).1, Source::Parsed);
         assert_eq!(cache.parse(text.clone(), &env(&config)).1, Source::Cached);
-        // A byte more, a byte flipped in the records, a length the file does not have.
+        // A byte more, a byte flipped past the layout, a length the file does not have.
         let good = std::fs::read(&path).unwrap();
         let mut longer = good.clone();
         longer.push(b'x');
         let mut flipped = good.clone();
-        flipped[HEADER + 12] ^= 1;
+        flipped[HEADER + codec::LAYOUT + 12] ^= 1;
         let mut huge = good.clone();
         huge[48..56].copy_from_slice(&u64::MAX.to_le_bytes());
         for bad in [longer, flipped, huge] {

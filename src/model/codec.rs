@@ -27,6 +27,7 @@ struct Enc<'t> {
     /// from), so that the strings it holds are not copied one by one; and how many of
     /// its bytes are still used.
     base: Option<Rc<String>>,
+    base_len: usize,
     base_used: usize,
 }
 
@@ -92,7 +93,7 @@ impl Enc<'_> {
                     }
                     _ => {
                         self.pool.push_str(s);
-                        self.pool.len() - s.len()
+                        self.base_len + self.pool.len() - s.len()
                     }
                 };
                 self.n(0);
@@ -161,15 +162,18 @@ fn encode_with(doc: &Document, room: usize, base: Option<Rc<String>>) -> Option<
     // nothing, a growing copy does.
     let mut out =
         Vec::with_capacity(room + text.len() + 64 * (doc.tasks.len() + doc.sections.len()) + 256);
-    // After the caller's room: where the pool starts, as 8 bytes filled in at the end.
-    out.resize(room + 8, 0);
-    let pool = base.as_deref().cloned().unwrap_or_default();
+    // After the caller's room: where the records and the pool's new strings start (16
+    // bytes, filled in at the end), then the pool taken over, copied once.
+    out.resize(room + LAYOUT, 0);
+    let base_len = base.as_ref().map_or(0, |b| b.len());
+    out.extend_from_slice(base.as_deref().map_or(&[][..], |b| b.as_bytes()));
     let mut e = Enc {
         text,
         src,
         out,
-        pool,
+        pool: String::new(),
         base,
+        base_len,
         base_used: 0,
     };
     e.n(doc.sections.len());
@@ -248,11 +252,17 @@ fn encode_with(doc: &Document, room: usize, base: Option<Rc<String>>) -> Option<
         return None; // mostly garbage: the caller encodes without it
     }
     let Enc { mut out, pool, .. } = e;
-    let pool_at = (out.len() - room) as u64;
-    out[room..room + 8].copy_from_slice(&pool_at.to_le_bytes());
+    let records_at = (LAYOUT + base_len) as u64;
+    let extra_at = (out.len() - room) as u64;
+    out[room..room + 8].copy_from_slice(&records_at.to_le_bytes());
+    out[room + 8..room + 16].copy_from_slice(&extra_at.to_le_bytes());
     out.extend_from_slice(pool.as_bytes());
     Some(out)
 }
+
+/// An encoded model is `LAYOUT` bytes (where the records start, where the rest of the pool
+/// starts), the start of the pool, the records, the rest of the pool.
+pub const LAYOUT: usize = 16;
 
 struct Dec<'a> {
     src: &'a Rc<String>,
@@ -390,9 +400,12 @@ impl<'a> Dec<'a> {
 /// The document `buf` encodes, given the text it was parsed from and its path; the text
 /// comes back when `buf` does not decode.
 pub fn decode(buf: &[u8], text: String, rel_path: PathBuf) -> Result<Document, String> {
-    let split = pool_at(buf).and_then(|at| {
-        let pool = std::str::from_utf8(buf.get(at..)?).ok()?;
-        Some((buf.get(8..at)?, pool.to_string()))
+    let split = layout(buf).and_then(|(records, extra)| {
+        let mut pool = std::str::from_utf8(buf.get(LAYOUT..records)?)
+            .ok()?
+            .to_string();
+        pool.push_str(std::str::from_utf8(buf.get(extra..)?).ok()?);
+        Some((buf.get(records..extra)?, pool))
     });
     match split {
         Some((records, pool)) => decode_parts(records, pool, text, rel_path),
@@ -400,10 +413,15 @@ pub fn decode(buf: &[u8], text: String, rel_path: PathBuf) -> Result<Document, S
     }
 }
 
-/// Where the pool starts in an encoded model (the first 8 bytes say).
-pub fn pool_at(buf: &[u8]) -> Option<usize> {
-    let head: [u8; 8] = buf.get(..8)?.try_into().ok()?;
-    usize::try_from(u64::from_le_bytes(head)).ok()
+/// Where the records and the rest of the pool start in an encoded model (its first
+/// `LAYOUT` bytes say), checked to be in order.
+pub fn layout(buf: &[u8]) -> Option<(usize, usize)> {
+    let at = |i: usize| -> Option<usize> {
+        let b: [u8; 8] = buf.get(i..i + 8)?.try_into().ok()?;
+        usize::try_from(u64::from_le_bytes(b)).ok()
+    };
+    let (records, extra) = (at(0)?, at(8)?);
+    (LAYOUT <= records && records <= extra).then_some((records, extra))
 }
 
 /// `decode`, given the records and the pool apart (read apart from a file, so that the
@@ -585,8 +603,12 @@ mod tests {
         };
         assert!(spans(&doc) >= 4, "{}", spans(&doc));
         assert_eq!(spans(&back), spans(&doc));
-        // A decoded model takes its pool over: it encodes to the same bytes.
-        assert_eq!(encode(&back, 0).unwrap(), bytes);
+        // A decoded model takes its pool over whole: from then on, an entry read back
+        // encodes to the same bytes.
+        let again = encode(&back, 0).unwrap();
+        let back2 = decode(&again, doc.text.to_string(), doc.rel_path.clone()).unwrap();
+        assert_eq!(back2, doc);
+        assert_eq!(encode(&back2, 0).unwrap(), again);
         // A pool mostly unused is not taken over (it would only grow).
         let mut owned = back.clone();
         for t in &mut owned.tasks {

@@ -256,10 +256,15 @@ impl Document {
                     if link_type == LinkType::Email {
                         continue;
                     }
-                    let resolved = links::resolve(&dest_url, &doc_dir);
-                    if resolved == Target::External {
-                        continue;
-                    }
+                    let resolved = match links::resolve(&dest_url, &doc_dir) {
+                        Target::External => continue,
+                        // Most resolved paths read as written (a plan at the root): then
+                        // they are spans of the text too.
+                        Target::Local(p) => {
+                            Target::Local(Str::find_in(&src, r.clone(), p.to_string()))
+                        }
+                        other => other,
+                    };
                     let label = links::label_before(text, r.start);
                     let kind = label.unwrap_or_else(|| match &resolved {
                         Target::Local(p) => links::kind_from_path(p.as_ref(), &specs, &research),
