@@ -145,26 +145,28 @@ pub fn execute(
         mut ledger,
         ..
     } = committed.value;
-    let after = match (after, before) {
-        (Some((Ok(doc), entry)), _) => {
-            if let Some(entry) = entry {
-                entry.write();
-            }
-            doc
-        }
-        (Some((Err(text), _)), _) => ws.parse_tasks(text),
-        (None, Some(doc)) => doc,
-        (None, None) => ws.load_tasks()?,
+    let (after, entry) = match (after, before) {
+        (Some((Ok(doc), entry)), _) => (doc, entry),
+        (Some((Err(text), _)), _) => (ws.parse_tasks(text), None),
+        (None, Some(doc)) => (doc, None),
+        (None, None) => (ws.load_tasks()?, None),
     };
     if committed.written {
         // Still under the lock (the ledger read with the file is still current): another
         // command's cleanup must not remove the ledger's temp file, and two ledger updates
-        // must not overwrite each other.
-        for (key, title) in &plan.recorded {
-            ledger.record(n, key, title, ctx.now);
-        }
-        reconcile(&mut ledger, &after);
-        ledger.save(ws)?;
+        // must not overwrite each other. The cache entry is written meanwhile.
+        std::thread::scope(|s| {
+            let writer = entry.map(|e| s.spawn(move || e.write()));
+            for (key, title) in &plan.recorded {
+                ledger.record(n, key, title, ctx.now);
+            }
+            reconcile(&mut ledger, &after);
+            let saved = ledger.save(ws);
+            if let Some(w) = writer {
+                let _ = w.join();
+            }
+            saved
+        })?;
     }
     // Release the lock first, then make the rename durable: other instances don't wait on
     // the folder's fsync.
