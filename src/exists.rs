@@ -21,6 +21,9 @@ enum Folder {
 pub struct Exists<'r> {
     root: &'r Path,
     folders: FastMap<PathBuf, Folder>,
+    /// The folder of the last path asked about, when it is missing: links come in runs
+    /// into one folder, and this answers them without taking the path apart.
+    last_missing: Option<Vec<u8>>,
 }
 
 impl<'r> Exists<'r> {
@@ -28,11 +31,30 @@ impl<'r> Exists<'r> {
         Exists {
             root,
             folders: FastMap::default(),
+            last_missing: None,
         }
     }
 
     /// Whether `rel` (relative to the root, lexically normalised) exists.
     pub fn check(&mut self, rel: &Path) -> bool {
+        let bytes = rel.as_os_str().as_encoded_bytes();
+        let folder = bytes
+            .iter()
+            .rposition(|&b| b == b'/')
+            .filter(|&cut| !bytes[cut..].contains(&b'\\'))
+            .map(|cut| &bytes[..cut]);
+        if folder.is_some() && folder == self.last_missing.as_deref() {
+            return false;
+        }
+        let e = self.check_slow(rel);
+        self.last_missing = match (folder, rel.parent().and_then(|p| self.folders.get(p))) {
+            (Some(f), Some(Folder::Missing)) => Some(f.to_vec()),
+            _ => None,
+        };
+        e
+    }
+
+    fn check_slow(&mut self, rel: &Path) -> bool {
         let (Some(parent), Some(name)) = (rel.parent(), rel.file_name()) else {
             return self.root.join(rel).exists();
         };
@@ -62,7 +84,7 @@ impl<'r> Exists<'r> {
                     && let Some(names) = list(&root.join(parent))
                 {
                     *folder = Folder::Listed(names);
-                    return self.check(rel);
+                    return self.check_slow(rel);
                 }
                 let e = root.join(rel).exists();
                 seen.insert(name.to_os_string(), e);
@@ -114,7 +136,12 @@ mod tests {
                 "top.md",
                 "nope.md",
                 "missing/dir/x.md",
+                "missing/dir/y.md",
+                "missing/dir/sub/z.md",
+                "missing/dirx.md",
                 "file/x.md",
+                "file/y.md",
+                "docs/specs/3.md",
                 "docs",
                 "",
             ]
