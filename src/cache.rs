@@ -125,11 +125,18 @@ impl Stored {
         let (records_at, extra_at) = codec::layout(&first[HEADER..])?;
         let base = records_at - codec::LAYOUT;
         let extra = usize::try_from(len).ok()?.checked_sub(extra_at)?;
-        let mut records = vec![0u8; extra_at - records_at];
-        let mut pool = vec![0u8; base + extra];
-        f.read_exact(&mut pool[..base]).ok()?;
-        f.read_exact(&mut records).ok()?;
-        f.read_exact(&mut pool[base..]).ok()?;
+        // Read into reserved room: no zeroing first.
+        let mut read = |v: &mut Vec<u8>, n: usize| {
+            v.reserve_exact(n);
+            let want = v.len() + n;
+            (&mut f).take(n as u64).read_to_end(v).ok()?;
+            (v.len() == want).then_some(())
+        };
+        let mut records = Vec::new();
+        let mut pool = Vec::new();
+        read(&mut pool, base)?;
+        read(&mut records, extra_at - records_at)?;
+        read(&mut pool, extra)?;
         if f.read(&mut [0u8; 1]).ok()? != 0 {
             return None;
         }

@@ -29,6 +29,7 @@ struct Enc<'t> {
     base: Option<Rc<String>>,
     base_len: usize,
     base_used: usize,
+    pool_end: usize,
 }
 
 impl Enc<'_> {
@@ -96,9 +97,12 @@ impl Enc<'_> {
                         self.base_len + self.pool.len() - s.len()
                     }
                 };
+                // Pool strings mostly follow one another: the offset is written as the
+                // distance from the end of the previous one.
                 self.n(0);
-                self.n(at);
+                self.off(at, self.pool_end);
                 self.n(s.len());
+                self.pool_end = at + s.len();
             }
         }
     }
@@ -175,6 +179,7 @@ fn encode_with(doc: &Document, room: usize, base: Option<Rc<String>>) -> Option<
         base,
         base_len,
         base_used: 0,
+        pool_end: 0,
     };
     e.n(doc.sections.len());
     let mut prev = 0;
@@ -267,6 +272,8 @@ pub const LAYOUT: usize = 16;
 struct Dec<'a> {
     src: &'a Rc<String>,
     pool: Rc<String>,
+    /// Where the last string read from the pool ended.
+    pool_end: usize,
     buf: &'a [u8],
     at: usize,
 }
@@ -335,18 +342,37 @@ impl<'a> Dec<'a> {
     fn str(&mut self, near: usize) -> Option<Str> {
         let tag = self.n()?;
         let start = match tag {
-            0 => self.n()?,
+            0 => self.off(self.pool_end)?,
             _ => near.checked_add(tag - 1)?,
         };
         let range = start..start.checked_add(self.n()?)?;
-        Str::span(if tag == 0 { &self.pool } else { self.src }, range)
+        if tag == 0 {
+            self.pool_end = range.end;
+            Str::span(&self.pool, range)
+        } else {
+            Str::span(self.src, range)
+        }
     }
     /// A count, bounded by what the remaining bytes could hold.
     fn count(&mut self, min_size: usize) -> Option<usize> {
         let n = self.n()?;
         (n.checked_mul(min_size)? <= self.buf.len() - self.at).then_some(n)
     }
+    /// An empty list (most are) without a call.
+    #[inline]
+    fn none_next(&mut self) -> bool {
+        let empty = self.buf.get(self.at) == Some(&0);
+        self.at += usize::from(empty);
+        empty
+    }
+    #[inline]
     fn claims(&mut self, base: usize) -> Option<Vec<Claim>> {
+        if self.none_next() {
+            return Some(Vec::new());
+        }
+        self.claims_in(base)
+    }
+    fn claims_in(&mut self, base: usize) -> Option<Vec<Claim>> {
         let n = self.count(3)?;
         // Sized exactly (a collect through `Option` would start at 4), as below.
         let mut v = Vec::with_capacity(n);
@@ -387,7 +413,14 @@ impl<'a> Dec<'a> {
             line: self.n()?,
         })
     }
+    #[inline]
     fn links(&mut self, base: usize) -> Option<Vec<Link>> {
+        if self.none_next() {
+            return Some(Vec::new());
+        }
+        self.links_in(base)
+    }
+    fn links_in(&mut self, base: usize) -> Option<Vec<Link>> {
         let n = self.count(10)?;
         let mut v = Vec::with_capacity(n);
         for _ in 0..n {
@@ -458,6 +491,7 @@ fn decode_model(buf: &[u8], pool: Rc<String>, src: &Rc<String>) -> Option<Docume
     let mut d = Dec {
         src,
         pool,
+        pool_end: 0,
         buf,
         at: 0,
     };
