@@ -288,6 +288,14 @@ pub struct Entry {
 }
 
 impl Entry {
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
     pub fn write(self) {
         if !self.dir.is_dir() {
             if std::fs::create_dir_all(&self.dir).is_err() {

@@ -376,8 +376,21 @@ fn transact_with<T>(
             });
         }
         let ops = ops(&changes);
+        // A second thread pays for itself on large files only (under contention, every
+        // thread started is CPU the lock holder does not get).
+        let large = ops.iter().any(|o| match o {
+            Op::Write { new, .. } => new.len() >= text::PARALLEL_BYTES / 4,
+            Op::Move { .. } => false,
+        });
         let committed = match during.as_mut() {
             None => commit_ops(&ws.root, &ops),
+            Some(during) if !large => {
+                let committed = commit_ops(&ws.root, &ops);
+                if committed.is_ok() {
+                    during(&changes, &mut value);
+                }
+                committed
+            }
             Some(during) => std::thread::scope(|s| {
                 let writer = s.spawn(|| commit_ops(&ws.root, &ops));
                 during(&changes, &mut value);

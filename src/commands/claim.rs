@@ -156,7 +156,16 @@ pub fn execute(
         // command's cleanup must not remove the ledger's temp file, and two ledger updates
         // must not overwrite each other. The cache entry is written meanwhile.
         std::thread::scope(|s| {
-            let writer = entry.map(|e| s.spawn(move || e.write()));
+            let large = entry
+                .as_ref()
+                .is_some_and(|e| e.len() >= crate::text::PARALLEL_BYTES / 4);
+            let (writer, entry) = match entry {
+                Some(e) if large => (Some(s.spawn(move || e.write())), None),
+                e => (None, e),
+            };
+            if let Some(e) = entry {
+                e.write();
+            }
             for (key, title) in &plan.recorded {
                 ledger.record(n, key, title, ctx.now);
             }
