@@ -253,3 +253,79 @@ fn concurrent_claims_with_verified_entries() {
     );
     answers(&ws);
 }
+
+/// On a large plan baton starts again with glibc's huge pages for malloc
+/// (`src/hugepages.rs`); `BATON_HUGE_PAGES=always` does it for any plan. The process
+/// started again has the same arguments and gives the same answers.
+#[test]
+fn huge_pages_start_the_command_again_with_the_same_answers() {
+    let ws = Ws::with_tasks(&big_plan());
+    let run = |mode: &str, args: &[&str]| {
+        let out = ws
+            .cmd()
+            .env("BATON_HUGE_PAGES", mode)
+            .env_remove("GLIBC_TUNABLES")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for args in [
+        &["--json", "list"][..],
+        &["--json", "status"],
+        &["show", "3.2"],
+    ] {
+        assert!(run("always", args) == run("off", args), "{args:?}");
+    }
+    run("always", &["claim", "3.2", "--instance", "1"]);
+    run("always", &["release", "3.2", "--instance", "1"]);
+    assert!(ws.read("TASKS.md") == big_plan());
+
+    // The new process carries the tunable: seen in its environment while it waits for the
+    // workspace lock, which it takes only after starting again.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
+        .is_ok_and(|t| t.contains("[madvise]"))
+    {
+        std::fs::create_dir_all(ws.abs(".baton")).unwrap();
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(ws.abs(".baton/lock"))
+            .unwrap();
+        lock.lock().unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+            .env("BATON_NOW", crate::support::NOW)
+            .env_remove("BATON_INSTANCE")
+            .arg("--root")
+            .arg(ws.path())
+            .env("BATON_HUGE_PAGES", "always")
+            .env_remove("GLIBC_TUNABLES")
+            .args(["--wait", "30", "claim", "3.2", "--instance", "1"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let environ = format!("/proc/{}/environ", child.id());
+        let started = std::time::Instant::now();
+        let seen = loop {
+            let env = std::fs::read(&environ).unwrap_or_default();
+            if String::from_utf8_lossy(&env).contains("GLIBC_TUNABLES=glibc.malloc.hugetlb=1") {
+                break true;
+            }
+            if started.elapsed() > std::time::Duration::from_secs(20) {
+                break false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        lock.unlock().unwrap();
+        assert!(child.wait().unwrap().success());
+        assert!(seen, "the command started again with huge pages");
+        assert!(
+            ws.read("TASKS.md")
+                .contains("- [ ] [Instance 1] 3.2 Build part 2")
+        );
+    }
+}
