@@ -297,9 +297,17 @@ impl Entry {
     }
 
     pub fn write(self) {
+        if let Some(old) = self.write_aside() {
+            let _ = std::fs::remove_file(old);
+        }
+    }
+
+    /// `write`, leaving the entry it replaces under another name, returned for the caller
+    /// to remove (after the workspace lock is released).
+    pub fn write_aside(&self) -> Option<PathBuf> {
         if !self.dir.is_dir() {
             if std::fs::create_dir_all(&self.dir).is_err() {
-                return;
+                return None;
             }
             // Keep the cache out of version control even where `.baton/` is not ignored.
             let _ = std::fs::write(self.dir.join(".gitignore"), "*\n");
@@ -307,7 +315,9 @@ impl Entry {
         // Temp files of killed runs go; a concurrent writer whose temp file this removes
         // just leaves no entry.
         crate::atomic::cleanup(&self.dir);
-        let _ = crate::atomic::replace_unsynced(&self.path, &self.bytes);
+        crate::atomic::replace_unsynced(&self.path, &self.bytes)
+            .ok()
+            .flatten()
     }
 }
 

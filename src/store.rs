@@ -79,21 +79,30 @@ impl ClaimStore {
 
     /// Write the ledger if it changed. Call while holding the workspace lock.
     pub fn save(&mut self, ws: &Workspace) -> anyhow::Result<()> {
+        if let Some(old) = self.save_aside(ws)? {
+            let _ = std::fs::remove_file(old);
+        }
+        Ok(())
+    }
+
+    /// `save`, leaving the ledger it replaces under another name, returned for the caller
+    /// to remove after the lock is released.
+    pub fn save_aside(&mut self, ws: &Workspace) -> anyhow::Result<Option<std::path::PathBuf>> {
         if !self.dirty {
-            return Ok(());
+            return Ok(None);
         }
         self.version = 1;
         let dir = ws.state_dir();
         std::fs::create_dir_all(&dir)?;
         let data = serde_json::to_vec_pretty(self)?;
         // Claim ages are advisory (TASKS.md holds the claims): no fsync, never torn, and the
-        // old ledger is removed before the new one is renamed in (a rename over it costs an
-        // ext4 flush). Commands that change claims read it under the lock, where it is
-        // always there; `status`, reading without the lock, may find it missing for that
-        // instant and show ages as unknown.
-        atomic::replace_unsynced(&Self::path(ws), &data)
+        // old ledger is renamed aside before the new one is renamed in (a rename over it
+        // costs an ext4 flush). Commands that change claims read it under the lock, where
+        // it is always there; `status`, reading without the lock, may find it missing for
+        // that instant and show ages as unknown.
+        let old = atomic::replace_unsynced(&Self::path(ws), &data)
             .map_err(|e| anyhow::Error::new(e).context("writing .baton/claims.json"))?;
         self.dirty = false;
-        Ok(())
+        Ok(old)
     }
 }

@@ -208,6 +208,13 @@ fn commit_ops(root: &Path, ops: &[Op]) -> anyhow::Result<PendingSync> {
 #[derive(Debug, Default)]
 pub struct PendingSync(atomic::Deferred);
 
+impl PendingSync {
+    /// Files to remove once the lock is released.
+    pub fn later(&mut self) -> &mut atomic::Deferred {
+        &mut self.0
+    }
+}
+
 impl Drop for PendingSync {
     fn drop(&mut self) {
         self.0.run();

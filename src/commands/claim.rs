@@ -151,36 +151,40 @@ pub fn execute(
         (None, Some(doc)) => (doc, None),
         (None, None) => (ws.load_tasks()?, None),
     };
+    let mut durable = committed.durable;
     if committed.written {
         // Still under the lock (the ledger read with the file is still current): another
         // command's cleanup must not remove the ledger's temp file, and two ledger updates
-        // must not overwrite each other. The cache entry is written meanwhile.
-        std::thread::scope(|s| {
+        // must not overwrite each other. The cache entry is written meanwhile; the files
+        // they replace are removed after the lock.
+        let replaced = std::thread::scope(|s| {
             let large = entry
                 .as_ref()
                 .is_some_and(|e| e.len() >= crate::text::PARALLEL_BYTES / 4);
             let (writer, entry) = match entry {
-                Some(e) if large => (Some(s.spawn(move || e.write())), None),
+                Some(e) if large => (Some(s.spawn(move || e.write_aside())), None),
                 e => (None, e),
             };
-            if let Some(e) = entry {
-                e.write();
-            }
+            let mut replaced = vec![entry.and_then(|e| e.write_aside())];
             for (key, title) in &plan.recorded {
                 ledger.record(n, key, title, ctx.now);
             }
             reconcile(&mut ledger, &after);
-            let saved = ledger.save(ws);
-            if let Some(w) = writer {
-                let _ = w.join();
-            }
-            saved
+            let saved = ledger.save_aside(ws);
+            replaced.extend(writer.map(|w| w.join().ok().flatten()));
+            saved.map(|old| {
+                replaced.push(old);
+                replaced
+            })
         })?;
+        for old in replaced {
+            durable.later().remove(old);
+        }
     }
     // Release the lock first, then make the rename durable: other instances don't wait on
     // the folder's fsync.
     drop(committed.lock);
-    drop(committed.durable);
+    drop(durable);
     let file = crate::text::slash_path(&after.rel_path);
     let mut check = wire::LinkChecker::new(&ws.root);
     let (task, section) = match plan.target {
