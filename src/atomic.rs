@@ -182,15 +182,10 @@ fn exchange_unsupported(e: &std::io::Error) -> bool {
         || matches!(e.raw_os_error(), Some(22) | Some(38) | Some(95))
 }
 
-/// Replace `path` atomically but without fsync: for baton's own advisory state (claim
-/// ages), where a crash may lose the latest update but must never leave a torn file.
-pub fn write_unsynced(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    write_unsynced_with(path, data)
-}
-
-/// `write_unsynced` for a file whose readers take a missing file in their stride (a cache
-/// entry, the claim ledger): the old file is renamed aside first, and its new name
-/// returned for the caller to remove when it suits. On ext4, renaming over a file that was
+/// Replace `path` atomically but without fsync, for baton's own state (claim ages, cache
+/// entries), where a crash may lose the latest update but must never leave a torn file,
+/// and whose readers take a missing file in their stride: the old file is renamed aside
+/// first, and its new name returned for the caller to remove when it suits. On ext4, renaming over a file that was
 /// just written, or removing it, makes the kernel deal with its unwritten pages first
 /// (0.3 to 0.8 ms): that is better done after the workspace lock is released.
 pub fn replace_unsynced(path: &Path, data: &[u8]) -> std::io::Result<Option<PathBuf>> {
@@ -208,21 +203,6 @@ pub fn replace_unsynced(path: &Path, data: &[u8]) -> std::io::Result<Option<Path
         let aside = fs::rename(path, &old).is_ok();
         fs::rename(&tmp, path)?;
         Ok(aside.then_some(old))
-    })();
-    if r.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    r
-}
-
-fn write_unsynced_with(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    let tmp = tmp_path(path);
-    let _ = fs::remove_file(&tmp);
-    let r = (|| {
-        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        f.write_all(data)?;
-        drop(f);
-        fs::rename(&tmp, path)
     })();
     if r.is_err() {
         let _ = fs::remove_file(&tmp);

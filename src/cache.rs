@@ -81,21 +81,10 @@ impl Key {
         h
     }
 
-    /// The payload's length and checksum, when the header `head` matches this key.
-    fn matches(&self, head: &[u8]) -> Option<(u64, u64)> {
-        let expect = self.header(&[]);
-        // Everything up to the payload length must match.
-        if head.get(..48)? != &expect[..48] {
-            return None;
-        }
-        let len = u64::from_le_bytes(head.get(48..56)?.try_into().ok()?);
-        let sum = u64::from_le_bytes(head.get(56..64)?.try_into().ok()?);
-        Some((len, sum))
-    }
-
-    /// Whether `stored` is the entry of this key's text.
+    /// Whether `stored` is the entry of this key's text: everything in the header up to
+    /// the payload's length and checksum (which `Stored::read` checked) matches.
     fn accepts(&self, stored: &Stored) -> bool {
-        self.matches(&stored.head).is_some()
+        stored.head[..48] == self.header(&[])[..48]
     }
 }
 
@@ -231,53 +220,33 @@ impl Cache {
             Err(text) => text,
         };
         let doc = Document::parse(text, env);
-        self.store(&key, &path, &doc);
+        self.entry_at(&key, path, &doc).write();
         (doc, Source::Parsed)
     }
 
-    /// Record `doc` as the model of its text (after an edit whose model was derived
-    /// rather than parsed).
-    pub fn put(&self, doc: &Document, env: &ParseEnv) {
-        if let Some(entry) = self.entry(doc, env) {
-            entry.write();
-        }
-    }
-
-    /// The entry `put` would write, made but not yet written (so that it can be made while
-    /// the text it models is being committed, and written once it is).
+    /// The entry recording `doc` as the model of its text (after an edit whose model was
+    /// derived rather than parsed), made but not yet written: so that it can be made while
+    /// the text it models is being committed, and written once it is.
     pub fn entry(&self, doc: &Document, env: &ParseEnv) -> Option<Entry> {
         if self.mode == Mode::Verify {
             verify(doc, env);
         }
-        if !self.applies(&doc.text) {
-            return None;
-        }
-        Some(Entry {
+        self.applies(&doc.text)
+            .then(|| self.entry_at(&Key::new(&doc.text, env), self.entry_path(env), doc))
+    }
+
+    /// The entry of `doc` under `key`: header, then the encoded model.
+    fn entry_at(&self, key: &Key, path: PathBuf, doc: &Document) -> Entry {
+        // The payload is written after room for the header, which is filled in last.
+        let mut bytes = codec::encode(doc, HEADER);
+        let head = key.header(&bytes[HEADER..]);
+        bytes[..HEADER].copy_from_slice(&head);
+        Entry {
             dir: self.dir.clone(),
-            path: self.entry_path(env),
-            bytes: encode_entry(&Key::new(&doc.text, env), doc)?,
-        })
-    }
-
-    fn store(&self, key: &Key, path: &Path, doc: &Document) {
-        if let Some(bytes) = encode_entry(key, doc) {
-            Entry {
-                dir: self.dir.clone(),
-                path: path.to_path_buf(),
-                bytes,
-            }
-            .write();
+            path,
+            bytes,
         }
     }
-}
-
-/// The bytes of an entry: header, then the encoded model.
-fn encode_entry(key: &Key, doc: &Document) -> Option<Vec<u8>> {
-    // The payload is written after room for the header, which is filled in last.
-    let mut entry = codec::encode(doc, HEADER)?;
-    let head = key.header(&entry[HEADER..]);
-    entry[..HEADER].copy_from_slice(&head);
-    Some(entry)
 }
 
 /// A cache entry ready to be written.

@@ -46,17 +46,15 @@ impl<'r> Exists<'r> {
         if folder.is_some() && folder == self.last_missing.as_deref() {
             return false;
         }
-        let e = self.check_slow(rel);
-        self.last_missing = match (folder, rel.parent().and_then(|p| self.folders.get(p))) {
-            (Some(f), Some(Folder::Missing)) => Some(f.to_vec()),
-            _ => None,
-        };
-        e
+        let (exists, folder_missing) = self.check_slow(rel);
+        self.last_missing = folder.filter(|_| folder_missing).map(<[u8]>::to_vec);
+        exists
     }
 
-    fn check_slow(&mut self, rel: &Path) -> bool {
+    /// Whether `rel` exists, and whether that is because its folder does not.
+    fn check_slow(&mut self, rel: &Path) -> (bool, bool) {
         let (Some(parent), Some(name)) = (rel.parent(), rel.file_name()) else {
-            return self.root.join(rel).exists();
+            return (self.root.join(rel).exists(), false);
         };
         let root = self.root;
         if !self.folders.contains_key(parent) {
@@ -68,8 +66,8 @@ impl<'r> Exists<'r> {
             self.folders.insert(parent.to_path_buf(), f);
         }
         let folder = self.folders.get_mut(parent).expect("just inserted");
-        match folder {
-            Folder::Missing => false,
+        let exists = match folder {
+            Folder::Missing => return (false, true),
             Folder::Listed(names) => match names.get(name) {
                 Some(false) => true,
                 Some(true) => root.join(rel).exists(),
@@ -77,7 +75,7 @@ impl<'r> Exists<'r> {
             },
             Folder::Asked(seen) => {
                 if let Some(&e) = seen.get(name) {
-                    return e;
+                    return (e, false);
                 }
                 if seen.len() + 1 >= LIST_AFTER as usize
                     && cfg!(target_os = "linux")
@@ -90,7 +88,8 @@ impl<'r> Exists<'r> {
                 seen.insert(name.to_os_string(), e);
                 e
             }
-        }
+        };
+        (exists, false)
     }
 }
 

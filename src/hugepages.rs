@@ -30,13 +30,13 @@ pub fn reexec_for(tasks_file: &Path) {
             Ok("always") => true,
             _ => false,
         };
+        if !always && std::fs::metadata(tasks_file).map_or(true, |m| m.len() < MIN_BYTES) {
+            return;
+        }
         let tunables = std::env::var("GLIBC_TUNABLES").ok();
         let Some(value) = tunables_with_huge_pages(tunables.as_deref()) else {
             return; // already set: this is the process started again, or the user's choice
         };
-        if !always && std::fs::metadata(tasks_file).map_or(true, |m| m.len() < MIN_BYTES) {
-            return;
-        }
         // Only where pages are given on request: `always` gives them anyway, `never` never.
         let thp = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
             .unwrap_or_default();

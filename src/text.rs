@@ -7,6 +7,11 @@ use std::path::Path;
 /// indexing its lines, are worth a second thread.
 pub const PARALLEL_BYTES: usize = 1 << 20;
 
+/// From this size on, writing a file (with its fsync) while something else is done is
+/// worth a second thread; below it, under contention, every thread started is CPU the
+/// lock holder does not get.
+pub const PARALLEL_WRITE_BYTES: usize = PARALLEL_BYTES / 4;
+
 pub const BOM: &str = "\u{feff}";
 
 /// Decode file bytes as UTF-8, or fail with the file and the offending byte offset.

@@ -383,10 +383,9 @@ fn transact_with<T>(
             });
         }
         let ops = ops(&changes);
-        // A second thread pays for itself on large files only (under contention, every
-        // thread started is CPU the lock holder does not get).
+        // A second thread pays for itself on large files only.
         let large = ops.iter().any(|o| match o {
-            Op::Write { new, .. } => new.len() >= text::PARALLEL_BYTES / 4,
+            Op::Write { new, .. } => new.len() >= text::PARALLEL_WRITE_BYTES,
             Op::Move { .. } => false,
         });
         let committed = match during.as_mut() {

@@ -12,12 +12,7 @@ use std::path::{Path, PathBuf};
 pub fn check(c: &mut Checker) {
     let docs = c.docs;
     let cfg = &c.ws.config;
-    let linked: HashSet<&Path> = docs
-        .tasks
-        .all_links()
-        .into_iter()
-        .filter_map(|l| l.local())
-        .collect();
+    let linked: HashSet<&Path> = docs.tasks.links().filter_map(|l| l.local()).collect();
     let tasks_file = slash_path(&docs.tasks.rel_path);
     for (code, dir, what) in [
         ("orphan_spec", &cfg.specs_dir, "spec"),

@@ -269,7 +269,7 @@ fn implementation_without_spec(c: &mut Checker) {
     let doc = &c.docs.tasks;
     let cfg = &c.ws.config;
     // Only a workspace that works with specs is held to this rule.
-    let uses_specs = doc.all_links().iter().any(|l| l.kind == LinkKind::Spec)
+    let uses_specs = doc.links().any(|l| l.kind == LinkKind::Spec)
         || c.fs.exists(Path::new(cfg.specs_dir.trim_end_matches('/')))
         || c.fs
             .exists(Path::new(cfg.archive.specs.trim_end_matches('/')));

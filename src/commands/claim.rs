@@ -68,15 +68,14 @@ pub fn execute(
     // stays warm) while the file is being written, with its cache entry: written once the
     // file is, still under the lock, so that entries are written in the order of files.
     let derive = |changes: &Changeset, v: &mut Claiming| {
-        let Some(doc) = v.before.take() else { return };
         let written = changes.steps.iter().find_map(|s| match s {
             txn::Step::Write { rel: r, new, .. } if *r == rel => Some(std::rc::Rc::clone(new)),
             _ => None,
         });
-        let derived = match written {
-            Some(new) => crate::model::rebase::rebase_onto(doc, &v.applied, new),
-            None => crate::model::rebase::rebase(doc, &v.applied),
+        let (Some(new), Some(doc)) = (written, v.before.take()) else {
+            return;
         };
+        let derived = crate::model::rebase::rebase_onto(doc, &v.applied, new);
         let entry = derived
             .as_ref()
             .ok()
@@ -148,8 +147,8 @@ pub fn execute(
     let (after, entry) = match (after, before) {
         (Some((Ok(doc), entry)), _) => (doc, entry),
         (Some((Err(text), _)), _) => (ws.parse_tasks(text), None),
-        (None, Some(doc)) => (doc, None),
-        (None, None) => (ws.load_tasks()?, None),
+        (None, Some(doc)) if !committed.written => (doc, None),
+        (None, _) => (ws.load_tasks()?, None),
     };
     let mut durable = committed.durable;
     if committed.written {
@@ -160,7 +159,7 @@ pub fn execute(
         let replaced = std::thread::scope(|s| {
             let large = entry
                 .as_ref()
-                .is_some_and(|e| e.len() >= crate::text::PARALLEL_BYTES / 4);
+                .is_some_and(|e| e.len() >= crate::text::PARALLEL_WRITE_BYTES);
             let (writer, entry) = match entry {
                 Some(e) if large => (Some(s.spawn(move || e.write_aside())), None),
                 e => (None, e),

@@ -113,7 +113,7 @@ impl Enc<'_> {
             self.range(&c.range, base);
         }
     }
-    fn link(&mut self, l: &Link, base: usize) -> Option<()> {
+    fn link(&mut self, l: &Link, base: usize) {
         let b = l.range.start;
         self.range(&l.range, base);
         self.u8(match l.kind {
@@ -134,17 +134,17 @@ impl Enc<'_> {
             Target::External => self.u8(3),
         }
         self.n(l.line);
-        Some(())
     }
-    fn links(&mut self, ls: &[Link], base: usize) -> Option<()> {
+    fn links(&mut self, ls: &[Link], base: usize) {
         self.n(ls.len());
-        ls.iter().try_for_each(|l| self.link(l, base))
+        for l in ls {
+            self.link(l, base);
+        }
     }
 }
 
-/// The model of `doc` (not its text), after `room` zero bytes for the caller's header;
-/// `None` when it cannot be encoded (a link path that is not UTF-8).
-pub fn encode(doc: &Document, room: usize) -> Option<Vec<u8>> {
+/// The model of `doc` (not its text), after `room` zero bytes for the caller's header.
+pub fn encode(doc: &Document, room: usize) -> Vec<u8> {
     // The buffer of the first ref (refs are never in the text): a decoded model's pool, or
     // a parsed one's refs. Taken over only while most of it is still used.
     let base = doc
@@ -153,12 +153,11 @@ pub fn encode(doc: &Document, room: usize) -> Option<Vec<u8>> {
         .map(|s| &s.reference)
         .or(doc.tasks.first().map(|t| &t.reference))
         .map(|r| Rc::clone(r.source()));
-    match base {
-        Some(b) => encode_with(doc, room, Some(b)).or_else(|| encode_with(doc, room, None)),
-        None => encode_with(doc, room, None),
-    }
+    base.and_then(|b| encode_with(doc, room, Some(b)))
+        .unwrap_or_else(|| encode_with(doc, room, None).unwrap_or_default())
 }
 
+/// `None` when `base` turned out to be mostly unused (never without a base).
 fn encode_with(doc: &Document, room: usize, base: Option<Rc<String>>) -> Option<Vec<u8>> {
     let src = &doc.text;
     let text = src.as_str();
@@ -192,7 +191,7 @@ fn encode_with(doc: &Document, room: usize, base: Option<Rc<String>>) -> Option<
         e.opt(s.parent);
         e.off(s.claim_at, b);
         e.claims(&s.claims, b);
-        e.links(&s.links, b)?;
+        e.links(&s.links, b);
         e.u8(s.template as u8);
         e.n(s.line);
         e.off(s.end, b);
@@ -225,7 +224,7 @@ fn encode_with(doc: &Document, room: usize, base: Option<Rc<String>>) -> Option<
             TaskKind::Spec => 1,
             TaskKind::Implementation => 2,
         });
-        e.links(&t.links, b)?;
+        e.links(&t.links, b);
         e.opt(t.parent);
         e.n(t.line);
         e.off(t.claim_at, b);
@@ -252,7 +251,7 @@ fn encode_with(doc: &Document, room: usize, base: Option<Rc<String>>) -> Option<
         e.n(c.offset);
         e.n(c.line);
     }
-    e.links(&doc.prose_links, 0)?;
+    e.links(&doc.prose_links, 0);
     if e.base.as_ref().is_some_and(|b| e.base_used * 2 < b.len()) {
         return None; // mostly garbage: the caller encodes without it
     }
@@ -358,31 +357,39 @@ impl<'a> Dec<'a> {
         let n = self.n()?;
         (n.checked_mul(min_size)? <= self.buf.len() - self.at).then_some(n)
     }
-    /// An empty list (most are) without a call.
+    /// A list of `min_size`-byte-or-more items, sized exactly (a collect through `Option`
+    /// would start at 4); an empty one (most are) without a call.
     #[inline]
-    fn none_next(&mut self) -> bool {
-        let empty = self.buf.get(self.at) == Some(&0);
-        self.at += usize::from(empty);
-        empty
-    }
-    #[inline]
-    fn claims(&mut self, base: usize) -> Option<Vec<Claim>> {
-        if self.none_next() {
+    fn list<T>(
+        &mut self,
+        min_size: usize,
+        item: impl FnMut(&mut Self) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        if self.buf.get(self.at) == Some(&0) {
+            self.at += 1;
             return Some(Vec::new());
         }
-        self.claims_in(base)
+        self.list_in(min_size, item)
     }
-    fn claims_in(&mut self, base: usize) -> Option<Vec<Claim>> {
-        let n = self.count(3)?;
-        // Sized exactly (a collect through `Option` would start at 4), as below.
+    fn list_in<T>(
+        &mut self,
+        min_size: usize,
+        mut item: impl FnMut(&mut Self) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let n = self.count(min_size)?;
         let mut v = Vec::with_capacity(n);
         for _ in 0..n {
-            v.push(Claim {
-                instance: u32::try_from(self.n()?).ok()?,
-                range: self.range(base)?,
-            });
+            v.push(item(self)?);
         }
         Some(v)
+    }
+    fn claims(&mut self, base: usize) -> Option<Vec<Claim>> {
+        self.list(3, |d| {
+            Some(Claim {
+                instance: u32::try_from(d.n()?).ok()?,
+                range: d.range(base)?,
+            })
+        })
     }
     fn link(&mut self, base: usize) -> Option<Link> {
         let range = self.range(base)?;
@@ -413,20 +420,8 @@ impl<'a> Dec<'a> {
             line: self.n()?,
         })
     }
-    #[inline]
     fn links(&mut self, base: usize) -> Option<Vec<Link>> {
-        if self.none_next() {
-            return Some(Vec::new());
-        }
-        self.links_in(base)
-    }
-    fn links_in(&mut self, base: usize) -> Option<Vec<Link>> {
-        let n = self.count(10)?;
-        let mut v = Vec::with_capacity(n);
-        for _ in 0..n {
-            v.push(self.link(base)?);
-        }
-        Some(v)
+        self.list(10, |d| d.link(base))
     }
 }
 
@@ -622,7 +617,7 @@ mod tests {
         // Links of every kind: a task's, a section's, and one of neither.
         assert!(!doc.prose_links.is_empty() && doc.sections.iter().any(|s| !s.links.is_empty()));
         assert!(doc.all_links().len() >= 4);
-        let bytes = encode(&doc, 0).unwrap();
+        let bytes = encode(&doc, 0);
         let back = decode(&bytes, doc.text.to_string(), doc.rel_path.clone()).unwrap();
         assert_eq!(back.lines, doc.lines);
         assert_eq!(back, doc);
@@ -639,10 +634,10 @@ mod tests {
         assert_eq!(spans(&back), spans(&doc));
         // A decoded model takes its pool over whole: from then on, an entry read back
         // encodes to the same bytes.
-        let again = encode(&back, 0).unwrap();
+        let again = encode(&back, 0);
         let back2 = decode(&again, doc.text.to_string(), doc.rel_path.clone()).unwrap();
         assert_eq!(back2, doc);
-        assert_eq!(encode(&back2, 0).unwrap(), again);
+        assert_eq!(encode(&back2, 0), again);
         // A pool mostly unused is not taken over (it would only grow).
         let mut owned = back.clone();
         for t in &mut owned.tasks {
@@ -652,7 +647,7 @@ mod tests {
         for s in &mut owned.sections {
             s.reference = Str::from(s.reference.as_str());
         }
-        let again = encode(&owned, 0).unwrap();
+        let again = encode(&owned, 0);
         assert!(
             again.len() <= bytes.len() + 16,
             "{} > {}",
@@ -675,7 +670,7 @@ mod tests {
     fn round_trips_every_fixture() {
         let n = crate::model::for_each_fixture(|p, text| {
             let doc = Document::parse_default(&text, "docs/tasks/TASKS.md");
-            let bytes = encode(&doc, 0).unwrap();
+            let bytes = encode(&doc, 0);
             let back = decode(&bytes, text, doc.rel_path.clone()).unwrap();
             assert_eq!(back, doc, "{}", p.display());
         });
@@ -691,7 +686,7 @@ mod tests {
         ) {
             let text = "# P\n\n## A [Instance 2]\n\n- [ ] 1 Do [x](docs/specs/a.md)\n  - [x] 1.1 Sub\n";
             let doc = Document::parse_default(text, "TASKS.md");
-            let mut bytes = encode(&doc, 0).unwrap();
+            let mut bytes = encode(&doc, 0);
             for (at, b) in flips {
                 let at = at % bytes.len();
                 bytes[at] ^= b;

@@ -81,8 +81,9 @@ impl Shift<'_> {
     }
 }
 
-/// The document `edits` make of `doc`; when they are not claim-shaped, the new text to
-/// parse instead (or, when they do not even apply, the old one).
+/// `rebase_onto` the text the edits make (or, when they do not even apply, the old text
+/// back).
+#[cfg(test)]
 pub fn rebase(doc: Document, edits: &[Edit]) -> Result<Document, String> {
     match crate::edit::apply(&doc.text, edits) {
         Ok(t) => rebase_onto(doc, edits, Rc::new(t)),
@@ -90,7 +91,9 @@ pub fn rebase(doc: Document, edits: &[Edit]) -> Result<Document, String> {
     }
 }
 
-/// `rebase`, given the text the edits make (the one a changeset wrote, not made twice).
+/// The document `edits` make of `doc`, given the text they make (the one a changeset
+/// wrote, not made twice); when they are not claim-shaped, or `new` is not what they
+/// make, that text to parse instead.
 pub fn rebase_onto(doc: Document, edits: &[Edit], new: Rc<String>) -> Result<Document, String> {
     let grown = edits.iter().try_fold(doc.text.len(), |n, e| {
         (n + e.text.len()).checked_sub(e.range.len())

@@ -154,18 +154,6 @@ impl From<&str> for Str {
     }
 }
 
-impl From<&Str> for String {
-    fn from(s: &Str) -> String {
-        s.as_str().to_string()
-    }
-}
-
-impl From<Str> for String {
-    fn from(s: Str) -> String {
-        s.as_str().to_string()
-    }
-}
-
 // Lengths are compared first: they are in the `Str` itself, the bytes are not.
 impl PartialEq for Str {
     fn eq(&self, other: &Str) -> bool {

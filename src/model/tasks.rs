@@ -485,16 +485,19 @@ impl Document {
         ids
     }
 
-    /// Every local link in the file, in document order: the tasks', the sections' and the
-    /// prose's (for link rewriting and checks).
-    pub fn all_links(&self) -> Vec<&Link> {
-        let mut all: Vec<&Link> = self
-            .tasks
+    /// Every local link in the file, in no particular order: the tasks', the sections' and
+    /// the prose's.
+    pub fn links(&self) -> impl Iterator<Item = &Link> {
+        self.tasks
             .iter()
             .flat_map(|t| &t.links)
             .chain(self.sections.iter().flat_map(|s| &s.links))
             .chain(&self.prose_links)
-            .collect();
+    }
+
+    /// `links` in document order (for link rewriting and checks that report them).
+    pub fn all_links(&self) -> Vec<&Link> {
+        let mut all: Vec<&Link> = self.links().collect();
         all.sort_unstable_by_key(|l| l.range.start);
         all
     }

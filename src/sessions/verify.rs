@@ -85,8 +85,7 @@ pub fn verify(i: &Input) -> Vec<Answer> {
     let n = i.instance;
     let file_name = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
     let linked: Vec<String> = doc
-        .all_links()
-        .into_iter()
+        .links()
         .filter_map(|l| l.local().map(crate::text::slash_path))
         .collect();
     let mut out = Vec::new();
