@@ -39,6 +39,27 @@ impl Style {
             s.to_string()
         }
     }
+    /// Write `args` painted with `code` into `out`.
+    fn push(&self, out: &mut String, code: &str, args: std::fmt::Arguments) {
+        use std::fmt::Write;
+        let _ = if self.color {
+            write!(out, "\x1b[{code}m{args}\x1b[0m")
+        } else {
+            out.write_fmt(args)
+        };
+    }
+    pub fn push_bold(&self, out: &mut String, args: std::fmt::Arguments) {
+        self.push(out, "1", args)
+    }
+    pub fn push_dim(&self, out: &mut String, args: std::fmt::Arguments) {
+        self.push(out, "2", args)
+    }
+    pub fn push_green(&self, out: &mut String, args: std::fmt::Arguments) {
+        self.push(out, "32", args)
+    }
+    pub fn push_cyan(&self, out: &mut String, args: std::fmt::Arguments) {
+        self.push(out, "36", args)
+    }
     pub fn bold(&self, s: &str) -> String {
         self.paint("1", s)
     }

@@ -7,45 +7,68 @@ use crate::model::{Document, Str};
 use crate::txn::Preview;
 use std::fmt::Write;
 
-fn claim_tag(t: &TaskWire, s: &Style) -> String {
-    if t.claimed_by.is_empty() {
-        String::new()
+/// One task as a line: ref, box, number, title, claimants. Written into `out` (no
+/// allocation per task: `list` prints thousands).
+fn push_task_line(out: &mut String, t: &TaskWire, s: &Style) {
+    s.push_bold(out, format_args!("{:<7}", t.reference));
+    out.push_str("  ");
+    if t.done {
+        s.push_green(out, format_args!("[{}]", t.mark));
     } else {
-        let v: Vec<String> = t.claimed_by.iter().map(|n| format!("@{n}")).collect();
-        format!("  {}", s.cyan(&v.join(",")))
+        let _ = write!(out, "[{}]", t.mark);
+    }
+    out.push(' ');
+    if let Some(n) = t.number {
+        out.push_str(n);
+        out.push(' ');
+    }
+    if t.done {
+        s.push_dim(out, format_args!("{}", t.title));
+    } else {
+        out.push_str(t.title);
+    }
+    if let Some((first, rest)) = t.claimed_by.split_first() {
+        out.push_str("  ");
+        s.push_cyan(
+            out,
+            format_args!("@{first}{}", Prefixed(",@", rest)),
+        );
     }
 }
 
 fn task_line(t: &TaskWire, s: &Style) -> String {
-    let mark = if t.done {
-        s.green(&format!("[{}]", t.mark))
-    } else {
-        format!("[{}]", t.mark)
-    };
-    let num = t.number.map(|n| format!("{n} ")).unwrap_or_default();
-    let title = if t.done {
-        s.dim(t.title)
-    } else {
-        t.title.to_string()
-    };
-    format!(
-        "{}  {mark} {num}{title}{}",
-        s.bold(&format!("{:<7}", t.reference)),
-        claim_tag(t, s)
-    )
+    let mut out = String::new();
+    push_task_line(&mut out, t, s);
+    out
+}
+
+/// Displays each item with the prefix before it.
+struct Prefixed<'a, T>(&'static str, &'a [T]);
+
+impl<T: std::fmt::Display> std::fmt::Display for Prefixed<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        self.1.iter().try_for_each(|x| write!(f, "{}{x}", self.0))
+    }
 }
 
 pub fn list(d: &ListData, s: &Style) -> String {
-    let mut out = String::new();
+    // About 70 bytes a task: one allocation for the whole listing.
+    let mut out = String::with_capacity(d.tasks.len() * 80 + 64);
     let mut last: Option<&[Str]> = None;
     for t in &d.tasks {
         if last != Some(t.section) {
-            if !t.section.is_empty() {
-                let _ = writeln!(out, "{}", s.dim(&format!("§ {}", t.section.join(" › "))));
+            if let Some((first, rest)) = t.section.split_first() {
+                s.push_dim(
+                    &mut out,
+                    format_args!("§ {first}{}", Prefixed(" › ", rest)),
+                );
+                out.push('\n');
             }
             last = Some(t.section);
         }
-        let _ = writeln!(out, "  {}", task_line(t, s));
+        out.push_str("  ");
+        push_task_line(&mut out, t, s);
+        out.push('\n');
     }
     if d.tasks.is_empty() {
         out.push_str("no tasks match\n");

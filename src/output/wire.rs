@@ -95,9 +95,24 @@ fn task_own<'a>(
     check: &mut LinkChecker,
     mut links: Vec<LinkWire<'a>>,
 ) -> TaskWire<'a> {
-    let t = &doc.tasks[i];
     links.clear();
-    links.extend(t.links.iter().map(|l| link(l, "task", check)));
+    links.extend(doc.tasks[i].links.iter().map(|l| link(l, "task", check)));
+    task_with(doc, file, i, links)
+}
+
+/// Task `i` without its links, for output that does not show them (the lines of a human
+/// `list`): no link target is looked up.
+pub fn task_row<'a>(doc: &'a Document, file: &'a str, i: usize) -> TaskWire<'a> {
+    task_with(doc, file, i, Vec::new())
+}
+
+fn task_with<'a>(
+    doc: &'a Document,
+    file: &'a str,
+    i: usize,
+    links: Vec<LinkWire<'a>>,
+) -> TaskWire<'a> {
+    let t = &doc.tasks[i];
     const EMPTY: &[Str] = &[];
     TaskWire {
         reference: &t.reference,

@@ -302,3 +302,19 @@ fn this_repository_dogfoods_its_own_tasks_file() {
         }
     }
 }
+
+#[test]
+fn list_human() {
+    // Sections as breadcrumbs, then ref, box, number, title and every claimant: a task's
+    // own tag, a heading claim above it, two tags on one line.
+    let ws = Ws::with_tasks(
+        "# Plan\n\n## Phase 1 [Instance 2]\n\n- [ ] [Instance 1] **1.1** First\n\
+         - [x] 1.2 Second, done\n- [~] Third, marked\n\n## Phase 2\n\n\
+         - [ ] [Instance 3] [Instance 4] 2.1 Held twice\n- [ ] No number\n",
+    );
+    insta::assert_snapshot!("list_human", ws.ok(&["list"]));
+    let (_, coloured, _) = ws.run(&["--color", "always", "list"]);
+    insta::assert_snapshot!("list_human_colour", coloured.replace('\x1b', "<ESC>"));
+    let (_, none, _) = ws.run(&["list", "--kind", "spec"]);
+    assert_eq!(none, "no tasks match\n");
+}
