@@ -33,13 +33,7 @@ pub fn run() -> i32 {
         .skip(1)
         .take_while(|a| *a != "--")
         .any(|a| a == "--json");
-    // The command tree is left to the process's exit rather than taken apart (a tenth of
-    // a millisecond, on a command that takes one or two).
-    let mut tree = <cli::Cli as clap::CommandFactory>::command();
-    let parsed = tree
-        .try_get_matches_from_mut(&args)
-        .and_then(|m| <cli::Cli as clap::FromArgMatches>::from_arg_matches(&m));
-    std::mem::forget(tree);
+    let parsed = cli::parse(&args);
     let cli = match parsed {
         Ok(c) => c,
         Err(e) => {

@@ -33,7 +33,10 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<Outcome> {
         }));
     }
     // The human lines show no links: none is resolved.
-    let tasks = tasks.iter().map(|&i| wire::task_row(&doc, &file, i)).collect();
+    let tasks = tasks
+        .iter()
+        .map(|&i| wire::task_row(&doc, &file, i))
+        .collect();
     let data = wire::ListData { file: &file, tasks };
     let out = Outcome::new(ctx, &data, render::list);
     crate::output::leak_at_exit(data);

@@ -29,10 +29,7 @@ fn push_task_line(out: &mut String, t: &TaskWire, s: &Style) {
     }
     if let Some((first, rest)) = t.claimed_by.split_first() {
         out.push_str("  ");
-        s.push_cyan(
-            out,
-            format_args!("@{first}{}", Prefixed(",@", rest)),
-        );
+        s.push_cyan(out, format_args!("@{first}{}", Prefixed(",@", rest)));
     }
 }
 
@@ -58,10 +55,7 @@ pub fn list(d: &ListData, s: &Style) -> String {
     for t in &d.tasks {
         if last != Some(t.section) {
             if let Some((first, rest)) = t.section.split_first() {
-                s.push_dim(
-                    &mut out,
-                    format_args!("§ {first}{}", Prefixed(" › ", rest)),
-                );
+                s.push_dim(&mut out, format_args!("§ {first}{}", Prefixed(" › ", rest)));
                 out.push('\n');
             }
             last = Some(t.section);
