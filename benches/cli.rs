@@ -122,6 +122,7 @@ fn main() {
         timed("status (cold)", true, &["status"]);
         let list = timed("list --json", false, &["list", "--json"]);
         timed("status", false, &["status"]);
+        timed("list", false, &["list"]);
 
         let target = claim_target(n);
         let (claim, release) = claim_pairs(&dir, &target, runs);
@@ -199,6 +200,7 @@ fn main() {
             false,
         ),
         (1_000, "list --json cold", "  the same, cold", 3.0, false),
+        (1_000, "list", "list (human), 1k tasks < 3 ms", 3.0, false),
         (
             100_000,
             "list / bare",
