@@ -12,6 +12,10 @@ pub const PARALLEL_BYTES: usize = 1 << 20;
 /// lock holder does not get.
 pub const PARALLEL_WRITE_BYTES: usize = PARALLEL_BYTES / 4;
 
+/// From this size on, a parse runs pulldown-cmark on a second thread while the first
+/// recognises task lines and builds the model (`model::tasks`).
+pub const PIPELINE_BYTES: usize = 512 << 10;
+
 pub const BOM: &str = "\u{feff}";
 
 /// Decode file bytes as UTF-8, or fail with the file and the offending byte offset.
@@ -60,6 +64,25 @@ impl LineIndex {
             Ok(i) => i + 1,
             Err(i) => i,
         }
+    }
+
+    /// `line`, for offsets that mostly grow (a parse's events): the search starts from
+    /// `*at`, the index the last answer left there, instead of over the whole file.
+    pub fn line_near(&self, offset: usize, at: &mut usize) -> usize {
+        let s = &self.starts;
+        let k = match s.get(*at) {
+            Some(&start) if start <= offset => {
+                let rest = &s[*at + 1..];
+                // Mostly the same line or one a few lines on.
+                match rest.iter().take(8).position(|&x| x > offset) {
+                    Some(p) => *at + p,
+                    None => *at + rest.partition_point(|&x| x <= offset),
+                }
+            }
+            _ => s.partition_point(|&x| x <= offset).saturating_sub(1),
+        };
+        *at = k;
+        k + 1
     }
 
     /// Byte offset where 1-based `line` starts.
@@ -261,6 +284,26 @@ pub fn slash_str(p: &Path) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn line_near_answers_as_line(
+            text in "[a\n]{0,200}",
+            offsets in proptest::collection::vec(0usize..220, 0..40),
+        ) {
+            let lines = LineIndex::new(&text);
+            let mut at = 0;
+            for o in offsets {
+                let o = o.min(text.len());
+                proptest::prop_assert_eq!(lines.line_near(o, &mut at), lines.line(o));
+            }
+            // Growing offsets, the case it is made for.
+            let mut at = 0;
+            for o in 0..=text.len() {
+                proptest::prop_assert_eq!(lines.line_near(o, &mut at), lines.line(o));
+            }
+        }
+    }
 
     #[test]
     fn plain_strips_inline_markup() {

@@ -124,6 +124,12 @@ struct Frame {
 
 impl Document {
     pub fn parse(text: String, env: &ParseEnv) -> Document {
+        let threaded = text.len() >= text::PIPELINE_BYTES;
+        Document::parse_on(text, env, threaded)
+    }
+
+    /// `parse`, with pulldown-cmark on a second thread or not.
+    fn parse_on(text: String, env: &ParseEnv, threaded: bool) -> Document {
         let src = Rc::new(text);
         let text = src.as_str();
         let bom = if text.starts_with(text::BOM) {
@@ -157,144 +163,173 @@ impl Document {
         let mut table_depth = 0usize;
 
         let body = &text[bom..];
-        let opts =
-            Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
-        for (event, r) in Parser::new_ext(body, opts).into_offset_iter() {
-            let r = r.start + bom..r.end + bom;
-            match event {
-                Event::Start(Tag::Heading { level, .. }) => {
-                    in_heading = true;
-                    let level = level as u8;
-                    while let Some(&top) = heading_stack.last() {
-                        if sections[top].level >= level {
-                            heading_stack.pop();
+        std::thread::scope(|scope| {
+            // A large file is parsed by pulldown-cmark on a second thread while this one
+            // recognises its task lines and then builds the model from the events.
+            let (events, mut heads): (Box<Events>, _) = if threaded {
+                (
+                    Box::new(events_from_thread(scope, body)),
+                    line_item_heads(text),
+                )
+            } else {
+                (
+                    Box::new(Parser::new_ext(body, OPTIONS).into_offset_iter()),
+                    Vec::new(),
+                )
+            };
+            let mut head_at = 0;
+            let mut line_at = 0;
+            for (event, r) in events {
+                let r = r.start + bom..r.end + bom;
+                match event {
+                    Event::Start(Tag::Heading { level, .. }) => {
+                        in_heading = true;
+                        let level = level as u8;
+                        while let Some(&top) = heading_stack.last() {
+                            if sections[top].level >= level {
+                                heading_stack.pop();
+                            } else {
+                                break;
+                            }
+                        }
+                        let parent = heading_stack.last().copied();
+                        let (title, claim_at, claims) = parse_heading(text, r.clone());
+                        let title = Str::find_in(&src, r.clone(), title);
+                        let mut path = parent.map(|p| sections[p].path.clone()).unwrap_or_default();
+                        path.push(title.clone());
+                        let template = env.config.is_template_heading(&title)
+                            || parent.is_some_and(|p| sections[p].template);
+                        sections.push(Section {
+                            level,
+                            title,
+                            path,
+                            parent,
+                            range: r.clone(),
+                            claim_at,
+                            claims,
+                            links: Vec::new(),
+                            template,
+                            line: lines.line_near(r.start, &mut line_at),
+                            end: text.len(),
+                            reference: Str::default(),
+                        });
+                        heading_stack.push(sections.len() - 1);
+                    }
+                    Event::End(TagEnd::Heading(_)) => in_heading = false,
+                    Event::Start(Tag::Item) => {
+                        let section = heading_stack.last().copied();
+                        // Items under checklist headings are parsed too; `drop_templates`
+                        // removes them unless the checklist turns out to be used as work.
+                        let bullet = item_bullet(text, r.start);
+                        // Bullets come in document order: the recognised heads are walked
+                        // once.
+                        while heads.get(head_at).is_some_and(|h| h.0 < bullet) {
+                            head_at += 1;
+                        }
+                        let head = match heads.get_mut(head_at) {
+                            Some(h) if h.0 == bullet => h.1.take(),
+                            _ => item_head_at(text, bullet),
+                        };
+                        let task = {
+                            head.map(|head| {
+                                let near = r.start..text::line_end(text, head.mark_range.start);
+                                let parent = frames.iter().rev().find_map(|f| f.task);
+                                let line = lines.line_near(r.start, &mut line_at);
+                                tasks.push(Task {
+                                    section,
+                                    item: r.clone(),
+                                    mark_range: head.mark_range,
+                                    mark: head.mark,
+                                    done: matches!(head.mark, 'x' | 'X'),
+                                    claims: head.claims,
+                                    number: head
+                                        .number
+                                        .map(|n| Str::find_in(&src, near.clone(), n)),
+                                    title: Str::find_in(&src, near, head.title),
+                                    kind: TaskKind::Implementation,
+                                    links: Vec::new(),
+                                    parent,
+                                    line,
+                                    claim_at: head.claim_at,
+                                    claim_at_eol: head.claim_at_eol,
+                                    reference: Str::default(),
+                                });
+                                tasks.len() - 1
+                            })
+                        };
+                        frames.push(Frame { task });
+                    }
+                    Event::End(TagEnd::Item) => {
+                        frames.pop();
+                    }
+                    Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))) => {
+                        let mut off = r.start;
+                        for l in text[r.clone()].split_inclusive('\n') {
+                            if looks_like_checkbox(l) {
+                                code_checkboxes.push(CodeCheckbox {
+                                    offset: off,
+                                    line: lines.line_near(off, &mut line_at),
+                                });
+                            }
+                            off += l.len();
+                        }
+                    }
+                    Event::Start(Tag::Table(_)) => {
+                        table_depth += 1;
+                        tables.push((r.clone(), heading_stack.last().copied()));
+                    }
+                    Event::End(TagEnd::Table) => table_depth = table_depth.saturating_sub(1),
+                    Event::Start(Tag::Link {
+                        link_type,
+                        dest_url,
+                        ..
+                    }) => {
+                        // `<user@example.com>` is an e-mail address, not a file.
+                        if link_type == LinkType::Email {
+                            continue;
+                        }
+                        let resolved = match links::resolve(&dest_url, &doc_dir) {
+                            Target::External => continue,
+                            // Most resolved paths read as written (a plan at the root): then
+                            // they are spans of the text too.
+                            Target::Local(p) => {
+                                Target::Local(Str::find_in(&src, r.clone(), p.to_string()))
+                            }
+                            other => other,
+                        };
+                        let label = links::label_before(text, r.start);
+                        let kind = label.unwrap_or_else(|| match &resolved {
+                            Target::Local(p) => {
+                                links::kind_from_path(p.as_ref(), &specs, &research)
+                            }
+                            _ => LinkKind::Other,
+                        });
+                        let link = Link {
+                            kind,
+                            target: Str::find_in(&src, r.clone(), dest_url.into_string()),
+                            range: r.clone(),
+                            dest_range: inline_dest_range(text, r.clone()),
+                            removal: links::removal_span(text, r.clone()),
+                            resolved,
+                            line: lines.line_near(r.start, &mut line_at),
+                        };
+                        if let Some(t) = frames.iter().rev().find_map(|f| f.task) {
+                            tasks[t].links.push(link);
+                        } else if frames.is_empty()
+                            && !in_heading
+                            && table_depth == 0
+                            && label.is_some()
+                            && let Some(&s) = heading_stack.last()
+                        {
+                            sections[s].links.push(link);
                         } else {
-                            break;
+                            prose_links.push(link);
                         }
                     }
-                    let parent = heading_stack.last().copied();
-                    let (title, claim_at, claims) = parse_heading(text, r.clone());
-                    let title = Str::find_in(&src, r.clone(), title);
-                    let mut path = parent.map(|p| sections[p].path.clone()).unwrap_or_default();
-                    path.push(title.clone());
-                    let template = env.config.is_template_heading(&title)
-                        || parent.is_some_and(|p| sections[p].template);
-                    sections.push(Section {
-                        level,
-                        title,
-                        path,
-                        parent,
-                        range: r.clone(),
-                        claim_at,
-                        claims,
-                        links: Vec::new(),
-                        template,
-                        line: lines.line(r.start),
-                        end: text.len(),
-                        reference: Str::default(),
-                    });
-                    heading_stack.push(sections.len() - 1);
+                    _ => {}
                 }
-                Event::End(TagEnd::Heading(_)) => in_heading = false,
-                Event::Start(Tag::Item) => {
-                    let section = heading_stack.last().copied();
-                    // Items under checklist headings are parsed too; `drop_templates`
-                    // removes them unless the checklist turns out to be used as work.
-                    let task = {
-                        parse_item_head(text, r.start).map(|head| {
-                            let near = r.start..text::line_end(text, head.mark_range.start);
-                            let parent = frames.iter().rev().find_map(|f| f.task);
-                            let line = lines.line(r.start);
-                            tasks.push(Task {
-                                section,
-                                item: r.clone(),
-                                mark_range: head.mark_range,
-                                mark: head.mark,
-                                done: matches!(head.mark, 'x' | 'X'),
-                                claims: head.claims,
-                                number: head.number.map(|n| Str::find_in(&src, near.clone(), n)),
-                                title: Str::find_in(&src, near, head.title),
-                                kind: TaskKind::Implementation,
-                                links: Vec::new(),
-                                parent,
-                                line,
-                                claim_at: head.claim_at,
-                                claim_at_eol: head.claim_at_eol,
-                                reference: Str::default(),
-                            });
-                            tasks.len() - 1
-                        })
-                    };
-                    frames.push(Frame { task });
-                }
-                Event::End(TagEnd::Item) => {
-                    frames.pop();
-                }
-                Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))) => {
-                    let mut off = r.start;
-                    for l in text[r.clone()].split_inclusive('\n') {
-                        if looks_like_checkbox(l) {
-                            code_checkboxes.push(CodeCheckbox {
-                                offset: off,
-                                line: lines.line(off),
-                            });
-                        }
-                        off += l.len();
-                    }
-                }
-                Event::Start(Tag::Table(_)) => {
-                    table_depth += 1;
-                    tables.push((r.clone(), heading_stack.last().copied()));
-                }
-                Event::End(TagEnd::Table) => table_depth = table_depth.saturating_sub(1),
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    ..
-                }) => {
-                    // `<user@example.com>` is an e-mail address, not a file.
-                    if link_type == LinkType::Email {
-                        continue;
-                    }
-                    let resolved = match links::resolve(&dest_url, &doc_dir) {
-                        Target::External => continue,
-                        // Most resolved paths read as written (a plan at the root): then
-                        // they are spans of the text too.
-                        Target::Local(p) => {
-                            Target::Local(Str::find_in(&src, r.clone(), p.to_string()))
-                        }
-                        other => other,
-                    };
-                    let label = links::label_before(text, r.start);
-                    let kind = label.unwrap_or_else(|| match &resolved {
-                        Target::Local(p) => links::kind_from_path(p.as_ref(), &specs, &research),
-                        _ => LinkKind::Other,
-                    });
-                    let link = Link {
-                        kind,
-                        target: Str::find_in(&src, r.clone(), dest_url.into_string()),
-                        range: r.clone(),
-                        dest_range: inline_dest_range(text, r.clone()),
-                        removal: links::removal_span(text, r.clone()),
-                        resolved,
-                        line: lines.line(r.start),
-                    };
-                    if let Some(t) = frames.iter().rev().find_map(|f| f.task) {
-                        tasks[t].links.push(link);
-                    } else if frames.is_empty()
-                        && !in_heading
-                        && table_depth == 0
-                        && label.is_some()
-                        && let Some(&s) = heading_stack.last()
-                    {
-                        sections[s].links.push(link);
-                    } else {
-                        prose_links.push(link);
-                    }
-                }
-                _ => {}
             }
-        }
+        });
 
         // Section ends.
         for i in 0..sections.len() {
@@ -598,17 +633,96 @@ pub(super) struct ItemHead {
     pub(super) claim_at_eol: bool,
 }
 
+/// pulldown-cmark's events with their byte ranges.
+type Events<'a> = dyn Iterator<Item = (Event<'a>, Range<usize>)> + 'a;
+
+const OPTIONS: Options = Options::ENABLE_TABLES
+    .union(Options::ENABLE_STRIKETHROUGH)
+    .union(Options::ENABLE_TASKLISTS);
+
+/// pulldown-cmark's events for `body`, made on a thread of `scope` and handed over in
+/// batches; only the events the model is built from are kept.
+fn events_from_thread<'s, 'a: 's>(
+    scope: &'s std::thread::Scope<'s, '_>,
+    body: &'a str,
+) -> impl Iterator<Item = (Event<'a>, Range<usize>)> + use<'a, 's> {
+    const BATCH: usize = 512;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Event<'a>, Range<usize>)>>(256);
+    scope.spawn(move || {
+        let mut batch = Vec::with_capacity(BATCH);
+        for (e, r) in Parser::new_ext(body, OPTIONS).into_offset_iter() {
+            let wanted = matches!(
+                e,
+                Event::Start(
+                    Tag::Heading { .. }
+                        | Tag::Item
+                        | Tag::CodeBlock(CodeBlockKind::Fenced(_))
+                        | Tag::Table(_)
+                        | Tag::Link { .. }
+                ) | Event::End(TagEnd::Heading(_) | TagEnd::Item | TagEnd::Table)
+            );
+            if wanted {
+                batch.push((e, r));
+                if batch.len() == BATCH
+                    && tx
+                        .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                        .is_err()
+                {
+                    return;
+                }
+            }
+        }
+        let _ = tx.send(batch);
+    });
+    rx.into_iter().flatten()
+}
+
 /// Recognise `- [m] [Instance N] 1.2 Title` at the start of a list item.
 pub(super) fn parse_item_head(text: &str, start: usize) -> Option<ItemHead> {
+    item_head_at(text, item_bullet(text, start))
+}
+
+/// Where the bullet of the list item starting at `start` is: an item's range can start
+/// at the line break before an indented bullet.
+fn item_bullet(text: &str, start: usize) -> usize {
     let b = text.as_bytes();
     let mut i = start;
-    // An item's range can start at the line break before an indented bullet.
     while matches!(
         b.get(i),
         Some(b' ') | Some(b'\t') | Some(b'\r') | Some(b'\n')
     ) {
         i += 1;
     }
+    i
+}
+
+/// The heads of the checkbox items whose bullet starts a line (after blanks), by bullet
+/// offset: worked out while pulldown-cmark's first pass runs on the other thread. Items
+/// elsewhere (in a block quote) are recognised when their event comes.
+fn line_item_heads(text: &str) -> Vec<(usize, Option<ItemHead>)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut line = 0;
+    while line < b.len() {
+        let end = memchr::memchr(b'\n', &b[line..]).map_or(b.len(), |i| line + i + 1);
+        let mut i = line;
+        while i < end && matches!(b[i], b' ' | b'\t') {
+            i += 1;
+        }
+        if i < end
+            && matches!(b[i], b'-' | b'*' | b'+' | b'0'..=b'9')
+            && let Some(h) = item_head_at(text, i)
+        {
+            out.push((i, Some(h)));
+        }
+        line = end;
+    }
+    out
+}
+
+/// `parse_item_head` with the bullet at `i`.
+fn item_head_at(text: &str, mut i: usize) -> Option<ItemHead> {
+    let b = text.as_bytes();
     // bullet
     match b.get(i)? {
         b'-' | b'*' | b'+' => i += 1,
@@ -964,6 +1078,89 @@ mod tests {
 
     fn parse(s: &str) -> Document {
         Document::parse_default(s, "docs/tasks/TASKS.md")
+    }
+
+    fn parse_on(s: &str, threaded: bool) -> Document {
+        let env = ParseEnv {
+            config: &Config::default(),
+            rel_path: "docs/tasks/TASKS.md".into(),
+        };
+        Document::parse_on(s.to_string(), &env, threaded)
+    }
+
+    /// Lines of every shape the parse treats apart: tasks (nested, numbered, claimed, in
+    /// a block quote, with links), headings (claimed), section links, tables, fences.
+    fn line() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let task = (
+            prop_oneof![Just(""), Just("  "), Just("    "), Just("> "), Just("\t")],
+            prop_oneof![Just("-"), Just("*"), Just("1.")],
+            prop_oneof![Just(' '), Just('x'), Just('~')],
+            prop_oneof![
+                Just(""),
+                Just("[Instance 2] "),
+                Just("**1.2** "),
+                Just("3.4 "),
+            ],
+            "[a-z `*é]{0,12}",
+            prop_oneof![
+                Just(""),
+                Just(" (spec: [s](../specs/101_X.md))"),
+                Just(" [r](../research/r.md) [Instance 3]"),
+                Just(" [w](https://example.com)"),
+            ],
+        )
+            .prop_map(|(i, b, m, c, t, l)| format!("{i}{b} [{m}] {c}{t}{l}"));
+        prop_oneof![
+            6 => task,
+            1 => ("#{1,3}", "[A-Za-z ]{1,8}", prop_oneof![Just(""), Just(" [Instance 1]")])
+                .prop_map(|(h, t, c)| format!("{h} {t}{c}")),
+            1 => Just("**Spec**: [spec](../specs/102_Y.md)".to_string()),
+            1 => Just("| Instance | Task |\n|---|---|\n| 1 | x |".to_string()),
+            1 => Just("```\n- [ ] in a fence\n```".to_string()),
+            1 => Just(String::new()),
+            1 => "[a-z ]{1,12}",
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 128, ..proptest::prelude::ProptestConfig::default()
+        })]
+        /// pulldown-cmark on a second thread, with task lines recognised ahead, builds the
+        /// same model as the plain loop.
+        #[test]
+        fn the_threaded_parse_builds_the_same_model(
+            lines in proptest::collection::vec(line(), 1..40),
+            bom in proptest::bool::weighted(0.2),
+            crlf in proptest::bool::ANY,
+        ) {
+            let mut s = if bom { text::BOM.to_string() } else { String::new() };
+            s.push_str(&lines.join("\n"));
+            if crlf {
+                s = s.replace('\n', "\r\n");
+            }
+            proptest::prop_assert_eq!(parse_on(&s, true), parse_on(&s, false));
+        }
+    }
+
+    #[test]
+    fn a_large_plan_takes_the_threaded_parse_and_matches_the_plain_one() {
+        let mut s = String::from("# Plan\n\n");
+        let mut k = 0;
+        while s.len() < text::PIPELINE_BYTES + 1024 {
+            k += 1;
+            s.push_str(&format!(
+                "## Phase {k} [Instance {}]\n\n**Spec**: [s](../specs/{k}.md)\n\n\
+                 - [ ] **{k}.1** First (spec: [s](../specs/{k}.md))\n  - [x] {k}.1.1 Sub\n\
+                 > - [ ] quoted {k}\n\n- [ ] [Instance 2] {k}.2 Second\n\n",
+                k % 3 + 1
+            ));
+        }
+        assert!(s.len() >= text::PIPELINE_BYTES);
+        let auto = parse(&s);
+        assert_eq!(auto, parse_on(&s, false));
+        assert_eq!(auto.tasks.len(), 4 * k);
     }
 
     #[test]
