@@ -2,6 +2,7 @@
 
 mod support;
 
+mod build;
 mod cache;
 mod check;
 mod claims;
