@@ -356,6 +356,12 @@ pub fn parse(args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
     parsed
 }
 
+/// The subcommand the line names, if it names one.
+pub fn command_named(args: &[std::ffi::OsString]) -> Option<&'static str> {
+    let name = subcommand_named(args)?;
+    SUBCOMMANDS.iter().map(|s| s.0).find(|n| *n == name)
+}
+
 /// The first word of the line that is not an option or an option's value: the
 /// subcommand, if the line is well formed.
 fn subcommand_named(args: &[std::ffi::OsString]) -> Option<&str> {

@@ -59,10 +59,11 @@ pub fn run() -> i32 {
                     .to_string();
                 let err =
                     anyhow::Error::new(error::usage(first).hint("run `baton --help` for usage"));
+                // The command the line names, when it names one.
                 return output::emit_error(
                     output::Format::Json,
                     output::Style { color: false },
-                    "",
+                    cli::command_named(&args).unwrap_or(""),
                     &err,
                 );
             }

@@ -241,6 +241,12 @@ fn usage_errors_exit_2_and_stay_json() {
     let (code, doc) = ws.json(&["list", "--bogus"]);
     assert_eq!(code, 2);
     assert_eq!(doc["error"]["kind"], "usage");
+    assert_eq!(
+        doc["command"], "list",
+        "the document names the command it is about"
+    );
+    let (code, doc) = ws.json(&["lsit"]);
+    assert_eq!((code, &doc["command"]), (2, &serde_json::json!("")));
     let (code, _, _) = ws.run(&["claim", "a"]);
     assert_eq!(code, 2, "claim without an instance is a usage error");
     let out = assert_cmd::Command::cargo_bin("baton")
