@@ -337,18 +337,16 @@ pub struct ArchiveArgs {
 /// does not parse (help, version, a mistake, no subcommand) is parsed again with the full
 /// tree, so help and errors are clap's own.
 pub fn parse(args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
-    use clap::{CommandFactory, FromArgMatches};
-    if let Some(mut tree) = subcommand_named(args).and_then(tree_with) {
-        let parsed = tree
-            .try_get_matches_from_mut(args)
-            .and_then(|m| Cli::from_arg_matches(&m));
-        // The tree is left to the process's exit rather than taken apart.
-        std::mem::forget(tree);
-        if let Ok(cli) = parsed {
-            return Ok(cli);
-        }
+    use clap::CommandFactory;
+    if let Some(cli) = subcommand(args).and_then(|s| parse_with(tree_with(s), args).ok()) {
+        return Ok(cli);
     }
-    let mut tree = Cli::command();
+    parse_with(Cli::command(), args)
+}
+
+/// Parse `args` with `tree`, which is left to the process's exit rather than taken apart.
+fn parse_with(mut tree: clap::Command, args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
+    use clap::FromArgMatches;
     let parsed = tree
         .try_get_matches_from_mut(args)
         .and_then(|m| Cli::from_arg_matches(&m));
@@ -358,26 +356,26 @@ pub fn parse(args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
 
 /// The subcommand the line names, if it names one.
 pub fn command_named(args: &[std::ffi::OsString]) -> Option<&'static str> {
-    let name = subcommand_named(args)?;
-    SUBCOMMANDS.iter().map(|s| s.0).find(|n| *n == name)
+    subcommand(args).map(|s| s.0)
 }
 
-/// The first word of the line that is not an option or an option's value: the
-/// subcommand, if the line is well formed.
-fn subcommand_named(args: &[std::ffi::OsString]) -> Option<&str> {
+/// The entry of the subcommand the line names: the first word that is not an option or
+/// an option's value, if the line is well formed.
+fn subcommand(args: &[std::ffi::OsString]) -> Option<&'static (&'static str, Augment)> {
     let mut words = args.iter().skip(1);
     while let Some(w) = words.next() {
         let w = w.to_str()?;
-        match w {
-            "--root" | "--color" | "--wait" => {
-                words.next()?;
-            }
-            _ if w.starts_with('-') => {}
-            _ => return Some(w),
+        if GLOBAL_VALUES.contains(&w) {
+            words.next()?;
+        } else if !w.starts_with('-') {
+            return SUBCOMMANDS.iter().find(|s| s.0 == w);
         }
     }
     None
 }
+
+/// The global options that take a value as the next word (`Global`).
+const GLOBAL_VALUES: &[&str] = &["--root", "--color", "--wait"];
 
 /// Each subcommand's name and the function that adds its arguments.
 type Augment = fn(clap::Command) -> clap::Command;
@@ -403,15 +401,14 @@ const SUBCOMMANDS: &[(&str, Augment)] = &[
     ("archive", ArchiveArgs::augment_args),
 ];
 
-/// The root command with the global options and only subcommand `name`.
-fn tree_with(name: &str) -> Option<clap::Command> {
-    let &(name, augment) = SUBCOMMANDS.iter().find(|(n, _)| *n == name)?;
+/// The root command with the global options and only the subcommand of `entry`.
+fn tree_with(&(name, augment): &(&'static str, Augment)) -> clap::Command {
     let root = clap::Command::new("baton")
         .version(env!("CARGO_PKG_VERSION"))
         .propagate_version(true)
         .subcommand_required(true)
         .subcommand(augment(clap::Command::new(name)));
-    Some(Global::augment_args(root))
+    Global::augment_args(root)
 }
 
 #[cfg(test)]
@@ -452,14 +449,32 @@ mod tests {
             .collect();
         let own: Vec<&str> = SUBCOMMANDS.iter().map(|(n, _)| *n).collect();
         assert_eq!(names, own);
-        for sub in full.get_subcommands().filter(|c| c.get_name() != "help") {
-            let mut lazy = tree_with(sub.get_name()).expect("a tree");
+        for (sub, entry) in full
+            .get_subcommands()
+            .filter(|c| c.get_name() != "help")
+            .zip(SUBCOMMANDS)
+        {
+            let mut lazy = tree_with(entry);
             lazy.build();
             let one = lazy
                 .find_subcommand(sub.get_name())
                 .expect("the subcommand");
             assert_eq!(shape(one), shape(sub), "{}", sub.get_name());
         }
+    }
+
+    #[test]
+    fn the_global_options_that_take_a_value_are_the_ones_skipped() {
+        let global = Global::augment_args(clap::Command::new("baton"));
+        let mut taking: Vec<String> = global
+            .get_arguments()
+            .filter(|a| a.get_action().takes_values())
+            .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+            .collect();
+        taking.sort();
+        let mut ours: Vec<&str> = GLOBAL_VALUES.to_vec();
+        ours.sort();
+        assert_eq!(taking, ours);
     }
 
     #[test]
@@ -477,9 +492,8 @@ mod tests {
             "baton done 4.0.3 --instance 1 --no-archive",
         ] {
             let args = words(line);
-            let name = subcommand_named(&args).expect(line);
-            let lazy = tree_with(name)
-                .expect(line)
+            let entry = subcommand(&args).expect(line);
+            let lazy = tree_with(entry)
                 .try_get_matches_from(&args)
                 .and_then(|m| Cli::from_arg_matches(&m))
                 .unwrap_or_else(|e| panic!("{line}: {e}"));

@@ -172,8 +172,9 @@ impl Document {
                     line_item_heads(text),
                 )
             } else {
+                let events = Parser::new_ext(body, OPTIONS).into_offset_iter();
                 (
-                    Box::new(Parser::new_ext(body, OPTIONS).into_offset_iter()),
+                    Box::new(events.filter(|(e, _)| builds_model(e))),
                     Vec::new(),
                 )
             };
@@ -636,7 +637,23 @@ pub(super) struct ItemHead {
 /// pulldown-cmark's events with their byte ranges.
 type Events<'a> = dyn Iterator<Item = (Event<'a>, Range<usize>)> + 'a;
 
-const OPTIONS: Options = Options::ENABLE_TABLES
+/// Whether the model is built from event `e` (the arms of `Document::parse_on`'s loop);
+/// the others are dropped where they are made, on either path.
+fn builds_model(e: &Event) -> bool {
+    matches!(
+        e,
+        Event::Start(
+            Tag::Heading { .. }
+                | Tag::Item
+                | Tag::CodeBlock(CodeBlockKind::Fenced(_))
+                | Tag::Table(_)
+                | Tag::Link { .. }
+        ) | Event::End(TagEnd::Heading(_) | TagEnd::Item | TagEnd::Table)
+    )
+}
+
+/// pulldown-cmark's options for a tasks file (the bench's bare parse uses them too).
+pub const OPTIONS: Options = Options::ENABLE_TABLES
     .union(Options::ENABLE_STRIKETHROUGH)
     .union(Options::ENABLE_TASKLISTS);
 
@@ -651,17 +668,7 @@ fn events_from_thread<'s, 'a: 's>(
     scope.spawn(move || {
         let mut batch = Vec::with_capacity(BATCH);
         for (e, r) in Parser::new_ext(body, OPTIONS).into_offset_iter() {
-            let wanted = matches!(
-                e,
-                Event::Start(
-                    Tag::Heading { .. }
-                        | Tag::Item
-                        | Tag::CodeBlock(CodeBlockKind::Fenced(_))
-                        | Tag::Table(_)
-                        | Tag::Link { .. }
-                ) | Event::End(TagEnd::Heading(_) | TagEnd::Item | TagEnd::Table)
-            );
-            if wanted {
+            if builds_model(&e) {
                 batch.push((e, r));
                 if batch.len() == BATCH
                     && tx

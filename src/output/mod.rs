@@ -33,11 +33,9 @@ impl Style {
         Style { color }
     }
     fn paint(&self, code: &str, s: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.to_string()
-        }
+        let mut out = String::with_capacity(s.len() + 8);
+        self.push(&mut out, code, format_args!("{s}"));
+        out
     }
     /// Write `args` painted with `code` into `out`.
     fn push(&self, out: &mut String, code: &str, args: std::fmt::Arguments) {
