@@ -152,6 +152,20 @@ fn commit_ops(root: &Path, ops: &[Op]) -> anyhow::Result<PendingSync> {
         match *s {
             Op::Write {
                 rel,
+                original: Some(_),
+                ..
+            } if std::fs::metadata(root.join(rel)).is_ok_and(|m| m.permissions().readonly()) => {
+                let shown = text::slash_path(rel);
+                return Err(crate::error::invalid(format!(
+                    "{shown} is read-only; baton does not edit a file you made read-only, and changed nothing"
+                ))
+                .hint(format!(
+                    "make it writable with `chmod u+w {shown}`, then run the command again"
+                ))
+                .into());
+            }
+            Op::Write {
+                rel,
                 original: None,
                 ..
             } if root.join(rel).exists() => {
@@ -184,6 +198,7 @@ fn commit_ops(root: &Path, ops: &[Op]) -> anyhow::Result<PendingSync> {
     let mut done: Vec<(usize, Vec<PathBuf>)> = Vec::new();
     let mut pending = PendingSync::default();
     for (i, s) in ops.iter().enumerate() {
+        crate::faults::point();
         let r = if fail_at == Some(i) {
             Err(anyhow::anyhow!(
                 "injected failure before step {i} ({FAIL_ENV})"
@@ -199,6 +214,7 @@ fn commit_ops(root: &Path, ops: &[Op]) -> anyhow::Result<PendingSync> {
             }
         }
     }
+    crate::faults::point();
     Ok(pending)
 }
 
@@ -219,6 +235,39 @@ impl Drop for PendingSync {
     fn drop(&mut self) {
         self.0.run();
     }
+}
+
+/// Undo a committed changeset of file edits (a claim whose ledger could not follow it):
+/// each file gets its original back, by swapping back the displaced original while it is
+/// still there (no disk space needed), else by writing it again.
+pub fn undo(root: &Path, cs: &Changeset, pending: &mut PendingSync) -> anyhow::Result<()> {
+    for s in cs.steps.iter().rev() {
+        let Step::Write {
+            rel,
+            original: Some(o),
+            new,
+            ..
+        } = s
+        else {
+            continue;
+        };
+        let path = atomic::resolve(&root.join(rel))?.into_owned();
+        let mut done = false;
+        for d in &pending.0.displaced {
+            if d.parent() == path.parent() && atomic::swap_back(d, &path, o.as_bytes())? {
+                done = true;
+                break;
+            }
+        }
+        if !done {
+            match atomic::write(&path, o.as_bytes(), Some(new.as_bytes())) {
+                Ok(()) => {}
+                Err(WriteError::Changed) => return Err(Conflict(rel.clone()).into()),
+                Err(WriteError::Io(e)) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(())
 }
 
 fn create_dirs(root: &Path, rel: &Path) -> std::io::Result<Vec<PathBuf>> {
@@ -370,7 +419,7 @@ fn transact_with<T>(
     let lock = ctx.lock()?;
     let ws = &ctx.ws;
     atomic::cleanup(&ws.state_dir());
-    atomic::cleanup(&ws.abs(ws.instance_dir()));
+    ws.sweep(true);
     for attempt in 0..MAX_ATTEMPTS {
         let Planned { changes, mut value } = plan()?;
         if dry_run || changes.is_empty() {

@@ -206,6 +206,45 @@ impl Workspace {
         Ok(out)
     }
 
+    /// The folders the workspace lock is taken on: the root, and when the tasks file is a
+    /// link, the folder of the file it points to (another workspace sharing the same plan
+    /// locks that folder too, so the two never edit it at once).
+    pub fn lock_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs = vec![self.root.clone()];
+        let tasks = self.abs(self.tasks_rel());
+        if std::fs::symlink_metadata(&tasks).is_ok_and(|m| m.file_type().is_symlink())
+            && let Ok(real) = std::fs::canonicalize(&tasks)
+            && let Some(d) = real.parent()
+            && std::fs::canonicalize(&self.root).is_ok_and(|r| r != d)
+        {
+            dirs.push(d.to_path_buf());
+        }
+        dirs
+    }
+
+    /// Tidy the folders the tasks file and the session files live in (`atomic::sweep`):
+    /// `locked` when the workspace lock is held. A save that an in-place writer finished
+    /// after baton had replaced the file is put back, with a warning on stderr.
+    pub fn sweep(&self, locked: bool) {
+        let tasks = self.abs(self.tasks_rel());
+        let mut dirs = vec![self.abs(self.instance_dir())];
+        if let Ok(real) = crate::atomic::resolve(&tasks)
+            && let Some(d) = real.parent()
+            && !dirs.iter().any(|x| x == d)
+        {
+            dirs.push(d.to_path_buf());
+        }
+        for d in dirs {
+            crate::atomic::sweep(&d, locked);
+        }
+        for path in crate::atomic::sweep_kept() {
+            eprintln!(
+                "baton: warning: {} was still being written in place when baton replaced it; the finished save is back (what baton wrote there since was overwritten by it, as by any later save)",
+                self.show(&path)
+            );
+        }
+    }
+
     /// Path relative to the root, `/`-separated, for messages and JSON.
     pub fn show(&self, p: &Path) -> String {
         text::slash_path(p.strip_prefix(&self.root).unwrap_or(p))

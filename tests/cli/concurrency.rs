@@ -638,14 +638,8 @@ fn editor_race(rounds: u32, locking: bool, period_us: (u64, u64), seed: u64) {
 #[test]
 fn lock_held_elsewhere_times_out_busy() {
     let ws = Ws::with_tasks(RACE_PLAN);
-    fs::create_dir_all(ws.abs(".baton")).unwrap();
-    let lock = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(ws.abs(".baton/lock"))
-        .unwrap();
+    // The workspace lock is taken on the root folder itself.
+    let lock = fs::File::open(ws.path()).unwrap();
     lock.lock().expect("take the workspace lock from the test");
     let mut cmd = Command::new(exe());
     cmd.env("BATON_NOW", NOW)

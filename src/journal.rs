@@ -1,0 +1,3 @@
+//! The intent record of a multi-file transaction (`.baton/txn.json`).
+
+pub const FILE: &str = "txn.json";
