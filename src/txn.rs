@@ -143,10 +143,77 @@ fn ops(cs: &Changeset) -> Vec<Op<'_>> {
 /// Apply a changeset: validate every destination first, then apply in order; on any failure
 /// undo the steps already applied, leaving the workspace as it was.
 pub fn commit(root: &Path, cs: &Changeset) -> anyhow::Result<PendingSync> {
-    commit_ops(root, &ops(cs))
+    commit_ops(root, &ops(cs), None)
 }
 
-fn commit_ops(root: &Path, ops: &[Op]) -> anyhow::Result<PendingSync> {
+/// Where a multi-file commit records its intent (`crate::journal`): the state folder and
+/// the command, for messages.
+#[derive(Clone, Copy)]
+struct Intent<'a> {
+    state_dir: &'a Path,
+    command: &'a str,
+}
+
+/// Whether a commit needs an intent record: one atomic write of one file does not.
+fn needs_record(ops: &[Op]) -> bool {
+    ops.len() > 1
+        || ops
+            .iter()
+            .any(|o| matches!(o, Op::Move { .. } | Op::Write { original: None, .. }))
+}
+
+/// The folders the steps will create, parents first.
+fn missing_dirs(root: &Path, ops: &[Op]) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    for o in ops {
+        let dest = match *o {
+            Op::Write {
+                rel,
+                original: None,
+                ..
+            } => rel,
+            Op::Move { to, .. } => to,
+            _ => continue,
+        };
+        let Some(parent) = dest.parent() else {
+            continue;
+        };
+        let mut missing = Vec::new();
+        for a in parent.ancestors() {
+            if a.as_os_str().is_empty() || root.join(a).is_dir() {
+                break;
+            }
+            missing.push(a.to_path_buf());
+        }
+        for d in missing.into_iter().rev() {
+            if !out.contains(&d) {
+                out.push(d);
+            }
+        }
+    }
+    out
+}
+
+fn record(root: &Path, ops: &[Op], command: &str) -> crate::journal::Record {
+    use crate::journal::{Entry, hash};
+    let steps = ops
+        .iter()
+        .map(|o| match *o {
+            Op::Write { rel, original, new } => Entry::Write {
+                path: text::slash_path(rel),
+                before: original.map(str::to_string),
+                after: hash(new.as_bytes()),
+            },
+            Op::Move { from, to } => Entry::Move {
+                from: text::slash_path(from),
+                to: text::slash_path(to),
+            },
+        })
+        .collect();
+    crate::journal::Record::new(root, command, steps, missing_dirs(root, ops))
+}
+
+fn commit_ops(root: &Path, ops: &[Op], intent: Option<Intent>) -> anyhow::Result<PendingSync> {
     // Validate.
     for s in ops {
         match *s {
@@ -195,6 +262,11 @@ fn commit_ops(root: &Path, ops: &[Op]) -> anyhow::Result<PendingSync> {
         }
     }
     let fail_at: Option<usize> = std::env::var(FAIL_ENV).ok().and_then(|v| v.parse().ok());
+    let intent = intent.filter(|_| needs_record(ops));
+    if let Some(i) = intent {
+        crate::faults::point();
+        record(root, ops, i.command).begin(i.state_dir)?;
+    }
     let mut done: Vec<(usize, Vec<PathBuf>)> = Vec::new();
     let mut pending = PendingSync::default();
     for (i, s) in ops.iter().enumerate() {
@@ -210,11 +282,17 @@ fn commit_ops(root: &Path, ops: &[Op]) -> anyhow::Result<PendingSync> {
             Ok(dirs) => done.push((i, dirs)),
             Err(e) => {
                 rollback(root, ops, &done);
+                if let Some(i) = intent {
+                    crate::journal::end(i.state_dir);
+                }
                 return Err(e);
             }
         }
     }
     crate::faults::point();
+    if let Some(i) = intent {
+        crate::journal::end(i.state_dir);
+    }
     Ok(pending)
 }
 
@@ -418,6 +496,9 @@ fn transact_with<T>(
 ) -> anyhow::Result<Committed<T>> {
     let lock = ctx.lock()?;
     let ws = &ctx.ws;
+    if let Some(msg) = crate::journal::recover(&ws.root, &ws.state_dir()) {
+        eprintln!("baton: warning: {msg}");
+    }
     atomic::cleanup(&ws.state_dir());
     ws.sweep(true);
     for attempt in 0..MAX_ATTEMPTS {
@@ -432,22 +513,28 @@ fn transact_with<T>(
             });
         }
         let ops = ops(&changes);
+        let state_dir = ws.state_dir();
+        let command = format!("baton {}", ctx.command);
+        let intent = Some(Intent {
+            state_dir: &state_dir,
+            command: &command,
+        });
         // A second thread pays for itself on large files only.
         let large = ops.iter().any(|o| match o {
             Op::Write { new, .. } => new.len() >= text::PARALLEL_WRITE_BYTES,
             Op::Move { .. } => false,
         });
         let committed = match during.as_mut() {
-            None => commit_ops(&ws.root, &ops),
+            None => commit_ops(&ws.root, &ops, intent),
             Some(during) if !large => {
-                let committed = commit_ops(&ws.root, &ops);
+                let committed = commit_ops(&ws.root, &ops, intent);
                 if committed.is_ok() {
                     during(&changes, &mut value);
                 }
                 committed
             }
             Some(during) => std::thread::scope(|s| {
-                let writer = s.spawn(|| commit_ops(&ws.root, &ops));
+                let writer = s.spawn(|| commit_ops(&ws.root, &ops, intent));
                 during(&changes, &mut value);
                 writer
                     .join()

@@ -244,7 +244,6 @@ fn walk(stage: &str) -> Ws {
     Ws::from_tree(fixture("lifecycle/walk").join(stage))
 }
 
-#[ignore = "WIP"]
 #[test]
 fn archive_killed_at_every_step_is_old_or_new() {
     let setup = || {
@@ -255,7 +254,6 @@ fn archive_killed_at_every_step_is_old_or_new() {
     killed_at_every_step(&setup, &["archive"]);
 }
 
-#[ignore = "WIP"]
 #[test]
 fn done_killed_at_every_step_is_old_or_new() {
     let setup = || {
@@ -268,7 +266,6 @@ fn done_killed_at_every_step_is_old_or_new() {
     killed_at_every_step(&setup, &["done", "Implement proxy", "--instance", "1"]);
 }
 
-#[ignore = "WIP"]
 #[test]
 fn ess_killed_at_every_step_is_old_or_new() {
     let setup = || Ws::from_tree(fixture("sessions/rotation/before"));
@@ -286,7 +283,6 @@ fn ess_killed_at_every_step_is_old_or_new() {
     );
 }
 
-#[ignore = "WIP"]
 #[test]
 fn spec_new_killed_at_every_step_is_old_or_new() {
     let setup = || walk("after_research_new");
@@ -302,7 +298,6 @@ fn spec_new_killed_at_every_step_is_old_or_new() {
     );
 }
 
-#[ignore = "WIP"]
 #[test]
 fn research_new_killed_at_every_step_is_old_or_new() {
     let setup = || walk("before");
@@ -312,7 +307,6 @@ fn research_new_killed_at_every_step_is_old_or_new() {
     );
 }
 
-#[ignore = "WIP"]
 #[test]
 fn check_fix_killed_at_every_step_is_old_or_new() {
     // One phase with work in several files: the archive sweep of a finished spec.
