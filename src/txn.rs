@@ -146,6 +146,14 @@ pub fn commit(root: &Path, cs: &Changeset) -> anyhow::Result<PendingSync> {
     commit_ops(root, &ops(cs), None)
 }
 
+static WROTE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether this process committed changes to the workspace (so that a failure to print
+/// the report afterwards does not turn a change that was made into a failure).
+pub fn wrote_files() -> bool {
+    WROTE.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// Where a multi-file commit records its intent (`crate::journal`): the state folder and
 /// the command, for messages.
 #[derive(Clone, Copy)]
@@ -293,6 +301,7 @@ fn commit_ops(root: &Path, ops: &[Op], intent: Option<Intent>) -> anyhow::Result
     if let Some(i) = intent {
         crate::journal::end(i.state_dir);
     }
+    WROTE.store(true, std::sync::atomic::Ordering::SeqCst);
     Ok(pending)
 }
 
@@ -502,7 +511,7 @@ fn transact_with<T>(
     atomic::cleanup(&ws.state_dir());
     ws.sweep(true);
     for attempt in 0..MAX_ATTEMPTS {
-        let Planned { changes, mut value } = plan()?;
+        let Planned { changes, mut value } = plan().map_err(|e| while_saved(ws, e))?;
         if dry_run || changes.is_empty() {
             return Ok(Committed {
                 value,
@@ -564,6 +573,36 @@ fn transact_with<T>(
         }
     }
     unreachable!("the loop returns on its last attempt")
+}
+
+/// A task or file not found while the tasks file is being saved in place by another
+/// program (written by it within the last two seconds) is a busy workspace, not a
+/// missing task: the rest of the file may not be there yet.
+fn while_saved(ws: &crate::workspace::Workspace, e: anyhow::Error) -> anyhow::Error {
+    if crate::error::kind_of(&e) != crate::error::Kind::NotFound {
+        return e;
+    }
+    let rel = ws.tasks_rel();
+    let Ok(meta) = std::fs::metadata(ws.abs(&rel)) else {
+        return e;
+    };
+    let age = meta.modified().ok().and_then(|m| m.elapsed().ok());
+    match age {
+        Some(age) if !atomic::marked(&meta) && age < std::time::Duration::from_secs(2) => {
+            let file = text::slash_path(&rel);
+            let message =
+                crate::error::baton_error(&e).map_or_else(|| e.to_string(), |b| b.message.clone());
+            busy(format!(
+                "{message}; but {file} was written by another program {} ms ago and may still be being saved",
+                age.as_millis()
+            ))
+            .hint(format!(
+                "run the command again in a moment; if it still finds nothing, `baton list` shows what {file} holds"
+            ))
+            .into()
+        }
+        _ => e,
+    }
 }
 
 /// Lines before and after each edit of a write, for `--dry-run`.
