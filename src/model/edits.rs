@@ -302,9 +302,19 @@ pub fn check_cells(doc: &Document, cells: &[(u32, Edit)]) -> anyhow::Result<()> 
     } else if let Some(e) = bare_cr(doc) {
         Err(e)
     } else {
-        anyhow::bail!(
-            "internal: the coordination table would not read back as written; nothing was written"
-        )
+        // A title markdown cannot hold in a table cell (thousands of brackets, say).
+        let cell: String = cells
+            .first()
+            .map_or("", |(_, e)| e.text.as_str())
+            .chars()
+            .take(40)
+            .collect();
+        Err(crate::error::invalid(format!(
+            "the task's title cannot go into the coordination table of {}: its cell `{cell}…` would not read back as written; nothing was written",
+            text::slash_path(&doc.rel_path)
+        ))
+        .hint("shorten or simplify the task's title (runs of brackets, pipes, backticks), then run the command again")
+        .into())
     }
 }
 

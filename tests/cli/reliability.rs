@@ -640,15 +640,19 @@ fn cr_only_line_endings_get_a_clear_error() {
 }
 
 #[test]
-fn a_deeply_nested_title_gets_a_clear_error() {
-    let title = "[".repeat(100_000);
-    let ws = Ws::with_tasks(&PLAN.replace("Second task", &title));
-    let (code, doc) = ws.json(&["claim", "1.1", "--instance", "1"]);
-    if code != 0 {
-        let msg = doc["error"]["message"].as_str().unwrap();
-        assert!(!msg.contains("internal"), "{msg}");
-        assert_eq!(ws.read("TASKS.md"), PLAN.replace("Second task", &title));
-    }
+fn a_title_the_table_cannot_hold_gets_a_clear_error() {
+    let plan = PLAN.replace("Second task", &"[".repeat(100_000));
+    let ws = Ws::with_tasks(&plan);
+    let (code, doc) = ws.json(&["claim", "1.2", "--instance", "1"]);
+    assert_eq!(code, 1, "{doc}");
+    let msg = doc["error"]["message"].as_str().unwrap();
+    assert!(!msg.contains("internal"), "{msg}");
+    assert!(
+        msg.contains("coordination table") && msg.len() < 400,
+        "{msg}"
+    );
+    assert!(doc["error"]["hint"].as_str().unwrap().contains("title"));
+    assert_eq!(ws.read("TASKS.md"), plan);
 }
 
 #[cfg(unix)]
@@ -728,4 +732,26 @@ fn temp_files_of_dead_runs_are_swept_by_read_only_commands() {
     ws.ok(&["list"]);
     assert_eq!(leftovers(&ws), Vec::<String>::new());
     assert!(ws.read("TASKS.md").contains("[Instance 1] 1.1"));
+}
+
+#[test]
+fn done_whose_ledger_cannot_be_written_still_reports_what_it_did() {
+    let ws = Ws::with_tasks(PLAN);
+    ws.ok(&["claim", "1.1", "--instance", "1"]);
+    let out = baton(&ws)
+        .env("BATON_TEST_FAIL", "ledger")
+        .args(["--json", "done", "1.1", "--instance", "1"])
+        .output()
+        .unwrap();
+    let doc = json_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{doc}");
+    assert!(
+        doc["warnings"][0].as_str().unwrap().contains("claims.json"),
+        "{doc}"
+    );
+    assert!(ws.read("TASKS.md").contains("- [x] 1.1 First task"));
+    // The stale entry goes with the next write of the ledger.
+    ws.ok(&["claim", "1.2", "--instance", "1"]);
+    let ledger = ws.read(".baton/claims.json");
+    assert_eq!(ledger.matches("\"instance\"").count(), 1, "{ledger}");
 }
