@@ -129,8 +129,8 @@ pub fn recover(root: &Path, state_dir: &Path) -> Option<String> {
     let Ok(rec) = serde_json::from_slice::<Record>(&bytes) else {
         end(state_dir);
         return Some(format!(
-            "an unreadable transaction record ({}/{FILE}) was removed; run `baton check` to see the state of the workspace",
-            crate::workspace::STATE_DIR
+            "an unreadable transaction record ({}) was removed; run `baton check` to see the state of the workspace",
+            path_of(state_dir).display()
         ));
     };
     let now: BTreeMap<String, Option<String>> = rec

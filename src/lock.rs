@@ -58,7 +58,7 @@ pub fn acquire(
             let _ = f.rewind();
             let _ = writeln!(f, "{:<20}", std::process::id());
         }
-        Err(e) if crate::atomic::is_link_error(&e) => return Err(link_error(LOCK_FILE)),
+        Err(e) if crate::atomic::is_link_error(&e) => return Err(link_error(state_dir, LOCK_FILE)),
         Err(_) => {}
     }
     crate::faults::pause_locked();
@@ -98,27 +98,33 @@ fn lock_dir(
 /// Refuse a state folder or state file that is a symbolic link.
 fn check_state(state_dir: &Path) -> anyhow::Result<()> {
     let is_link = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
+    let dir = dir_name(state_dir);
     if is_link(state_dir) {
         return Err(invalid(format!(
-            "{} is a symbolic link; baton keeps its state only in a real folder and never follows a link there",
-            crate::workspace::STATE_DIR
+            "{dir} is a symbolic link; baton keeps its state only in a real folder and never follows a link there"
         ))
         .hint(format!(
-            "remove the link (`rm {}`), then run the command again",
-            crate::workspace::STATE_DIR
+            "remove the link (`rm {dir}`), then run the command again"
         ))
         .into());
     }
     for f in STATE_FILES {
         if is_link(&state_dir.join(f)) {
-            return Err(link_error(f));
+            return Err(link_error(state_dir, f));
         }
     }
     Ok(())
 }
 
-fn link_error(file: &str) -> anyhow::Error {
-    let rel = format!("{}/{file}", crate::workspace::STATE_DIR);
+fn dir_name(state_dir: &Path) -> String {
+    state_dir.file_name().map_or_else(
+        || state_dir.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+fn link_error(state_dir: &Path, file: &str) -> anyhow::Error {
+    let rel = format!("{}/{file}", dir_name(state_dir));
     invalid(format!(
         "{rel} is a symbolic link; baton never follows a link for its state files, and changed nothing"
     ))
