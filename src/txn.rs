@@ -511,7 +511,7 @@ fn transact_with<T>(
     atomic::cleanup(&ws.state_dir());
     ws.sweep(true);
     for attempt in 0..MAX_ATTEMPTS {
-        let Planned { changes, mut value } = plan().map_err(|e| while_saved(ws, e))?;
+        let Planned { changes, mut value } = plan()?;
         if dry_run || changes.is_empty() {
             return Ok(Committed {
                 value,
@@ -576,9 +576,9 @@ fn transact_with<T>(
 }
 
 /// A task or file not found while the tasks file is being saved in place by another
-/// program (written by it within the last two seconds) is a busy workspace, not a
-/// missing task: the rest of the file may not be there yet.
-fn while_saved(ws: &crate::workspace::Workspace, e: anyhow::Error) -> anyhow::Error {
+/// program (written by it within the last two seconds, and cut off mid-line) is a busy
+/// workspace, not a missing task: the rest of the file may not be there yet.
+pub fn while_saved(ws: &crate::workspace::Workspace, e: anyhow::Error) -> anyhow::Error {
     if crate::error::kind_of(&e) != crate::error::Kind::NotFound {
         return e;
     }
@@ -587,8 +587,23 @@ fn while_saved(ws: &crate::workspace::Workspace, e: anyhow::Error) -> anyhow::Er
         return e;
     };
     let age = meta.modified().ok().and_then(|m| m.elapsed().ok());
+    // Cut off mid-line: a finished file ends its last line.
+    let unfinished = || {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut last = [0u8; 1];
+        std::fs::File::open(ws.abs(&rel))
+            .and_then(|mut f| {
+                f.seek(SeekFrom::End(-1))?;
+                f.read_exact(&mut last)
+            })
+            .is_ok_and(|()| last[0] != b'\n')
+    };
     match age {
-        Some(age) if !atomic::marked(&meta) && age < std::time::Duration::from_secs(2) => {
+        Some(age)
+            if !atomic::marked(&meta)
+                && age < std::time::Duration::from_secs(2)
+                && unfinished() =>
+        {
             let file = text::slash_path(&rel);
             let message =
                 crate::error::baton_error(&e).map_or_else(|| e.to_string(), |b| b.message.clone());

@@ -34,6 +34,10 @@ pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
     if reads_only {
         ctx.ws.sweep(false);
     }
+    dispatch(ctx, command).map_err(|e| crate::txn::while_saved(&ctx.ws, e))
+}
+
+fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
     match command {
         Command::Status => status::run(ctx),
         Command::List(a) => list::run(ctx, a),

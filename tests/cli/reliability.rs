@@ -94,13 +94,14 @@ fn json_of(out: &std::process::Output) -> serde_json::Value {
 struct Paused {
     child: Child,
     go: PathBuf,
+    _marks: tempfile::TempDir,
 }
 
 impl Paused {
     fn start(ws: &Ws, args: &[&str]) -> Paused {
-        let marks = tempfile::tempdir().unwrap().keep();
-        let go = marks.join("go");
-        let held = marks.join("go.held");
+        let marks = tempfile::tempdir().unwrap();
+        let go = marks.path().join("go");
+        let held = marks.path().join("go.held");
         let child = baton(ws)
             .env("BATON_TEST_PAUSE_LOCKED", &go)
             .args(args)
@@ -109,7 +110,11 @@ impl Paused {
             .spawn()
             .unwrap();
         wait_for(&held);
-        Paused { child, go }
+        Paused {
+            child,
+            go,
+            _marks: marks,
+        }
     }
 
     fn finish(self) -> (i32, String) {
@@ -659,7 +664,8 @@ fn a_title_the_table_cannot_hold_gets_a_clear_error() {
 #[test]
 fn a_task_missing_during_an_in_place_save_is_busy_not_absent() {
     let ws = Ws::with_tasks(PLAN);
-    let cut = PLAN.find("- [ ] 1.2").unwrap();
+    // Cut mid-line, as a writer's buffer is.
+    let cut = PLAN.find("- [ ] 1.2").unwrap() + 8;
     ws.write("p1", &PLAN[..cut]);
     ws.write("p2", &PLAN[cut..]);
     let mut writer = Command::new("sh")
@@ -670,7 +676,9 @@ fn a_task_missing_during_an_in_place_save_is_busy_not_absent() {
         .unwrap();
     wait_for(&ws.abs("half"));
     let (code, doc) = ws.json(&["claim", "1.3", "--instance", "1"]);
+    let (shown, _) = ws.json(&["show", "1.3"]);
     std::fs::write(ws.abs("go"), "").unwrap();
+    assert_eq!(shown, 4, "a read-only command too");
     assert!(writer.wait().unwrap().success());
     assert_eq!(code, 4, "{doc}");
     assert_eq!(doc["error"]["kind"], "busy");
