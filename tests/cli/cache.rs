@@ -288,13 +288,8 @@ fn huge_pages_start_the_command_again_with_the_same_answers() {
     if std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
         .is_ok_and(|t| t.contains("[madvise]"))
     {
-        std::fs::create_dir_all(ws.abs(".baton")).unwrap();
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(ws.abs(".baton/lock"))
-            .unwrap();
+        // The workspace lock is taken on the root folder.
+        let lock = std::fs::File::open(ws.path()).unwrap();
         lock.lock().unwrap();
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
             .env("BATON_NOW", crate::support::NOW)
