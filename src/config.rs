@@ -13,6 +13,22 @@ pub const FILE_NAME: &str = ".baton.yaml";
 /// snapshots).
 pub const STATE_DIR: &str = ".baton";
 
+/// Whether a relative path from the root leads out of it (absolute, or `..` past the top).
+fn leaves_root(p: &Path) -> bool {
+    use std::path::Component;
+    let mut depth = 0usize;
+    for c in p.components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir => return true,
+            Component::ParentDir if depth == 0 => return true,
+            Component::ParentDir => depth -= 1,
+            Component::Normal(_) => depth += 1,
+            Component::CurDir => {}
+        }
+    }
+    false
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
@@ -115,6 +131,18 @@ impl Config {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
+        // A cloned repository's config must not aim baton at a file elsewhere.
+        if let Some(t) = &self.tasks_file
+            && leaves_root(Path::new(t))
+        {
+            return Err(invalid(format!(
+                "{FILE_NAME}: tasks_file `{t}` is outside the workspace; baton only edits files inside its root"
+            ))
+            .hint(format!(
+                "move the plan inside the workspace and set tasks_file to its path there, or run baton where the plan is (`baton --root DIR ...`, DIR holding TASKS.md or docs/tasks/TASKS.md); a link inside the workspace also works: `ln -s {t} TASKS.md`, then remove tasks_file"
+            ))
+            .into());
+        }
         if self.instance_pattern.matches('*').count() != 1 {
             return Err(invalid(format!(
                 "{FILE_NAME}: instance_pattern `{}` must contain exactly one `*`",

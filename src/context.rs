@@ -25,15 +25,19 @@ impl Ctx {
     pub fn lock(&self) -> anyhow::Result<Lock> {
         let format = self.format;
         let style = self.style;
-        let command = self.command.clone();
-        lock::acquire(
-            &self.ws.state_dir(),
-            self.wait,
+        let on_timeout = || -> lock::OnTimeout {
+            let command = self.command.clone();
             Box::new(move |err| {
                 let e = anyhow::Error::new(err);
                 crate::output::emit_error(format, style, &command, &e);
                 std::process::exit(crate::error::exit::BUSY);
-            }),
+            })
+        };
+        lock::acquire(
+            &self.ws.lock_dirs(),
+            &self.ws.state_dir(),
+            self.wait,
+            &on_timeout,
         )
     }
 
@@ -51,8 +55,16 @@ impl crate::txn::Scope for Ctx {
         &self.ws.root
     }
 
-    fn scratch_dirs(&self) -> Vec<std::path::PathBuf> {
-        vec![self.ws.state_dir(), self.ws.abs(self.ws.instance_dir())]
+    fn state_dir(&self) -> std::path::PathBuf {
+        self.ws.state_dir()
+    }
+
+    fn command(&self) -> &str {
+        &self.command
+    }
+
+    fn sweep(&self) {
+        self.ws.sweep(true);
     }
 }
 

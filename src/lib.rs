@@ -12,6 +12,8 @@ pub mod context;
 pub mod edit;
 pub mod error;
 pub mod exists;
+pub mod faults;
+pub mod journal;
 pub mod lifecycle;
 pub mod lock;
 pub mod model;
@@ -95,6 +97,7 @@ pub fn run() -> i32 {
         Ok(ws) => ws,
         Err(e) => return output::emit_error(format, style, command, &e),
     };
+    atomic::keep_in(ws.state_dir().join("saved"));
     if !(cli.global.wait.is_finite() && cli.global.wait >= 0.0) {
         let err = anyhow::Error::new(error::usage("--wait takes a number of seconds, 0 or more"));
         return output::emit_error(format, style, command, &err);

@@ -131,6 +131,11 @@ pub const RULES: &[Rule] = &[
         "duplicate or decreasing session numbers across instance files",
     ),
     rule(
+        "interrupted_transaction",
+        E,
+        "a multi-file command was killed part way; the next command under the lock settles it",
+    ),
+    rule(
         "missing_session_history",
         W,
         "an instance file has no `## Session History` section",

@@ -261,6 +261,17 @@ pub fn run_rules(ws: &Workspace, docs: &Docs) -> Vec<Diagnostic> {
     docs::check(&mut c);
     structure::check(&mut c);
     sessions::check(&mut c);
+    if let Some(command) = crate::journal::pending(&ws.state_dir()) {
+        let rel = Path::new(crate::workspace::STATE_DIR).join(crate::journal::FILE);
+        c.out.push(
+            Diagnostic::new(
+                "interrupted_transaction",
+                Location::file(&rel),
+                format!("`{command}` was interrupted part way through its changes"),
+            )
+            .help("run `baton check --fix` (or any command that edits): it completes the change or undoes it, leaving every file as before or after it"),
+        );
+    }
     let order = |code: &str| {
         RULES
             .iter()

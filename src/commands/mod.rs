@@ -26,6 +26,21 @@ use crate::model::{Document, TaskKind};
 use crate::output::Outcome;
 
 pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
+    // Commands that only read tidy up here (no lock: only what dead runs left); the others
+    // do it under the lock, in their transaction.
+    let reads_only = match &command {
+        Command::Status | Command::List(_) | Command::Show(_) | Command::Start(_) => true,
+        Command::Next(a) => !a.claim,
+        Command::Check(a) => !a.fix,
+        _ => false,
+    };
+    if reads_only {
+        ctx.ws.sweep(false);
+    }
+    dispatch(ctx, command).map_err(|e| ctx.ws.while_saved(e))
+}
+
+fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
     match command {
         Command::Status => status::run(ctx),
         Command::List(a) => list::run(ctx, a),

@@ -254,7 +254,18 @@ pub fn emit(format: Format, style: Style, command: &str, out: &Outcome) -> i32 {
     match r {
         Ok(()) => out.exit,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => out.exit,
-        Err(_) => error::exit::FAILURE,
+        // The change was made: the exit code says so, whatever became of its report.
+        Err(e) if crate::txn::wrote_files() => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "baton: could not print the report ({e}); the change itself was made: `baton status` shows it"
+            );
+            out.exit
+        }
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "baton: could not print the output: {e}");
+            error::exit::FAILURE
+        }
     }
 }
 

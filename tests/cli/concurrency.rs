@@ -422,16 +422,8 @@ fn editor(
     seed: u64,
     period_us: (u64, u64),
 ) -> EditorLog {
-    let lock = lock.map(|p| {
-        fs::create_dir_all(p.parent().expect("lock dir")).expect("create .baton");
-        OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(p)
-            .expect("open the lock file")
-    });
+    // baton's workspace lock is taken on the root folder.
+    let lock = lock.map(|p| fs::File::open(p).expect("open the workspace root"));
     let mut rng = Rng(seed);
     let mut log = EditorLog {
         lines: BTreeMap::new(),
@@ -561,7 +553,7 @@ fn editor_race(rounds: u32, locking: bool, period_us: (u64, u64), seed: u64) {
     let path = ws.abs("TASKS.md");
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {
-        let (path, stop, lock) = (path.clone(), stop.clone(), ws.abs(".baton/lock"));
+        let (path, stop, lock) = (path.clone(), stop.clone(), ws.path().to_path_buf());
         std::thread::spawn(move || {
             editor(
                 &path,
@@ -638,14 +630,8 @@ fn editor_race(rounds: u32, locking: bool, period_us: (u64, u64), seed: u64) {
 #[test]
 fn lock_held_elsewhere_times_out_busy() {
     let ws = Ws::with_tasks(RACE_PLAN);
-    fs::create_dir_all(ws.abs(".baton")).unwrap();
-    let lock = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(ws.abs(".baton/lock"))
-        .unwrap();
+    // The workspace lock is taken on the root folder itself.
+    let lock = fs::File::open(ws.path()).unwrap();
     lock.lock().expect("take the workspace lock from the test");
     let mut cmd = Command::new(exe());
     cmd.env("BATON_NOW", NOW)

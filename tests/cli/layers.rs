@@ -8,9 +8,10 @@ use std::path::Path;
 
 /// Bottom first. Within a row, a module may use those listed before it in the row.
 const LAYERS: &[&[&str]] = &[
-    // Primitives: text, errors, time, byte splices, files, the lock, the rule table.
+    // Primitives: errors, test-only fault hooks, text, time, byte splices, files, the
+    // intent record of a multi-file change, the lock, the rule table.
     &[
-        "error", "text", "clock", "edit", "atomic", "lock", "exists", "rules",
+        "error", "faults", "text", "clock", "edit", "atomic", "journal", "lock", "exists", "rules",
     ],
     // Settings.
     &["config"],

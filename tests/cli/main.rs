@@ -10,4 +10,5 @@ mod layers;
 mod lifecycle;
 mod props;
 mod read;
+mod reliability;
 mod sessions;
