@@ -18,8 +18,12 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// Take the workspace lock, exiting with code 4 (and the error document) on timeout.
+    /// Take the workspace lock, exiting with code 4 (and the error document) on timeout;
+    /// a serving process (`baton mcp`) gets the busy error back instead.
     pub fn lock(&self) -> anyhow::Result<Lock> {
+        if crate::lifetime::serving() {
+            return lock::acquire_or_busy(&self.ws.state_dir(), self.wait);
+        }
         let format = self.format;
         let style = self.style;
         let command = self.command.clone();

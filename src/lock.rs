@@ -22,16 +22,7 @@ pub type OnTimeout = Box<dyn FnOnce(crate::error::BatonError) + Send>;
 /// Take the lock on `<state_dir>/lock`, waiting at most `wait`. A message goes to stderr
 /// once the wait passes a second; at the deadline `on_timeout` runs with a busy error.
 pub fn acquire(state_dir: &Path, wait: Duration, on_timeout: OnTimeout) -> anyhow::Result<Lock> {
-    std::fs::create_dir_all(state_dir)
-        .map_err(|e| anyhow::Error::new(e).context(format!("creating {}", state_dir.display())))?;
-    let path = state_dir.join(LOCK_FILE);
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(|e| anyhow::Error::new(e).context(format!("opening {}", path.display())))?;
+    let (path, file) = open(state_dir)?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -50,11 +41,62 @@ pub fn acquire(state_dir: &Path, wait: Duration, on_timeout: OnTimeout) -> anyho
             return Err(anyhow::Error::new(e).context(format!("locking {}", path.display())));
         }
     }
+    Ok(held(file))
+}
+
+/// Open (creating) `<state_dir>/lock`.
+fn open(state_dir: &Path) -> anyhow::Result<(std::path::PathBuf, File)> {
+    std::fs::create_dir_all(state_dir)
+        .map_err(|e| anyhow::Error::new(e).context(format!("creating {}", state_dir.display())))?;
+    let path = state_dir.join(LOCK_FILE);
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| anyhow::Error::new(e).context(format!("opening {}", path.display())))?;
+    Ok((path, file))
+}
+
+/// The lock, once `file` is locked.
+fn held(mut file: File) -> Lock {
     // Record the holder for the waiting message (best effort), padded to one width and
     // written over the last one: truncating the file first cost 0.6 ms inside the lock.
     let _ = file.rewind();
     let _ = writeln!(file, "{:<20}", std::process::id());
-    Ok(Lock { _file: file })
+    Lock { _file: file }
+}
+
+/// `acquire` for a process that must go on after a timeout (`baton mcp`): the lock is
+/// tried every few milliseconds, and at the deadline the busy error is returned.
+pub fn acquire_or_busy(state_dir: &Path, wait: Duration) -> anyhow::Result<Lock> {
+    let (path, file) = open(state_dir)?;
+    let start = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(held(file)),
+            Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < wait => {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => return Err(timed_out(&path, wait).into()),
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(anyhow::Error::new(e).context(format!("locking {}", path.display())));
+            }
+        }
+    }
+}
+
+/// The busy error of a wait for the lock that ran out.
+fn timed_out(path: &Path, wait: Duration) -> crate::error::BatonError {
+    busy(format!(
+        "the workspace is locked by another baton command{} and stayed locked for {}s",
+        holder(path)
+            .map(|p| format!(" (pid {p})"))
+            .unwrap_or_default(),
+        wait.as_secs_f32()
+    ))
+    .hint("try again, or wait longer with `--wait SECS`")
 }
 
 fn watchdog(path: &Path, wait: Duration, done: &AtomicBool, on_timeout: OnTimeout) {
@@ -82,16 +124,7 @@ fn watchdog(path: &Path, wait: Duration, done: &AtomicBool, on_timeout: OnTimeou
     if done.load(Ordering::SeqCst) {
         return;
     }
-    on_timeout(
-        busy(format!(
-            "the workspace is locked by another baton command{} and stayed locked for {}s",
-            holder(path)
-                .map(|p| format!(" (pid {p})"))
-                .unwrap_or_default(),
-            wait.as_secs_f32()
-        ))
-        .hint("try again, or wait longer with `--wait SECS`"),
-    );
+    on_timeout(timed_out(path, wait));
 }
 
 fn holder(path: &Path) -> Option<String> {
