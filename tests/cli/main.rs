@@ -8,6 +8,7 @@ mod check;
 mod claims;
 mod concurrency;
 mod lifecycle;
+mod mcp;
 mod props;
 mod read;
 mod sessions;

@@ -3,7 +3,8 @@
 Reads a plan as JSON on stdin, prints what the servers answered as JSON on stdout:
 
   plan:   {"command": BIN, "args": [...], "env": {...}, "cwd": DIR,
-           "steps": [{"tool": NAME, "arguments": {...}} | {"prompt": NAME, "arguments": {...}}],
+           "steps": [{"tool": NAME, "arguments": {...}} | {"prompt": NAME, "arguments": {...}}
+                     | {"write": FILE, "append_after": TEXT, "text": TEXT}],
            "race": {"servers": N, "tool": NAME, "arguments": [{...}, ...]}}   (optional)
   output: {"tools": [...], "prompts": [...], "steps": [...], "race": [...]}
 
@@ -23,6 +24,17 @@ from mcp.client.stdio import stdio_client
 def tool_answer(result):
     texts = [c.text for c in result.content if getattr(c, "type", None) == "text"]
     return {"is_error": bool(result.is_error), "text": "".join(texts)}
+
+
+def write(plan, s):
+    """Insert `text` after the first `append_after` in a workspace file, as an editor would."""
+    path = plan["cwd"] + "/" + s["write"]
+    with open(path, encoding="utf-8", newline="") as f:
+        t = f.read()
+    at = t.index(s["append_after"]) + len(s["append_after"])
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(t[:at] + s["text"] + t[at:])
+    return {}
 
 
 async def step(session, s):
@@ -61,7 +73,10 @@ async def main():
             {"name": p.name, "arguments": [a.name for a in (p.arguments or [])]}
             for p in prompts.prompts
         ]
-        out["steps"] = [await step(session, s) for s in plan.get("steps", [])]
+        out["steps"] = [
+            write(plan, s) if "write" in s else await step(session, s)
+            for s in plan.get("steps", [])
+        ]
     race = plan.get("race")
     if race:
         async with contextlib.AsyncExitStack() as stack:
