@@ -1,6 +1,7 @@
 //! baton: lets several AI coding instances (and their humans) share one TASKS.md without
 //! stepping on each other. `run` is the whole program; `main.rs` only calls it.
 
+pub mod agents;
 pub mod atomic;
 pub mod cache;
 pub mod check;

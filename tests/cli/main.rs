@@ -2,6 +2,7 @@
 
 mod support;
 
+mod agents;
 mod build;
 mod cache;
 mod check;
