@@ -13,3 +13,4 @@ mod mcp;
 mod props;
 mod read;
 mod sessions;
+mod shell;
