@@ -377,13 +377,14 @@ pub fn parse(args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
     parse_with(Cli::command(), args)
 }
 
-/// Parse `args` with `tree`, which is left to the process's exit rather than taken apart.
+/// Parse `args` with `tree`, which is left to the process's exit rather than taken apart
+/// (freed in a serving process, which parses once per call).
 fn parse_with(mut tree: clap::Command, args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
     use clap::FromArgMatches;
     let parsed = tree
         .try_get_matches_from_mut(args)
         .and_then(|m| Cli::from_arg_matches(&m));
-    std::mem::forget(tree);
+    crate::output::leak_at_exit(tree);
     parsed
 }
 
