@@ -624,7 +624,6 @@ fn mcp_vs_processes(dir: &Path, n: usize) -> McpRows {
         answer(id);
     }
     let served = t.elapsed();
-    drop(send);
     drop(to);
     let _ = server.wait();
     let t = Instant::now();
