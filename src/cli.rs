@@ -384,7 +384,11 @@ fn parse_with(mut tree: clap::Command, args: &[std::ffi::OsString]) -> Result<Cl
     let parsed = tree
         .try_get_matches_from_mut(args)
         .and_then(|m| Cli::from_arg_matches(&m));
-    crate::output::leak_at_exit(tree);
+    if crate::lifetime::serving() {
+        drop(tree);
+    } else {
+        std::mem::forget(tree);
+    }
     parsed
 }
 

@@ -28,8 +28,14 @@ fn drive(py: &Path, ws: &Ws, env: Value, plan: Value) -> Value {
     let mut plan = plan;
     let mut env = env;
     env["BATON_NOW"] = NOW.into();
+    // The SDK starts the server with a bare environment: pass on the cache mode of the run.
+    if let Ok(mode) = std::env::var("BATON_CACHE") {
+        env["BATON_CACHE"] = mode.into();
+    }
     plan["command"] = env!("CARGO_BIN_EXE_baton").into();
-    plan["args"] = json!(["--root", ws.path(), "mcp"]);
+    if plan.get("args").is_none() {
+        plan["args"] = json!(["--root", ws.path(), "mcp"]);
+    }
     plan["env"] = env;
     plan["cwd"] = json!(ws.path());
     let client = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/client.py");
@@ -356,4 +362,41 @@ fn mcp_bad_input_gives_tool_errors_with_kind_and_hint_and_the_server_goes_on() {
     let (is_error, text) = answer(&steps[9]);
     assert!(!is_error, "the server goes on: {text}");
     assert_eq!(ws.bytes("TASKS.md"), before, "nothing was written");
+}
+
+#[test]
+fn mcp_a_lock_timeout_is_a_busy_tool_error_and_the_server_goes_on() {
+    let Some(py) = python() else { return };
+    let ws = workspace("2");
+    let before = ws.bytes("TASKS.md");
+    std::fs::create_dir_all(ws.abs(".baton")).unwrap();
+    let held = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(ws.abs(".baton/lock"))
+        .unwrap();
+    held.lock().unwrap();
+    let plan = json!({
+        "args": ["--root", ws.path(), "--wait", "0.2", "mcp"],
+        "steps": [
+            {"tool": "claim", "arguments": {"ref": "1.1", "instance": 1}},
+            {"tool": "status"},
+        ]
+    });
+    let out = drive(&py, &ws, json!({}), plan);
+    drop(held);
+    let (is_error, text) = answer(&out["steps"][0]);
+    assert!(is_error, "{text}");
+    let doc: Value = serde_json::from_str(text).unwrap();
+    assert_eq!(doc["command"], "claim", "{doc}");
+    assert_eq!(doc["error"]["kind"], "busy", "{doc}");
+    assert!(
+        doc["error"]["hint"].as_str().unwrap().contains("--wait"),
+        "{doc}"
+    );
+    let (is_error, text) = answer(&out["steps"][1]);
+    assert!(!is_error, "the server goes on: {text}");
+    assert_eq!(ws.bytes("TASKS.md"), before);
 }
