@@ -35,6 +35,11 @@ pub fn list() -> Vec<Prompt> {
                 PromptArgument::new("summary")
                     .with_description("What happened in the session, if you know it already")
                     .with_required(false),
+                PromptArgument::new("decisions")
+                    .with_description(
+                        "The session's key decisions, one per line, if you know them already",
+                    )
+                    .with_required(false),
             ]),
         ),
     ]
@@ -79,6 +84,10 @@ pub fn get(
                 .map_or("<what happened, in a few sentences>".to_string(), |s| {
                     format!("{s:?}")
                 });
+            let decisions = arg("decisions").map_or("<the key decisions>".to_string(), |d| {
+                let items: Vec<&str> = d.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+                serde_json::to_string(&items).unwrap_or_default()
+            });
             format!(
                 "End the session of instance {instance}.\n\n\
                  Open tasks you hold (`baton list --open --instance {instance}`):\n\n{held}\n\
@@ -87,7 +96,7 @@ pub fn get(
                  2. Tasks you did not finish are released by `ess` (pass `keep_claims: true` to keep them).\n\
                  3. Put any next steps into TASKS.md as tasks, never into the session entry.\n\
                  4. Call the `ess` tool with `instance: {instance}`, `title: {title}`, `summary: {summary}` and \
-                 `decision`: the session's key decisions, one per item.\n\
+                 `decision: {decisions}` (the session's key decisions, one per item).\n\
                  5. If `ess` is refused, do what its hint says and call it again; report the result."
             )
         }

@@ -103,7 +103,7 @@ fn mcp_lists_every_tool_with_described_arguments_and_both_prompts() {
     let ws = workspace("2");
     let plan = json!({"steps": [
         {"prompt": "lss", "arguments": {"instance": "1"}},
-        {"prompt": "ess", "arguments": {"instance": "1", "title": "Parser"}},
+        {"prompt": "ess", "arguments": {"instance": "1", "title": "Parser", "decisions": "One pass\n\nNo regex\n"}},
     ]});
     let out = drive(&py, &ws, json!({}), plan);
     let names: Vec<&str> = out["tools"]
@@ -157,7 +157,7 @@ fn mcp_lists_every_tool_with_described_arguments_and_both_prompts() {
         out["prompts"],
         json!([
             {"name": "lss", "arguments": ["instance"]},
-            {"name": "ess", "arguments": ["instance", "title", "summary"]}
+            {"name": "ess", "arguments": ["instance", "title", "summary", "decisions"]}
         ])
     );
     let lss = out["steps"][0]["text"].as_str().unwrap();
@@ -173,6 +173,10 @@ fn mcp_lists_every_tool_with_described_arguments_and_both_prompts() {
         "{ess}"
     );
     assert!(ess.contains("\"Parser\""), "{ess}");
+    assert!(
+        ess.contains(r#"`decision: ["One pass","No regex"]`"#),
+        "{ess}"
+    );
 }
 
 #[test]
