@@ -9,18 +9,38 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// The venv's python, or None (after a note) when it is missing outside CI.
+/// The venv's python, or None (after a note) when it is missing outside CI. With
+/// `CI=true` a missing venv is installed by `tools/mcp-venv` (once), and a failure fails.
 fn python() -> Option<PathBuf> {
-    let py = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/mcp-venv/bin/python");
+    static INSTALLED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let py = root.join("target/mcp-venv/bin/python");
     if py.exists() {
         return Some(py);
     }
-    let msg = "the MCP Python SDK is missing (target/mcp-venv): run `tools/mcp-venv`";
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{msg}");
+    if !std::env::var("CI").is_ok_and(|v| v == "true") {
+        eprintln!(
+            "note: the MCP Python SDK is missing (target/mcp-venv): run `tools/mcp-venv`; the MCP test is skipped"
+        );
+        return None;
     }
-    eprintln!("note: {msg}; the MCP test is skipped");
-    None
+    let installed = INSTALLED.get_or_init(|| {
+        let out = Command::new(root.join("tools/mcp-venv"))
+            .output()
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    });
+    match installed {
+        Ok(()) if py.exists() => Some(py),
+        Ok(()) => panic!("tools/mcp-venv ran but {} is missing", py.display()),
+        Err(e) => panic!(
+            "the MCP Python SDK is missing (target/mcp-venv) and `tools/mcp-venv` failed: {e}"
+        ),
+    }
 }
 
 /// Run the client on `plan` (server command, env and cwd filled in): its answer.
