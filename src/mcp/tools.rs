@@ -233,7 +233,7 @@ pub const TOOLS: &[Tool] = &[
     Tool {
         name: "done",
         words: &["done"],
-        about: "Finish a task: tick its box, drop your claim, and archive the research or spec file it frees. Refused for a task another instance holds or one with open subtasks (unless `force`).",
+        about: "Finish a task: tick its box, drop your claim, and archive the research or spec file it frees. Refused for a task another instance holds or one with open subtasks (unless `force`), and for a research task until a spec links its research (create one with `spec_new` and `from_research`).",
         params: &[
             REF,
             INSTANCE,
@@ -349,7 +349,7 @@ pub const TOOLS: &[Tool] = &[
     Tool {
         name: "ess",
         words: &["ess"],
-        about: "End your session: ticks and releases your tasks, archives what is finished, runs the checks, writes the session entry (title, summary, decisions) into your instance file and rotates old entries. Call it once, last. Refused when the checks find errors (the message says which).",
+        about: "End your session: ticks and releases your tasks, archives what is finished, runs the checks, writes the session entry (title, summary, decisions) into your instance file and rotates old entries. Call it once, last. When a check or an end-of-session question fails the call is a tool error, but the entry is written either way: read `data` and fix what it names.",
         params: &[
             INSTANCE,
             req(
