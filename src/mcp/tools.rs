@@ -533,9 +533,11 @@ fn check_instance(tool: &Tool, args: &Map<String, Value>) -> anyhow::Result<()> 
     }
     let from_env = std::env::var("BATON_INSTANCE").is_ok_and(|v| !v.trim().is_empty());
     match args.get("instance") {
-        Some(Value::Number(n)) if n.as_u64() == Some(0) => {
-            Err(usage("instance numbers start at 1").into())
-        }
+        Some(Value::Number(n)) if n.as_u64() == Some(0) => Err(usage(
+            "instance numbers start at 1",
+        )
+        .hint(format!("pass your own instance number to `{}`, e.g. {{\"instance\": 1}}", tool.name))
+        .into()),
         Some(Value::Number(_)) => Ok(()),
         _ if from_env => Ok(()),
         _ => Err(usage(format!(

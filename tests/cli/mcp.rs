@@ -344,6 +344,7 @@ fn mcp_bad_input_gives_tool_errors_with_kind_and_hint_and_the_server_goes_on() {
         {"tool": "claim", "arguments": {"ref": "1.1"}},
         {"tool": "ess", "arguments": {"instance": 1, "title": "T", "summary": "S", "decision": "not a list"}},
         {"tool": "next", "arguments": {"dry_run": true}},
+        {"tool": "claim", "arguments": {"ref": "1.1", "instance": 0}},
         {"tool": "status"},
     ]});
     let out = drive(&py, &ws, json!({}), plan);
@@ -362,6 +363,7 @@ fn mcp_bad_input_gives_tool_errors_with_kind_and_hint_and_the_server_goes_on() {
         ("claim", "usage", "BATON_INSTANCE=N"),
         ("ess", "usage", "pass `decision`"),
         ("next", "usage", "baton --help"),
+        ("claim", "usage", "pass your own instance number"),
     ];
     for (got, (command, kind, hint)) in steps.iter().zip(expected) {
         let (is_error, text) = answer(got);
@@ -383,7 +385,8 @@ fn mcp_bad_input_gives_tool_errors_with_kind_and_hint_and_the_server_goes_on() {
         ws.run(&["--json", "claim", "parser", "--instance", "1"]).1
     );
     assert!(ambiguous.contains("\"candidates\""), "{ambiguous}");
-    let (is_error, text) = answer(&steps[9]);
+    assert_eq!(steps.len(), expected.len() + 1);
+    let (is_error, text) = answer(&steps[10]);
     assert!(!is_error, "the server goes on: {text}");
     assert_eq!(ws.bytes("TASKS.md"), before, "nothing was written");
 }
