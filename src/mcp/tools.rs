@@ -572,3 +572,95 @@ pub fn run(
         .and_then(|ctx| crate::commands::run(&ctx, cli.command));
     Ok((name, result))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every argument of every tool reaches a flag (or the positional) its subcommand has,
+    /// so the table cannot drift from `cli.rs`.
+    #[test]
+    fn every_tool_argument_is_an_argument_of_its_subcommand() {
+        let mut tree = crate::cli::Cli::command();
+        tree.build();
+        for tool in TOOLS {
+            let mut sub = &tree;
+            for w in tool.words {
+                sub = sub
+                    .find_subcommand(w)
+                    .unwrap_or_else(|| panic!("{}", tool.name));
+            }
+            for p in tool.params {
+                match p.cli {
+                    Cli::Long(long) => assert!(
+                        sub.get_arguments().any(|a| a.get_long() == Some(long)),
+                        "{}: --{long}",
+                        tool.name
+                    ),
+                    Cli::Positional => assert!(
+                        sub.get_positionals().count() == 1,
+                        "{}: {}",
+                        tool.name,
+                        p.name
+                    ),
+                    Cli::Checked => assert!(
+                        sub.get_arguments()
+                            .all(|a| a.get_long() != Some("instance")),
+                        "{}: the command takes --instance, pass it",
+                        tool.name
+                    ),
+                }
+            }
+            let required = sub.get_arguments().filter(|a| a.is_required_set()).count();
+            assert_eq!(
+                required,
+                tool.params.iter().filter(|p| p.required).count(),
+                "{}",
+                tool.name
+            );
+        }
+    }
+
+    #[test]
+    fn a_call_becomes_the_command_line_it_stands_for() {
+        let global = Global {
+            root: Some("/w".into()),
+            json: false,
+            color: crate::cli::ColorChoice::Never,
+            wait: 3.0,
+        };
+        let ess = TOOLS.iter().find(|t| t.name == "ess").unwrap();
+        let args = json!({"instance": 2, "title": "-T", "summary": "S", "decision": ["-a", "b"], "dry_run": true, "keep_claims": false});
+        let argv = command_line(&global, ess, args.as_object().unwrap()).unwrap();
+        let argv: Vec<&str> = argv.iter().map(|a| a.to_str().unwrap()).collect();
+        assert_eq!(
+            argv,
+            [
+                "baton",
+                "--json",
+                "--root=/w",
+                "--wait=3",
+                "ess",
+                "--instance=2",
+                "--title=-T",
+                "--summary=S",
+                "--decision=-a",
+                "--decision=b",
+                "--dry-run"
+            ]
+        );
+        let claim = TOOLS.iter().find(|t| t.name == "claim").unwrap();
+        let args = json!({"ref": "--force", "instance": 1});
+        let argv = command_line(&global, claim, args.as_object().unwrap()).unwrap();
+        assert_eq!(argv[argv.len() - 2..], ["--", "--force"]);
+        let cli = crate::cli::parse(&argv).unwrap();
+        match cli.command {
+            crate::cli::Command::Claim(a) => {
+                assert_eq!(a.target.reference, "--force");
+                assert!(!a.force);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
