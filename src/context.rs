@@ -21,7 +21,8 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// Take the workspace lock, exiting with code 4 (and the error document) on timeout.
+    /// Take the workspace lock, exiting with code 4 (and the error document) on timeout;
+    /// a serving process (`baton mcp`) gets the busy error back instead.
     pub fn lock(&self) -> anyhow::Result<Lock> {
         let format = self.format;
         let style = self.style;
@@ -33,11 +34,16 @@ impl Ctx {
                 std::process::exit(crate::error::exit::BUSY);
             })
         };
+        let waiting = if crate::lifetime::serving() {
+            lock::Waiting::Return
+        } else {
+            lock::Waiting::Exit(&on_timeout)
+        };
         lock::acquire(
             &self.ws.lock_dirs(),
             &self.ws.state_dir(),
             self.wait,
-            &on_timeout,
+            waiting,
         )
     }
 

@@ -4,7 +4,7 @@
 //! holder's pid for the waiting message, and, like every state file, is never followed
 //! through a link.
 //!
-//! Layer: a primitive. What to do when the wait runs out is the caller's (`on_timeout`).
+//! Layer: a primitive. How a wait that runs out ends is the caller's (`Waiting`).
 
 use crate::error::{busy, invalid};
 use std::fs::{File, OpenOptions};
@@ -27,20 +27,31 @@ pub struct Lock {
 /// What to do if the wait runs out: print the busy error and exit (never returns).
 pub type OnTimeout = Box<dyn FnOnce(crate::error::BatonError) + Send>;
 
+/// How a wait for the lock ends when it runs out.
+#[derive(Clone, Copy)]
+pub enum Waiting<'a> {
+    /// Block on the lock; at the deadline a watchdog thread runs the callback this makes
+    /// (a command-line process: print the busy error and exit).
+    Exit(&'a dyn Fn() -> OnTimeout),
+    /// Try the lock every 2 ms and return the busy error at the deadline (a process that
+    /// goes on serving, `baton mcp`).
+    Return,
+}
+
 /// Take the workspace lock: each folder of `dirs` in turn (the root first), waiting at
 /// most `wait` in all. A message goes to stderr once the wait passes a second; at the
-/// deadline the callback `on_timeout` makes runs with a busy error. Then refuses a state folder or state
-/// file that is a link, and records the pid in `<state_dir>/lock`.
+/// deadline the wait ends as `waiting` says. Then refuses a state folder or state file
+/// that is a link, and records the pid in `<state_dir>/lock`.
 pub fn acquire(
     dirs: &[PathBuf],
     state_dir: &Path,
     wait: Duration,
-    on_timeout: &dyn Fn() -> OnTimeout,
+    waiting: Waiting<'_>,
 ) -> anyhow::Result<Lock> {
     let pid_file = state_dir.join(LOCK_FILE);
     let mut held = Vec::with_capacity(dirs.len());
     for dir in dirs {
-        let file = lock_dir(dir, &pid_file, wait, on_timeout)?;
+        let file = lock_dir(dir, &pid_file, wait, waiting)?;
         held.push(file);
     }
     check_state(state_dir)?;
@@ -71,13 +82,27 @@ fn lock_dir(
     dir: &Path,
     pid_file: &Path,
     wait: Duration,
-    on_timeout: &dyn Fn() -> OnTimeout,
+    waiting: Waiting<'_>,
 ) -> anyhow::Result<File> {
     let file = File::open(dir)
         .map_err(|e| anyhow::Error::new(e).context(format!("opening {}", dir.display())))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => {
+    let start = std::time::Instant::now();
+    match (file.try_lock(), waiting) {
+        (Ok(()), _) => Ok(file),
+        (Err(std::fs::TryLockError::WouldBlock), Waiting::Return) => loop {
+            if start.elapsed() >= wait {
+                return Err(timed_out(pid_file, wait).into());
+            }
+            std::thread::sleep(Duration::from_millis(2));
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(std::fs::TryLockError::WouldBlock) => {}
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(anyhow::Error::new(e).context(format!("locking {}", dir.display())));
+                }
+            }
+        },
+        (Err(std::fs::TryLockError::WouldBlock), Waiting::Exit(on_timeout)) => {
             let done = Arc::new(AtomicBool::new(false));
             let watcher = {
                 let done = done.clone();
@@ -91,7 +116,7 @@ fn lock_dir(
             r.map_err(|e| anyhow::Error::new(e).context("locking the workspace"))?;
             Ok(file)
         }
-        Err(std::fs::TryLockError::Error(e)) => {
+        (Err(std::fs::TryLockError::Error(e)), _) => {
             Err(anyhow::Error::new(e).context(format!("locking {}", dir.display())))
         }
     }
@@ -161,16 +186,19 @@ fn watchdog(path: &Path, wait: Duration, done: &AtomicBool, on_timeout: OnTimeou
     if done.load(Ordering::SeqCst) {
         return;
     }
-    on_timeout(
-        busy(format!(
-            "the workspace is locked by another baton command{} and stayed locked for {}s",
-            holder(path)
-                .map(|p| format!(" (pid {p})"))
-                .unwrap_or_default(),
-            wait.as_secs_f32()
-        ))
-        .hint("try again, or wait longer with `--wait SECS`"),
-    );
+    on_timeout(timed_out(path, wait));
+}
+
+/// The busy error of a wait for the lock that ran out.
+fn timed_out(path: &Path, wait: Duration) -> crate::error::BatonError {
+    busy(format!(
+        "the workspace is locked by another baton command{} and stayed locked for {}s",
+        holder(path)
+            .map(|p| format!(" (pid {p})"))
+            .unwrap_or_default(),
+        wait.as_secs_f32()
+    ))
+    .hint("try again, or wait longer with `--wait SECS`")
 }
 
 fn holder(path: &Path) -> Option<String> {

@@ -14,6 +14,7 @@ pub mod next;
 pub mod release;
 pub mod reopen;
 pub mod research;
+pub mod shell;
 pub mod show;
 pub mod spec;
 pub mod start;
@@ -57,6 +58,11 @@ fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::Done(a) => done::run(ctx, a),
         Command::Reopen(a) => reopen::run(ctx, a),
         Command::Archive(a) => archive::run(ctx, a),
+        c @ (Command::Mcp | Command::Completions(_) | Command::Man) => Err(usage(format!(
+            "`baton {}` runs on its own, not in a workspace",
+            c.name()
+        ))
+        .into()),
     }
 }
 

@@ -8,10 +8,12 @@ use std::path::Path;
 
 /// Bottom first. Within a row, a module may use those listed before it in the row.
 const LAYERS: &[&[&str]] = &[
-    // Primitives: errors, test-only fault hooks, text, time, byte splices, files, the
-    // intent record of a multi-file change, the lock, the rule table.
+    // Primitives: errors, test-only fault hooks, the process's lifetime (one command or a
+    // server), text, time, byte splices, files, the intent record of a multi-file change,
+    // the lock, the rule table.
     &[
-        "error", "faults", "text", "clock", "edit", "atomic", "journal", "lock", "exists", "rules",
+        "error", "faults", "lifetime", "text", "clock", "edit", "atomic", "journal", "lock",
+        "exists", "rules",
     ],
     // Settings.
     &["config"],
@@ -24,9 +26,10 @@ const LAYERS: &[&[&str]] = &[
     // Who holds what, and since when.
     &["store"],
     // Services.
-    &["lifecycle", "sessions", "check"],
-    // The interface: argument types, rendering, the command context, the commands.
-    &["cli", "output", "context", "commands"],
+    &["lifecycle", "sessions", "check", "agents"],
+    // The interface: argument types, rendering, the command context, the commands, the
+    // MCP server (which runs the commands).
+    &["cli", "output", "context", "commands", "mcp"],
 ];
 
 /// `crate::x` names in a module's files, outside their `#[cfg(test)] mod tests`.

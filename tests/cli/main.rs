@@ -2,13 +2,16 @@
 
 mod support;
 
+mod agents;
 mod cache;
 mod check;
 mod claims;
 mod concurrency;
 mod layers;
 mod lifecycle;
+mod mcp;
 mod props;
 mod read;
 mod reliability;
 mod sessions;
+mod shell;
