@@ -15,6 +15,7 @@ pub mod exists;
 pub mod hugepages;
 pub mod lifecycle;
 pub mod lock;
+pub mod marks;
 pub mod model;
 pub mod output;
 pub mod sessions;

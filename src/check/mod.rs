@@ -6,6 +6,7 @@
 //! fixable diagnostics into one `Changeset` for `txn::transact`.
 
 mod claims;
+mod deps;
 mod docs;
 mod fs;
 mod links;
@@ -118,7 +119,17 @@ pub const RULES: &[Rule] = &[
     rule(
         "unknown_mark",
         W,
-        "a checkbox mark other than space, x or X",
+        "a checkbox mark the mark table does not name",
+    ),
+    rule(
+        "missing_dependency",
+        E,
+        "an `(after: …)` name that is no task or heading of the file",
+    ),
+    rule(
+        "dependency_cycle",
+        E,
+        "tasks or headings that wait for each other, so none can start",
     ),
     rule(
         "checkbox_in_code",
@@ -389,6 +400,7 @@ pub fn run_rules(ws: &Workspace, docs: &Docs) -> Vec<Diagnostic> {
     links::check(&mut c);
     docs::check(&mut c);
     structure::check(&mut c);
+    deps::check(&mut c);
     sessions::check(&mut c);
     let order = |code: &str| {
         RULES

@@ -11,6 +11,7 @@ use super::coord::{CoordRow, CoordTable};
 use super::links::{Link, LinkKind, Target};
 use super::shared::{Str, find};
 use super::tasks::{Claim, CodeCheckbox, Document, Section, Task, TaskKind};
+use crate::marks::MarkState;
 use crate::text::LineIndex;
 use std::ops::Range;
 use std::path::PathBuf;
@@ -206,7 +207,7 @@ fn encode_with(doc: &Document, room: usize, base: Option<Rc<String>>) -> Option<
         e.range(&t.mark_range, b);
         e.opt(t.section);
         e.n(t.mark as usize);
-        e.u8(t.done as u8);
+        e.u8(t.state.code());
         e.claims(&t.claims, b);
         // Where the title and number are, or at least from where (no need to find the end of
         // the line: they are spans of the text, found without a search).
@@ -535,12 +536,15 @@ fn decode_model(buf: &[u8], pool: Rc<String>, src: &Rc<String>) -> Option<Docume
             return None;
         }
         let head = mark_range.start;
+        let mark = char::from_u32(u32::try_from(d.n()?).ok()?)?;
+        let state = MarkState::from_code(d.u8()?)?;
         tasks.push(Task {
             section,
             item,
             mark_range,
-            mark: char::from_u32(u32::try_from(d.n()?).ok()?)?,
-            done: d.bool()?,
+            mark,
+            state,
+            done: state == MarkState::Done,
             claims: d.claims(b)?,
             number: if d.bool()? { Some(d.str(head)?) } else { None },
             title: d.str(head)?,

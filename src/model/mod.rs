@@ -2,6 +2,7 @@
 
 pub mod codec;
 pub mod coord;
+pub mod deps;
 pub mod edits;
 pub mod frontmatter;
 pub mod links;

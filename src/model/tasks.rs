@@ -6,6 +6,7 @@ use super::links::{self, Link, LinkKind, Target};
 use super::refs;
 use super::shared::Str;
 use crate::config::Config;
+use crate::marks::MarkState;
 use crate::text::{self, LineIndex};
 use pulldown_cmark::{CodeBlockKind, Event, LinkType, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
@@ -73,6 +74,9 @@ pub struct Task {
     /// The `[ ]` box.
     pub mark_range: Range<usize>,
     pub mark: char,
+    /// What the mark means (`crate::marks`, overridden by `.baton.yaml`).
+    pub state: MarkState,
+    /// `state` is done.
     pub done: bool,
     /// `[Instance N]` tags on the task line.
     pub claims: Vec<Claim>,
@@ -231,6 +235,11 @@ impl Document {
                             Some(h) if h.0 == bullet => h.1.take(),
                             _ => item_head_at(text, bullet),
                         };
+                        // A box holding spec-kit's `[P]` is its legend ("[P] tasks = different
+                        // files"), not a task, unless the mark table names `P`.
+                        let head = head.filter(|h| {
+                            h.mark != 'P' || env.config.mark_state('P') != MarkState::Unknown
+                        });
                         let task = {
                             head.map(|head| {
                                 let near = r.start..text::line_end(text, head.mark_range.start);
@@ -241,7 +250,8 @@ impl Document {
                                     item: r.clone(),
                                     mark_range: head.mark_range,
                                     mark: head.mark,
-                                    done: matches!(head.mark, 'x' | 'X'),
+                                    state: env.config.mark_state(head.mark),
+                                    done: env.config.mark_state(head.mark) == MarkState::Done,
                                     claims: head.claims,
                                     number: head
                                         .number
@@ -382,7 +392,7 @@ impl Document {
     pub fn claimants(&self, i: usize) -> Vec<u32> {
         let t = &self.tasks[i];
         let mut out: Vec<u32> = t.claims.iter().map(|c| c.instance).collect();
-        if !t.done {
+        if !t.state.finished() {
             for s in self.heading_claims(i) {
                 if !out.contains(&s) {
                     out.push(s);
@@ -425,11 +435,12 @@ impl Document {
         std::iter::successors(self.tasks[i].parent, |&p| self.tasks[p].parent)
     }
 
-    /// Open, unclaimed, not under anyone's heading claim, no ancestor claimed by someone else.
-    /// With `for_instance`, tasks under that instance's own heading claim count as ready.
+    /// Open (by the mark table), unclaimed, not under anyone's heading claim, no ancestor
+    /// claimed by someone else. With `for_instance`, tasks under that instance's own heading
+    /// claim count as ready. Dependencies are `deps::Deps`'s business.
     pub fn is_ready(&self, i: usize, for_instance: Option<u32>) -> bool {
         let t = &self.tasks[i];
-        if t.done || !t.claims.is_empty() {
+        if t.state != MarkState::Open || !t.claims.is_empty() {
             return false;
         }
         let hc = self.heading_claims(i);
@@ -807,7 +818,7 @@ fn item_head_at(text: &str, mut i: usize) -> Option<ItemHead> {
         }
         break;
     }
-    let (number, title) = split_number(strip_link_labels(rest));
+    let (number, title) = split_number(&super::deps::strip_after(strip_link_labels(rest)));
     Some(ItemHead {
         mark_range: mark_start..close + 1,
         mark,
@@ -1012,7 +1023,7 @@ pub(super) fn parse_heading(text: &str, r: Range<usize>) -> (String, usize, Vec<
         }
     }
     claims.reverse();
-    let title = text::plain(&text[content_start..cend]);
+    let title = text::plain(&super::deps::strip_after(&text[content_start..cend]));
     (title, claim_at, claims)
 }
 

@@ -2,6 +2,7 @@
 //! value and a renderer from `render`; this module decides which one reaches stdout.
 
 pub mod render;
+pub mod waits;
 pub mod wire;
 
 use crate::error;
