@@ -671,6 +671,34 @@ mod tests {
     }
 
     #[test]
+    fn round_trips_every_state() {
+        // The states are encoded, not derived again from the marks on decoding: a mark
+        // table in `.baton.yaml` decides them (and is part of the cache key).
+        let text = "- [ ] a\n- [x] b\n- [/] c\n- [>] d\n- [-] e\n- [!] f\n- [✅] g (after: a)\n";
+        let config = crate::config::Config::parse("marks:\n  \"!\": open\n").unwrap();
+        let env = crate::model::ParseEnv {
+            config: &config,
+            rel_path: "TASKS.md".into(),
+        };
+        let doc = Document::parse(text.to_string(), &env);
+        let states: Vec<MarkState> = doc.tasks.iter().map(|t| t.state).collect();
+        assert_eq!(
+            states,
+            [
+                MarkState::Open,
+                MarkState::Done,
+                MarkState::InProgress,
+                MarkState::Deferred,
+                MarkState::Cancelled,
+                MarkState::Open,
+                MarkState::Done
+            ]
+        );
+        let back = decode(&encode(&doc, 0), text.to_string(), doc.rel_path.clone()).unwrap();
+        assert_eq!(back, doc);
+    }
+
+    #[test]
     fn round_trips_every_fixture() {
         let n = crate::model::for_each_fixture(|p, text| {
             let doc = Document::parse_default(&text, "docs/tasks/TASKS.md");

@@ -692,3 +692,222 @@ pub fn describe(doc: &Document, w: &Wait) -> String {
         Wait::Missing(n) => format!("`{n}` (no such task or heading)"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Document {
+        Document::parse_default(s, "TASKS.md")
+    }
+
+    /// The tasks (by number) task `n` waits for, as written.
+    fn waits(doc: &Document, n: &str) -> Vec<String> {
+        let deps = Deps::build(doc);
+        let i = doc
+            .tasks
+            .iter()
+            .position(|t| t.number.as_deref() == Some(n))
+            .unwrap();
+        deps.waits_for(doc, i)
+            .iter()
+            .map(|w| match w {
+                Wait::Task(t) => doc.tasks[*t].number.as_deref().unwrap_or("?").to_string(),
+                Wait::Section(s) => format!("§{}", doc.sections[*s].title),
+                Wait::Missing(m) => format!("?{m}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_after_grammar() {
+        let d = parse(
+            "# P\n\n- [ ] 1.1 One\n- [ ] 1.2 Two\n- [ ] T012 Three\n\
+             - [ ] 2.1 Four (after: 1.1)\n\
+             - [ ] 2.2 Five (after: 1.1, T012)\n\
+             - [ ] 2.3 Six (After: **1.2** and `1.1`)\n\
+             - [ ] 2.4 Seven (after: 9.9) (spec: [s](docs/specs/s.md))\n\
+             - [ ] 2.5 Eight (after: P)\n",
+        );
+        assert_eq!(waits(&d, "2.1"), ["1.1"]);
+        assert_eq!(waits(&d, "2.2"), ["1.1", "T012"]);
+        assert_eq!(waits(&d, "2.3"), ["1.2", "1.1"]);
+        assert_eq!(waits(&d, "2.4"), ["?9.9"]);
+        // A heading title names the heading.
+        assert_eq!(waits(&d, "2.5"), ["§P"]);
+        // The group is not part of the title.
+        assert_eq!(d.tasks[4].title, "Five");
+        assert_eq!(d.tasks[6].title, "Seven");
+    }
+
+    #[test]
+    fn a_ref_names_a_task() {
+        let d = parse("- [ ] First\n- [ ] Second\n");
+        let r = d.tasks[0].reference.to_string();
+        let text = format!("- [ ] First\n- [ ] Second (after: {r})\n");
+        let d = parse(&text);
+        assert_eq!(
+            d.tasks[0].reference.as_str(),
+            r,
+            "the ref ignores the group"
+        );
+        let deps = Deps::build(&d);
+        assert_eq!(deps.waits_for(&d, 1), [Wait::Task(0)]);
+        assert!(deps.is_blocked(&d, 1));
+        assert!(!deps.is_blocked(&d, 0));
+    }
+
+    #[test]
+    fn prose_spellings_name_task_numbers_only() {
+        let d = parse(
+            "- [x] 4.0.3 Blocker\n- [ ] T01 One\n- [ ] T02 Two\n\
+             - [ ] 5.1 Retry, blocked by 4.0.3\n\
+             - [ ] 5.2 Depends on T01 and T02 for the schema\n\
+             - [ ] 5.3 Panel\n  - Depends: T01, T02\n\
+             - [ ] 5.4 Polling depends on the API\n\
+             - [ ] 5.5 Run this after 4.0.3 is merged\n\
+             - [ ] 5.6 Blocked by 2.5 seconds of latency\n\
+             - [ ] 5.7 Depends: All polling tasks\n\
+             - [ ] 5.8 Independent of T01, nothing depends on them\n\
+             - [ ] 5.9 Unblocked by 4.0.3\n",
+        );
+        assert_eq!(waits(&d, "5.1"), ["4.0.3"]);
+        assert_eq!(waits(&d, "5.2"), ["T01", "T02"]);
+        assert_eq!(waits(&d, "5.3"), ["T01", "T02"]);
+        // Prose that mentions "after", "depends" or "blocked by" without task numbers.
+        for n in ["5.4", "5.5", "5.6", "5.7", "5.8", "5.9"] {
+            assert!(waits(&d, n).is_empty(), "{n}: {:?}", waits(&d, n));
+        }
+        let deps = Deps::build(&d);
+        assert!(!deps.is_blocked(&d, 3), "4.0.3 is done");
+        assert!(deps.is_blocked(&d, 4));
+    }
+
+    #[test]
+    fn after_is_only_a_dependency_in_its_group() {
+        let d = parse(
+            "- [ ] 1.1 One\n- [ ] 1.2 Deploy after 1.1 (see notes)\n\
+             - [ ] 1.3 Thereafter: 1.1\n- [ ] 1.4 Read `(after: 1.1)` in the docs\n\
+             - [ ] 1.5 (afterwards: 1.1)\n",
+        );
+        for n in ["1.2", "1.3", "1.5"] {
+            assert!(waits(&d, n).is_empty(), "{n}");
+        }
+        // Written as the grammar, even in a code span, it is one.
+        assert_eq!(waits(&d, "1.4"), ["1.1"]);
+    }
+
+    #[test]
+    fn a_heading_blocks_its_phase_and_subtasks_wait_with_their_parent() {
+        let d = parse(
+            "# Plan\n\n## Phase 4.0: Blockers\n\n- [ ] 4.0.1 Fix\n- [-] 4.0.2 Dropped\n\n\
+             ## Phase 4.1 (after: Phase 4.0)\n\n- [ ] 4.1.1 Build\n  - [ ] 4.1.1.1 Sub\n\n\
+             ## Later\n\n- [ ] 5.1 Parent (after: 4.0.1)\n  - [ ] 5.1.1 Child\n",
+        );
+        let deps = Deps::build(&d);
+        let blocked: Vec<bool> = (0..d.tasks.len()).map(|i| deps.is_blocked(&d, i)).collect();
+        assert_eq!(blocked, [false, false, true, true, true, true]);
+        assert_eq!(d.sections[2].title, "Phase 4.1");
+        assert_eq!(deps.blockers(&d, 2), [Wait::Section(1)]);
+        assert_eq!(deps.waited_by(&d, 0), [2, 3, 4]);
+        // Finishing 4.0.1 (4.0.2 is cancelled: finished too) unblocks everything.
+        let d = parse(&d.text.replace("- [ ] 4.0.1", "- [x] 4.0.1"));
+        let deps = Deps::build(&d);
+        assert!((0..d.tasks.len()).all(|i| !deps.is_blocked(&d, i)));
+    }
+
+    #[test]
+    fn build_for_one_task_agrees_with_build() {
+        let d = parse(
+            "## A\n\n- [ ] 1.1 One\n\n## B (after: A)\n\n- [ ] 2.1 Two (after: 1.1)\n  - [ ] 2.1.1 Sub\n- [ ] 2.2 Free\n",
+        );
+        let all = Deps::build(&d);
+        for i in 0..d.tasks.len() {
+            assert_eq!(
+                Deps::build_for(&d, i).blockers(&d, i),
+                all.blockers(&d, i),
+                "{i}"
+            );
+        }
+    }
+
+    #[test]
+    fn cycles_are_found_once_each() {
+        let d = parse(
+            "- [ ] 1.1 A (after: 1.2)\n- [ ] 1.2 B (after: 1.1)\n- [ ] 1.3 C (after: 1.3)\n\
+             - [ ] 1.4 D (after: 1.1)\n",
+        );
+        let deps = Deps::build(&d);
+        let cycles = deps.cycles(&d);
+        assert_eq!(cycles.len(), 1, "{cycles:?}");
+        let mut c = cycles[0].clone();
+        c.sort();
+        assert_eq!(c, [Node::Task(0), Node::Task(1)]);
+        // A waits for itself: dropped, not a cycle, not a block.
+        assert!(!deps.is_blocked(&d, 2));
+        // Through headings: a section waits for a task that waits for the section.
+        let d = parse("## A (after: 2.1)\n\n- [ ] 1.1 One\n\n## B\n\n- [ ] 2.1 Two (after: A)\n");
+        assert_eq!(Deps::build(&d).cycles(&d).len(), 1);
+        // A parent and its child alone are no cycle.
+        let d = parse("- [ ] 1.1 One\n  - [ ] 1.1.1 Sub\n- [ ] 1.2 Two (after: 1.1)\n");
+        assert!(Deps::build(&d).cycles(&d).is_empty());
+    }
+
+    const SPEC_KIT: &str = "# Tasks: Demo\n\n## Format: `[ID] [P?] [Story] Description`\n\n\
+        ## Phase 1: Setup (Shared Infrastructure)\n\n- [x] T001 Create project\n- [ ] T002 [P] Configure linting\n\n\
+        ## Phase 2: Foundational (Blocking Prerequisites)\n\n- [ ] T003 Schema\n\n\
+        ## Phase 3: User Story 1 - Sign in (Priority: P1)\n\n### Implementation for User Story 1\n\n- [ ] T004 [P] [US1] Model\n\n\
+        ## Phase 4: User Story 2 - Sign out (Priority: P2)\n\n- [ ] T005 [US2] Endpoint\n\n\
+        ## Phase 5: Polish & Cross-Cutting Concerns\n\n- [ ] T006 Docs\n\n\
+        ## Notes\n\n- [P] tasks = different files, no dependencies\n- [Story] label maps task to user story\n";
+
+    fn blocked_numbers(text: &str) -> Vec<String> {
+        let d = parse(text);
+        let deps = Deps::build(&d);
+        (0..d.tasks.len())
+            .filter(|&i| deps.is_blocked(&d, i))
+            .map(|i| d.tasks[i].number.as_deref().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn spec_kit_phases_follow_the_template() {
+        let d = parse(SPEC_KIT);
+        assert!(Deps::build(&d).spec_kit());
+        // The legend line is no task; the markers stay in the titles.
+        assert_eq!(d.tasks.len(), 6);
+        assert_eq!(d.tasks[3].number.as_deref(), Some("T004"));
+        // Setup open: everything after it waits.
+        assert_eq!(blocked_numbers(SPEC_KIT), ["T003", "T004", "T005", "T006"]);
+        // Setup done: Foundational is next, and blocks every story.
+        let setup_done = SPEC_KIT.replace("- [ ] T002", "- [x] T002");
+        assert_eq!(blocked_numbers(&setup_done), ["T004", "T005", "T006"]);
+        // Foundational done: the stories run in parallel; Polish waits for both.
+        let found_done = setup_done.replace("- [ ] T003", "- [x] T003");
+        assert_eq!(blocked_numbers(&found_done), ["T006"]);
+        let one_story = found_done.replace("- [ ] T004", "- [x] T004");
+        assert_eq!(blocked_numbers(&one_story), ["T006"]);
+        let both = one_story.replace("- [ ] T005", "- [x] T005");
+        assert!(blocked_numbers(&both).is_empty());
+    }
+
+    #[test]
+    fn phases_without_spec_kit_shape_are_not_ordered() {
+        // `Phase N:` headings alone (no T001 ids, no template phase) are any plan's.
+        let text = "## Phase 1: Core\n\n- [ ] 1.1 A\n\n## Phase 2: More\n\n- [ ] 2.1 B\n";
+        assert!(blocked_numbers(text).is_empty());
+        let ids = "## Phase 1: Core\n\n- [ ] T001 A\n\n## Phase 2: More\n\n- [ ] T002 B\n";
+        assert!(blocked_numbers(ids).is_empty());
+    }
+
+    #[test]
+    fn strip_after_removes_only_the_group() {
+        assert_eq!(
+            strip_after("Phase 2 (after: Phase 1) 🎯 MVP"),
+            "Phase 2 🎯 MVP"
+        );
+        assert_eq!(strip_after("Build (after: 1.1)"), "Build");
+        assert_eq!(strip_after("Deploy after 1.1"), "Deploy after 1.1");
+        assert!(matches!(strip_after("plain"), Cow::Borrowed(_)));
+    }
+}

@@ -1238,6 +1238,59 @@ mod tests {
     }
 
     #[test]
+    fn every_mark_gets_its_state_and_only_open_ones_are_ready() {
+        let marks = [
+            ' ', 'x', 'X', '✅', '✔', '☑', '✓', '/', '~', '>', '<', '-', '!', '?', 'I',
+        ];
+        let text: String = marks
+            .iter()
+            .map(|m| format!("- [{m}] task {m}\n"))
+            .collect();
+        let d = parse(&text);
+        assert_eq!(d.tasks.len(), marks.len());
+        for (t, &m) in d.tasks.iter().zip(&marks) {
+            assert_eq!(t.mark, m);
+            assert_eq!(t.state, crate::marks::default_state(m), "{m:?}");
+            assert_eq!(t.done, t.state == MarkState::Done, "{m:?}");
+        }
+        let ready: Vec<char> = (0..d.tasks.len())
+            .filter(|&i| d.is_ready(i, None))
+            .map(|i| d.tasks[i].mark)
+            .collect();
+        assert_eq!(ready, [' ']);
+        // `.baton.yaml` overrides one mark; the others keep their defaults.
+        let config = Config::parse("marks:\n  \"-\": in_progress\n  \"!\": open\n").unwrap();
+        let env = ParseEnv {
+            config: &config,
+            rel_path: "TASKS.md".into(),
+        };
+        let d = Document::parse(text, &env);
+        let state = |m: char| d.tasks.iter().find(|t| t.mark == m).unwrap().state;
+        assert_eq!(state('-'), MarkState::InProgress);
+        assert_eq!(state('!'), MarkState::Open);
+        assert_eq!(state('~'), MarkState::InProgress);
+        assert!(d.is_ready(marks.iter().position(|&m| m == '!').unwrap(), None));
+    }
+
+    #[test]
+    fn a_p_box_is_spec_kits_legend_not_a_task() {
+        let text = "- [ ] T001 [P] [US1] Create the model\n\n## Notes\n\n- [P] tasks = different files, no dependencies\n- [Story] label maps task to user story\n";
+        let d = parse(text);
+        assert_eq!(d.tasks.len(), 1);
+        assert_eq!(d.tasks[0].number.as_deref(), Some("T001"));
+        assert_eq!(d.tasks[0].mark, ' ');
+        // Named in the mark table, `P` is a mark like any other.
+        let config = Config::parse("marks:\n  P: deferred\n").unwrap();
+        let env = ParseEnv {
+            config: &config,
+            rel_path: "TASKS.md".into(),
+        };
+        let d = Document::parse(text.to_string(), &env);
+        assert_eq!(d.tasks.len(), 2);
+        assert_eq!(d.tasks[1].state, MarkState::Deferred);
+    }
+
+    #[test]
     fn heading_claims_cover_open_tasks() {
         let d = parse(
             "#### Phase 3.5: Cross-Site Duplicates [Instance 2]\n- [ ] a\n- [x] b\n#### Next\n- [ ] c\n",
