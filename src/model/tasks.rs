@@ -245,13 +245,14 @@ impl Document {
                                 let near = r.start..text::line_end(text, head.mark_range.start);
                                 let parent = frames.iter().rev().find_map(|f| f.task);
                                 let line = lines.line_near(r.start, &mut line_at);
+                                let state = env.config.mark_state(head.mark);
                                 tasks.push(Task {
                                     section,
                                     item: r.clone(),
                                     mark_range: head.mark_range,
                                     mark: head.mark,
-                                    state: env.config.mark_state(head.mark),
-                                    done: env.config.mark_state(head.mark) == MarkState::Done,
+                                    state,
+                                    done: state == MarkState::Done,
                                     claims: head.claims,
                                     number: head
                                         .number

@@ -445,3 +445,33 @@ fn on_the_corpus_next_offers_only_ready_tasks() {
         files.len()
     );
 }
+
+#[test]
+fn a_cancelled_task_keeps_no_spec_alive_and_an_unfinished_one_does() {
+    for (mark, archived) in [("-", true), (" ", false), ("/", false), (">", false)] {
+        let ws = Ws::with_tasks(&format!(
+            "# Plan\n\n- [x] 1.1 Build (spec: [s](docs/specs/101_X.md))\n\
+             - [{mark}] 1.2 More (spec: [s](docs/specs/101_X.md))\n"
+        ));
+        ws.write("docs/specs/101_X.md", "# X\n");
+        ws.ok(&["archive"]);
+        assert_eq!(
+            ws.exists("archive/specs/101_X.md"),
+            archived,
+            "[{mark}]: {}",
+            ws.read("TASKS.md")
+        );
+        // `check` agrees with the archive: nothing left to archive afterwards.
+        let (_, doc) = ws.json(&["check"]);
+        let codes: Vec<&str> = doc["data"]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap())
+            .collect();
+        assert!(
+            !codes.contains(&"done_links_active_spec"),
+            "[{mark}]: {codes:?}"
+        );
+    }
+}
