@@ -195,7 +195,15 @@ fn blocked(out: &mut String, list: &[waits::BlockedWire], s: &Style) {
                 n - 1
             )
         };
-        let on: Vec<String> = first.blocked_by.iter().map(waits::describe).collect();
+        let mut on: Vec<String> = first
+            .blocked_by
+            .iter()
+            .take(3)
+            .map(waits::describe)
+            .collect();
+        if first.blocked_by.len() > 3 {
+            on.push(format!("{} more", first.blocked_by.len() - 3));
+        }
         let _ = writeln!(out, "  {who}");
         let _ = writeln!(
             out,
