@@ -72,7 +72,8 @@ pub fn of_task(doc: &Document, deps: &Deps, i: usize) -> (Vec<WaitWire>, Vec<Wai
 /// The tasks that would be ready for `instance` but wait for something unfinished.
 pub fn blocked(doc: &Document, deps: &Deps, instance: Option<u32>) -> Vec<BlockedWire> {
     (0..doc.tasks.len())
-        .filter(|&i| doc.is_ready(i, instance) && deps.is_blocked(doc, i))
+        // `is_blocked` first: without dependencies it answers at once, for every task.
+        .filter(|&i| deps.is_blocked(doc, i) && doc.is_ready(i, instance))
         .map(|i| BlockedWire {
             reference: doc.tasks[i].reference.to_string(),
             label: doc.label(i),
