@@ -475,3 +475,85 @@ fn a_cancelled_task_keeps_no_spec_alive_and_an_unfinished_one_does() {
         );
     }
 }
+
+/// The spec-kit files of the corpus follow the template's order, checked here against
+/// `list --json` independently of baton's own rule: a ready task's phase has every phase
+/// before it finished, user-story phases apart from each other.
+#[test]
+fn on_the_corpus_spec_kit_files_follow_the_template_order() {
+    let Some(dir) = corpus_dir() else { return };
+    let mut checked = 0;
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let p = e.path();
+        let Ok(text) = std::fs::read_to_string(&p) else {
+            continue;
+        };
+        let spec_kit = text.contains("## Phase ")
+            && (text.contains("Foundational") || text.contains("User Story"))
+            && text.contains("T001");
+        if !spec_kit {
+            continue;
+        }
+        let ws = Ws::with_tasks(&text);
+        let (_, all) = ws.json(&["list"]);
+        let tasks = all["data"]["tasks"].as_array().unwrap().clone();
+        // The phase of a task: the `Phase N:` heading on its path.
+        let phase = |t: &Value| -> Option<String> {
+            t["section"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|s| s.as_str())
+                .find(|s| s.starts_with("Phase ") && s.contains(':'))
+                .map(String::from)
+        };
+        let mut phases: Vec<String> = Vec::new();
+        for t in &tasks {
+            if let Some(ph) = phase(t)
+                && !phases.contains(&ph)
+            {
+                phases.push(ph);
+            }
+        }
+        let finished = |ph: &str| {
+            tasks
+                .iter()
+                .filter(|t| phase(t).as_deref() == Some(ph))
+                .all(|t| t["state"] == "done" || t["state"] == "cancelled")
+        };
+        let story = |ph: &str| ph.contains("User Story");
+        // A phase waits for one before it unless both are user stories.
+        let waits_on = |ph: &str, before: &str| !(story(ph) && story(before));
+        let (_, ready) = ws.json(&["list", "--ready"]);
+        for t in ready["data"]["tasks"].as_array().unwrap() {
+            let Some(ph) = phase(t) else { continue };
+            let k = phases.iter().position(|p| *p == ph).unwrap();
+            for before in &phases[..k] {
+                if !waits_on(&ph, before) {
+                    continue;
+                }
+                assert!(
+                    finished(before),
+                    "{}: {} is ready in `{ph}` but `{before}` is unfinished",
+                    p.display(),
+                    t["number"]
+                );
+            }
+        }
+        // Every open task is either ready or blocked, and a blocked one has an unfinished
+        // phase before it.
+        let (_, blocked) = ws.json(&["list", "--blocked"]);
+        for t in blocked["data"]["tasks"].as_array().unwrap() {
+            let ph = phase(t).unwrap();
+            let k = phases.iter().position(|p| *p == ph).unwrap();
+            assert!(
+                phases[..k].iter().any(|b| waits_on(&ph, b) && !finished(b)),
+                "{}: {} is blocked for nothing",
+                p.display(),
+                t["number"]
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 3, "{checked} spec-kit files");
+}
