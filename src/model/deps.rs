@@ -570,10 +570,7 @@ impl<'d> Index<'d> {
     /// a non-alphanumeric character: `Phase 1` names `Phase 1: Setup`). A heading's names
     /// look at headings first.
     fn resolve(&self, doc: &Document, name: &str, waiter: Node) -> Vec<Wait> {
-        let by_ref = || match self.refs.get(name).or_else(|| {
-            name.strip_prefix("s:")
-                .and_then(|r| self.refs.get(format!("s:{r}").as_str()))
-        }) {
+        let by_ref = || match self.refs.get(name) {
             Some(Node::Task(t)) => vec![Wait::Task(*t)],
             Some(Node::Section(s)) => vec![Wait::Section(*s)],
             None => Vec::new(),
@@ -755,6 +752,14 @@ mod tests {
         assert_eq!(deps.waits_for(&d, 1), [Wait::Task(0)]);
         assert!(deps.is_blocked(&d, 1));
         assert!(!deps.is_blocked(&d, 0));
+        // A heading's ref (`s:…`) names its section.
+        let d = parse("## Setup\n\n- [ ] 1.1 a\n\n## Build\n\n- [ ] 2.1 b\n");
+        let s = d.sections[0].reference.to_string();
+        assert!(s.starts_with("s:"), "{s}");
+        let d = parse(&format!(
+            "## Setup\n\n- [ ] 1.1 a\n\n## Build (after: {s})\n\n- [ ] 2.1 b\n"
+        ));
+        assert_eq!(Deps::build(&d).blockers(&d, 1), [Wait::Section(0)]);
     }
 
     #[test]
