@@ -184,15 +184,21 @@ impl Deps {
             }
         }
         // Prose spellings, on task lines and the lines of a task's item above its subtasks.
-        for kw in PROSE {
-            for hit in hits(&kw.as_bytes()[1..]) {
+        // One pass per stem: `epends` (then ` on` or `:`) and `locked by`.
+        for stem in [&b"epends"[..], &b"locked by"[..]] {
+            for hit in hits(stem) {
                 let Some(at) = hit.checked_sub(1) else {
                     continue;
                 };
                 let b = text.as_bytes();
-                if !b[at].eq_ignore_ascii_case(&kw.as_bytes()[0])
-                    || at > 0 && b[at - 1].is_ascii_alphanumeric()
-                {
+                let Some(kw) = PROSE.iter().find(|kw| {
+                    text[at..].len() >= kw.len()
+                        && b[at].eq_ignore_ascii_case(&kw.as_bytes()[0])
+                        && b[at + 1..at + kw.len()] == kw.as_bytes()[1..]
+                }) else {
+                    continue;
+                };
+                if at > 0 && b[at - 1].is_ascii_alphanumeric() {
                     continue;
                 }
                 let Some(node @ Node::Task(_)) = owner(doc, at) else {
