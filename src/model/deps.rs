@@ -76,8 +76,11 @@ fn after_group(s: &str, from: usize) -> Option<(Range<usize>, Range<usize>)> {
         let rest = &b[open + 1..];
         if rest.len() >= 6 && rest[..6].eq_ignore_ascii_case(b"after:") {
             let names = open + 7;
-            let close = memchr::memchr(b')', &b[names..])?;
-            return Some((open..names + close + 1, names..names + close));
+            // The group closes on its line.
+            let eol = memchr::memchr(b'\n', &b[names..]).map_or(b.len(), |k| names + k);
+            if let Some(close) = memchr::memchr(b')', &b[names..eol]) {
+                return Some((open..names + close + 1, names..names + close));
+            }
         }
         i = open + 1;
     }
@@ -919,6 +922,8 @@ mod tests {
         );
         assert_eq!(strip_after("Build (after: 1.1)"), "Build");
         assert_eq!(strip_after("Deploy after 1.1"), "Deploy after 1.1");
+        assert_eq!(strip_after("Open (after: 1.1"), "Open (after: 1.1");
+        assert_eq!(after_group("(after: 1.1\n2)", 0), None);
         assert!(matches!(strip_after("plain"), Cow::Borrowed(_)));
     }
 }

@@ -356,9 +356,14 @@ fn done_writes_the_files_own_done_mark_and_reopen_keeps_it() {
     ws.ok(&["done", "b", "--instance", "1"]);
     assert_eq!(ws.read("TASKS.md"), "- [✅] a\n- [✅] b\n");
     // A file with no done mark yet gets GFM's `x`.
-    let ws = Ws::with_tasks("- [ ] a\n- [-] b\n");
+    let ws = Ws::with_tasks("- [ ] a\n- [-] b\n- [/] c\n");
     ws.ok(&["done", "a", "--instance", "1"]);
-    assert_eq!(ws.read("TASKS.md"), "- [x] a\n- [-] b\n");
+    assert_eq!(ws.read("TASKS.md"), "- [x] a\n- [-] b\n- [/] c\n");
+    // A cancelled task reopens; one in progress is open already.
+    ws.ok(&["reopen", "b"]);
+    let (_, doc) = ws.json(&["reopen", "c"]);
+    assert_eq!(doc["data"]["action"], "unchanged");
+    assert_eq!(ws.read("TASKS.md"), "- [x] a\n- [ ] b\n- [/] c\n");
     // Claim and release keep every mark as it is.
     let ws = Ws::with_tasks(MARKS);
     for n in ["1.1", "5.1", "6.1", "7.1", "10.1"] {
