@@ -17,7 +17,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BATON: &str = env!("CARGO_BIN_EXE_baton");
+/// The binary measured: this build's, or `BATON_BENCH_BIN` (to compare two builds in one
+/// run, on the same machine and load).
+fn baton() -> String {
+    std::env::var("BATON_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_baton").to_string())
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -58,7 +62,7 @@ fn main() {
             .trim()
             .to_string()
     };
-    println!("baton: {BATON}");
+    println!("baton: {}", baton());
     println!(
         "load average at start: {} (on {} cpus; wall times grow with it)",
         load(),
@@ -81,7 +85,7 @@ fn main() {
     let mut results = Vec::new();
     // The floor every command pays: starting the process (and `/bin/true`'s, for scale).
     let floor = measure(if quick { 20 } else { 60 }, || {
-        let mut c = Command::new(BATON);
+        let mut c = Command::new(baton());
         c.arg("--version");
         c
     });
@@ -283,7 +287,7 @@ fn bare_cmd(file: &Path) -> Command {
 }
 
 fn baton_cmd(root: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(BATON);
+    let mut c = Command::new(baton());
     c.arg("--root")
         .arg(root)
         .args(args)

@@ -2,12 +2,17 @@
 
 use crate::error::invalid;
 use crate::marks::{self, MarkState};
+pub use crate::rules::Severity;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
 pub const FILE_NAME: &str = ".baton.yaml";
+
+/// The folder, at the root, where baton keeps its own state (lock, ledger, parse cache,
+/// snapshots).
+pub const STATE_DIR: &str = ".baton";
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -51,14 +56,6 @@ pub struct EssConfig {
     /// Commands run by `ess` (through `sh -c`), each with `check_timeout`.
     pub checks: Vec<String>,
     pub check_timeout: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-    Off,
 }
 
 impl Default for Config {
@@ -138,9 +135,9 @@ impl Config {
         if let Some(name) = self
             .rules
             .keys()
-            .find(|n| crate::check::find_rule(n).is_none())
+            .find(|n| crate::rules::find_rule(n).is_none())
         {
-            let known: Vec<&str> = crate::check::RULES.iter().map(|r| r.code).collect();
+            let known: Vec<&str> = crate::rules::RULES.iter().map(|r| r.code).collect();
             return Err(invalid(format!(
                 "{FILE_NAME}: rules: `{name}` is not a rule of `baton check`"
             ))

@@ -1,4 +1,7 @@
 //! The context every command runs in: workspace, output mode, clock, lock settings.
+//!
+//! Layer: the interface, above output. It gives `txn` its `Scope` and `output` its `Mode`,
+//! so that neither reaches up to it.
 
 use crate::lock::{self, Lock};
 use crate::output::{Format, Style};
@@ -36,5 +39,29 @@ impl Ctx {
 
     pub fn now_secs(&self) -> i64 {
         self.now.timestamp()
+    }
+}
+
+impl crate::txn::Scope for Ctx {
+    fn lock(&self) -> anyhow::Result<Lock> {
+        Ctx::lock(self)
+    }
+
+    fn root(&self) -> &std::path::Path {
+        &self.ws.root
+    }
+
+    fn scratch_dirs(&self) -> Vec<std::path::PathBuf> {
+        vec![self.ws.state_dir(), self.ws.abs(self.ws.instance_dir())]
+    }
+}
+
+impl crate::output::Mode for Ctx {
+    fn format(&self) -> Format {
+        self.format
+    }
+
+    fn style(&self) -> Style {
+        self.style
     }
 }

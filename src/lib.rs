@@ -12,12 +12,12 @@ pub mod context;
 pub mod edit;
 pub mod error;
 pub mod exists;
-pub mod hugepages;
 pub mod lifecycle;
 pub mod lock;
 pub mod marks;
 pub mod model;
 pub mod output;
+pub mod rules;
 pub mod sessions;
 pub mod store;
 pub mod text;
@@ -100,8 +100,6 @@ pub fn run() -> i32 {
         let err = anyhow::Error::new(error::usage("--wait takes a number of seconds, 0 or more"));
         return output::emit_error(format, style, command, &err);
     }
-    // A large plan: start again with huge pages (before anything is read or locked).
-    hugepages::reexec_for(&ws.abs(ws.tasks_rel()));
     let ctx = context::Ctx {
         ws,
         format,

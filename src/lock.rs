@@ -1,5 +1,7 @@
 //! The workspace lock: one file under `.baton/` that is never renamed, locked with
 //! `std::fs::File::lock`, waited on for a bounded time.
+//!
+//! Layer: a primitive. What to do when the wait runs out is the caller's (`on_timeout`).
 
 use crate::error::busy;
 use std::fs::{File, OpenOptions};

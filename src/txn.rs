@@ -1,9 +1,11 @@
 //! Transactions: every mutating command plans its changes against files read under the
 //! workspace lock, then commits them in order, rolling back on failure. A file that
 //! changed after it was read (an editor saved meanwhile) makes the whole plan run again.
+//!
+//! Layer: above the model, below the workspace. What it needs from the command (the lock,
+//! the root) comes through the `Scope` trait, never from the context itself.
 
 use crate::atomic::{self, WriteError};
-use crate::context::Ctx;
 use crate::edit::Edit;
 use crate::error::{busy, refused};
 use crate::lock::Lock;
@@ -337,11 +339,20 @@ pub struct Committed<T> {
 
 const MAX_ATTEMPTS: usize = 8;
 
+/// What a transaction needs from the command that runs it (`context::Ctx` is one): the
+/// workspace lock, the root every path is relative to, and the folders where a killed run
+/// may have left temp files.
+pub trait Scope {
+    fn lock(&self) -> anyhow::Result<Lock>;
+    fn root(&self) -> &Path;
+    fn scratch_dirs(&self) -> Vec<PathBuf>;
+}
+
 /// Run `plan` under the workspace lock and commit what it returns. `plan` must read every
 /// file it changes itself (so that it sees the state under the lock). When a file changed
 /// between the read and the write, the plan runs again on the new content.
 pub fn transact<T>(
-    ctx: &Ctx,
+    ctx: &impl Scope,
     dry_run: bool,
     plan: impl FnMut() -> anyhow::Result<Planned<T>>,
 ) -> anyhow::Result<Committed<T>> {
@@ -353,7 +364,7 @@ pub fn transact<T>(
 /// one). `during` sees the changes and the plan's value; the value it leaves is the one
 /// returned once the commit succeeds.
 pub fn transact_overlapping<T>(
-    ctx: &Ctx,
+    ctx: &impl Scope,
     dry_run: bool,
     plan: impl FnMut() -> anyhow::Result<Planned<T>>,
     during: impl FnMut(&Changeset, &mut T),
@@ -362,15 +373,16 @@ pub fn transact_overlapping<T>(
 }
 
 fn transact_with<T>(
-    ctx: &Ctx,
+    ctx: &impl Scope,
     dry_run: bool,
     mut plan: impl FnMut() -> anyhow::Result<Planned<T>>,
     mut during: Option<impl FnMut(&Changeset, &mut T)>,
 ) -> anyhow::Result<Committed<T>> {
     let lock = ctx.lock()?;
-    let ws = &ctx.ws;
-    atomic::cleanup(&ws.state_dir());
-    atomic::cleanup(&ws.abs(ws.instance_dir()));
+    for dir in ctx.scratch_dirs() {
+        atomic::cleanup(&dir);
+    }
+    let root = ctx.root();
     for attempt in 0..MAX_ATTEMPTS {
         let Planned { changes, mut value } = plan()?;
         if dry_run || changes.is_empty() {
@@ -389,16 +401,16 @@ fn transact_with<T>(
             Op::Move { .. } => false,
         });
         let committed = match during.as_mut() {
-            None => commit_ops(&ws.root, &ops),
+            None => commit_ops(root, &ops),
             Some(during) if !large => {
-                let committed = commit_ops(&ws.root, &ops);
+                let committed = commit_ops(root, &ops);
                 if committed.is_ok() {
                     during(&changes, &mut value);
                 }
                 committed
             }
             Some(during) => std::thread::scope(|s| {
-                let writer = s.spawn(|| commit_ops(&ws.root, &ops));
+                let writer = s.spawn(|| commit_ops(root, &ops));
                 during(&changes, &mut value);
                 writer
                     .join()

@@ -1,4 +1,7 @@
 //! Finding a workspace and its files: the root, the config, TASKS.md, instance files.
+//!
+//! Layer: above the model, the cache and `txn`; below the store and the services. It
+//! knows nothing of commands or output.
 
 use crate::cache::Cache;
 use crate::config::{self, Config};
@@ -8,8 +11,7 @@ use crate::text;
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 
-/// State baton keeps for itself (lock, ledger, snapshots), at the root.
-pub const STATE_DIR: &str = ".baton";
+pub use crate::config::STATE_DIR;
 
 #[derive(Debug, Clone)]
 pub struct Workspace {

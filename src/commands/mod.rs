@@ -1,4 +1,7 @@
 //! One module per subcommand; each has a `run` that returns an `Outcome`.
+//!
+//! Layer: the top. A command parses its arguments, calls one service (or the model and
+//! `txn` for the simplest), and returns what `output` renders; rules live below.
 
 pub mod archive;
 pub mod check;

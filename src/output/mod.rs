@@ -1,5 +1,8 @@
 //! Output: the JSON envelope, human rendering, colour. Commands hand over a serialisable
 //! value and a renderer from `render`; this module decides which one reaches stdout.
+//!
+//! Layer: the interface, below `context` and `commands`. How to render comes in through
+//! the `Mode` trait; it reads no files and decides nothing.
 
 pub mod render;
 pub mod waits;
@@ -15,6 +18,13 @@ pub const JSON_VERSION: u32 = 1;
 pub enum Format {
     Human,
     Json,
+}
+
+/// How a command's output is to be rendered (`context::Ctx` says it): the format and,
+/// for people, the styling.
+pub trait Mode {
+    fn format(&self) -> Format;
+    fn style(&self) -> Style;
 }
 
 /// ANSI styling, enabled or not.
@@ -105,7 +115,7 @@ pub type WriteData = dyn Fn(&mut dyn Write) -> std::io::Result<()>;
 impl Outcome {
     /// Build the output for `format`: only the needed representation is computed.
     pub fn new<T: Serialize>(
-        ctx: &crate::context::Ctx,
+        ctx: &impl Mode,
         data: &T,
         human: impl FnOnce(&T, &Style) -> String,
     ) -> anyhow::Result<Outcome> {
@@ -120,18 +130,18 @@ impl Outcome {
     /// `new` with the JSON written by `json` into an empty buffer (for the hand-written
     /// writers of `wire`).
     pub fn with_json<T>(
-        ctx: &crate::context::Ctx,
+        ctx: &impl Mode,
         data: &T,
         json: impl FnOnce(&T, &mut Vec<u8>) -> anyhow::Result<()>,
         human: impl FnOnce(&T, &Style) -> String,
     ) -> anyhow::Result<Outcome> {
-        let (data, human) = match ctx.format {
+        let (data, human) = match ctx.format() {
             Format::Json => {
                 let mut buf = Vec::with_capacity(1024);
                 json(data, &mut buf)?;
                 (Some(Data::Json(buf)), String::new())
             }
-            Format::Human => (None, human(data, &ctx.style)),
+            Format::Human => (None, human(data, &ctx.style())),
         };
         Ok(Outcome {
             data,
@@ -144,7 +154,7 @@ impl Outcome {
 
     /// The outcome of a command whose data is one task (`show`, `next`).
     pub fn task(
-        ctx: &crate::context::Ctx,
+        ctx: &impl Mode,
         data: &wire::TaskData,
         human: impl FnOnce(&wire::TaskData, &Style) -> String,
     ) -> anyhow::Result<Outcome> {

@@ -2,11 +2,11 @@
 
 mod support;
 
-mod build;
 mod cache;
 mod check;
 mod claims;
 mod concurrency;
+mod layers;
 mod lifecycle;
 mod props;
 mod read;
