@@ -9,6 +9,7 @@ const MODEL_SOURCES: &[&str] = &[
     "src/model",
     "src/text.rs",
     "src/config.rs",
+    "src/marks.rs",
     "src/cache",
     "Cargo.lock",
 ];

@@ -134,12 +134,18 @@ pub struct Filters {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Only open tasks.
+    /// Only unfinished tasks (neither done nor cancelled).
     #[arg(long, conflicts_with = "done")]
     pub open: bool,
     /// Only done tasks.
     #[arg(long)]
     pub done: bool,
+    /// Only ready tasks: open, unclaimed, waiting for nothing unfinished (what `next` offers).
+    #[arg(long, conflicts_with_all = ["done", "blocked"])]
+    pub ready: bool,
+    /// Only open tasks that wait for unfinished tasks or phases.
+    #[arg(long, conflicts_with = "done")]
+    pub blocked: bool,
     /// Only claimed tasks.
     #[arg(long)]
     pub claimed: bool,

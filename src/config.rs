@@ -1,6 +1,7 @@
 //! `.baton.yaml`: paths and rules of a workspace, with defaults matching FORMAT.md.
 
 use crate::error::invalid;
+use crate::marks::{self, MarkState};
 pub use crate::rules::Severity;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -52,6 +53,8 @@ pub struct Config {
     pub ess: EssConfig,
     /// Per-rule severity for `check`: `error`, `warning` or `off`.
     pub rules: BTreeMap<String, Severity>,
+    /// Overrides of the mark table, one box character each (`crate::marks`).
+    pub marks: BTreeMap<String, MarkState>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -86,6 +89,7 @@ impl Default for Config {
             sessions_kept: 3,
             ess: EssConfig::default(),
             rules: BTreeMap::new(),
+            marks: BTreeMap::new(),
         }
     }
 }
@@ -168,6 +172,16 @@ impl Config {
             .hint(format!("the rules are: {}", known.join(", ")))
             .into());
         }
+        if let Some(k) = self.marks.keys().find(|k| {
+            let mut cs = k.chars();
+            !matches!((cs.next(), cs.next()), (Some(c), None) if !matches!(c, ']' | '[' | '\n' | '\r'))
+        }) {
+            return Err(invalid(format!(
+                "{FILE_NAME}: marks: `{k}` is not one character that can stand in a task's box"
+            ))
+            .hint("name one character per entry, e.g. `marks: {\"-\": in_progress}`")
+            .into());
+        }
         if self.max_claims == 0 {
             return Err(invalid(format!("{FILE_NAME}: max_claims must be at least 1")).into());
         }
@@ -184,6 +198,31 @@ impl Config {
             .as_deref()
             .and_then(|t| parse_duration(t).ok())
             .unwrap_or(Duration::from_secs(600))
+    }
+
+    /// The state of a task whose box holds `c`: `marks`, else the default table.
+    pub fn mark_state(&self, c: char) -> MarkState {
+        if !self.marks.is_empty() {
+            let mut buf = [0u8; 4];
+            if let Some(&s) = self.marks.get(&*c.encode_utf8(&mut buf)) {
+                return s;
+            }
+        }
+        marks::default_state(c)
+    }
+
+    /// The character `done` writes in a file that has no done mark yet: `x`, unless the
+    /// table says `x` is not done.
+    pub fn done_mark(&self) -> char {
+        if self.mark_state(marks::DONE_MARK) == MarkState::Done {
+            return marks::DONE_MARK;
+        }
+        marks::DEFAULT_MARKS
+            .iter()
+            .copied()
+            .chain(self.marks.keys().filter_map(|k| k.chars().next()))
+            .find(|&c| self.mark_state(c) == MarkState::Done)
+            .unwrap_or(marks::DONE_MARK)
     }
 
     /// Whether a heading is a checklist-template section.
@@ -219,6 +258,9 @@ ess:
   checks: []                      # commands `baton ess` runs, e.g. ["cargo test"]
   check_timeout: 10m
 rules: {}                         # per-rule severity for `baton check`: error | warning | off
+marks: {}                         # box characters whose state differs from the table in README,
+                                  # e.g. {"-": in_progress, "!": open}: open | in_progress |
+                                  # deferred | done | cancelled | unknown
 "#;
 
 /// Parse `90s`, `30m`, `24h`, `2d`, `1w` (a bare number is seconds).
@@ -272,6 +314,26 @@ mod tests {
         assert_eq!(cfg.rules["stale_claim"], Severity::Off);
         let err = Config::parse("rules:\n  stale_claims: off\n").unwrap_err();
         assert!(err.to_string().contains("stale_claims"), "{err}");
+    }
+
+    #[test]
+    fn marks_override_the_table_one_character_at_a_time() {
+        let cfg =
+            Config::parse("marks:\n  \"-\": in_progress\n  \"!\": open\n  x: cancelled\n").unwrap();
+        assert_eq!(cfg.mark_state('-'), MarkState::InProgress);
+        assert_eq!(cfg.mark_state('!'), MarkState::Open);
+        assert_eq!(cfg.mark_state('X'), MarkState::Done);
+        assert_eq!(cfg.done_mark(), 'X');
+        assert_eq!(Config::default().mark_state('-'), MarkState::Cancelled);
+        assert_eq!(Config::default().done_mark(), 'x');
+        for bad in [
+            "marks:\n  ab: done\n",
+            "marks:\n  \"]\": done\n",
+            "marks:\n  \"-\": gone\n",
+        ] {
+            let err = Config::parse(bad).unwrap_err();
+            assert!(err.to_string().contains("marks"), "{bad}: {err}");
+        }
     }
 
     #[test]

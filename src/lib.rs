@@ -18,6 +18,7 @@ pub mod journal;
 pub mod lifecycle;
 pub mod lifetime;
 pub mod lock;
+pub mod marks;
 pub mod mcp;
 pub mod model;
 pub mod output;

@@ -108,7 +108,17 @@ pub const RULES: &[Rule] = &[
     rule(
         "unknown_mark",
         W,
-        "a checkbox mark other than space, x or X",
+        "a checkbox mark the mark table does not name",
+    ),
+    rule(
+        "missing_dependency",
+        E,
+        "an `(after: …)` name that is no task or heading of the file",
+    ),
+    rule(
+        "dependency_cycle",
+        E,
+        "tasks or headings that wait for each other, so none can start",
     ),
     rule(
         "checkbox_in_code",

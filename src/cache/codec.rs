@@ -7,6 +7,7 @@
 //! read back. Every read is bounds-checked, and any inconsistency makes `decode` give the
 //! text back (the caller then parses).
 
+use crate::marks::MarkState;
 use crate::model::coord::{CoordRow, CoordTable};
 use crate::model::links::{Link, LinkKind, Target};
 use crate::model::shared::{Str, find};
@@ -206,7 +207,7 @@ fn encode_with(doc: &Document, room: usize, base: Option<Rc<String>>) -> Option<
         e.range(&t.mark_range, b);
         e.opt(t.section);
         e.n(t.mark as usize);
-        e.u8(t.done as u8);
+        e.u8(t.state.code());
         e.claims(&t.claims, b);
         // Where the title and number are, or at least from where (no need to find the end of
         // the line: they are spans of the text, found without a search).
@@ -535,12 +536,15 @@ fn decode_model(buf: &[u8], pool: Rc<String>, src: &Rc<String>) -> Option<Docume
             return None;
         }
         let head = mark_range.start;
+        let mark = char::from_u32(u32::try_from(d.n()?).ok()?)?;
+        let state = MarkState::from_code(d.u8()?)?;
         tasks.push(Task {
             section,
             item,
             mark_range,
-            mark: char::from_u32(u32::try_from(d.n()?).ok()?)?,
-            done: d.bool()?,
+            mark,
+            state,
+            done: state == MarkState::Done,
             claims: d.claims(b)?,
             number: if d.bool()? { Some(d.str(head)?) } else { None },
             title: d.str(head)?,
@@ -664,6 +668,34 @@ mod tests {
         }
         // Offsets that do not fit the text are refused.
         assert!(decode(&bytes, "short".into(), doc.rel_path.clone()).is_err());
+    }
+
+    #[test]
+    fn round_trips_every_state() {
+        // The states are encoded, not derived again from the marks on decoding: a mark
+        // table in `.baton.yaml` decides them (and is part of the cache key).
+        let text = "- [ ] a\n- [x] b\n- [/] c\n- [>] d\n- [-] e\n- [!] f\n- [✅] g (after: a)\n";
+        let config = crate::config::Config::parse("marks:\n  \"!\": open\n").unwrap();
+        let env = crate::model::ParseEnv {
+            config: &config,
+            rel_path: "TASKS.md".into(),
+        };
+        let doc = Document::parse(text.to_string(), &env);
+        let states: Vec<MarkState> = doc.tasks.iter().map(|t| t.state).collect();
+        assert_eq!(
+            states,
+            [
+                MarkState::Open,
+                MarkState::Done,
+                MarkState::InProgress,
+                MarkState::Deferred,
+                MarkState::Cancelled,
+                MarkState::Open,
+                MarkState::Done
+            ]
+        );
+        let back = decode(&encode(&doc, 0), text.to_string(), doc.rel_path.clone()).unwrap();
+        assert_eq!(back, doc);
     }
 
     #[test]

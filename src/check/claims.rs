@@ -67,7 +67,7 @@ fn has_open_task(doc: &Document, s: usize) -> bool {
     let sec = &doc.sections[s];
     doc.tasks
         .iter()
-        .any(|t| !t.done && t.item.start >= sec.range.start && t.item.start < sec.end)
+        .any(|t| !t.state.finished() && t.item.start >= sec.range.start && t.item.start < sec.end)
 }
 
 fn duplicate_claim(c: &mut Checker) {

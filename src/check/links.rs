@@ -157,9 +157,10 @@ fn spec_lifecycle(c: &mut Checker) {
         (&cfg.specs_dir, &cfg.archive.specs, &cfg.archive.research);
 
     if c.on("done_links_active_spec") {
-        // A spec an open task still uses stays active.
+        // A spec an open task still uses stays active (a cancelled one keeps nothing alive,
+        // as in the archive rules).
         let in_use: HashSet<&Path> = (0..doc.tasks.len())
-            .filter(|&i| !doc.tasks[i].done)
+            .filter(|&i| !doc.tasks[i].state.finished())
             .flat_map(|i| effective_links(doc, i).filter_map(Link::local))
             .collect();
         let mut found: Vec<(&Link, String)> = Vec::new();
@@ -220,7 +221,7 @@ fn spec_lifecycle(c: &mut Checker) {
         let archived = |p: &Path| under(p, arch_specs) || under(p, arch_research);
         let mut ds = Vec::new();
         for (i, t) in doc.tasks.iter().enumerate() {
-            if t.done {
+            if t.state.finished() {
                 continue;
             }
             for l in &t.links {
@@ -230,7 +231,7 @@ fn spec_lifecycle(c: &mut Checker) {
             }
         }
         for (si, s) in doc.sections.iter().enumerate() {
-            if !tasks_in(doc, si).any(|i| !doc.tasks[i].done) {
+            if !tasks_in(doc, si).any(|i| !doc.tasks[i].state.finished()) {
                 continue;
             }
             for l in &s.links {
@@ -283,7 +284,10 @@ fn implementation_without_spec(c: &mut Checker) {
     );
     let mut ds = Vec::new();
     for (i, t) in doc.tasks.iter().enumerate() {
-        if t.done || t.kind != crate::model::TaskKind::Implementation || has_children.contains(&i) {
+        if t.state.finished()
+            || t.kind != crate::model::TaskKind::Implementation
+            || has_children.contains(&i)
+        {
             continue;
         }
         if effective_links(doc, i).any(|l| l.kind == LinkKind::Spec) {

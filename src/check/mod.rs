@@ -6,6 +6,7 @@
 //! fixable diagnostics into one `Changeset` for `txn::transact`.
 
 mod claims;
+mod deps;
 mod docs;
 mod fs;
 mod links;
@@ -260,6 +261,7 @@ pub fn run_rules(ws: &Workspace, docs: &Docs) -> Vec<Diagnostic> {
     links::check(&mut c);
     docs::check(&mut c);
     structure::check(&mut c);
+    deps::check(&mut c);
     sessions::check(&mut c);
     if let Some(command) = crate::journal::pending(&ws.state_dir()) {
         let rel = Path::new(crate::workspace::STATE_DIR).join(crate::journal::FILE);

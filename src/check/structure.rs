@@ -49,18 +49,21 @@ pub fn check(c: &mut Checker) {
             .tasks
             .iter()
             .enumerate()
-            .filter(|(_, t)| !matches!(t.mark, ' ' | 'x' | 'X'))
+            .filter(|(_, t)| t.state == crate::marks::MarkState::Unknown)
             .map(|(i, t)| {
                 Diagnostic::new(
                     "unknown_mark",
                     Location::span(doc, t.mark_range.clone()),
                     format!(
-                        "{} has the mark `[{}]`, which is neither open nor done",
+                        "{} has the mark `[{}]`, which the mark table does not name",
                         task_name(doc, i),
                         t.mark
                     ),
                 )
-                .help("use `[ ]` for an open task and `[x]` for a done one; baton counts this one as open")
+                .help(format!(
+                    "use `[ ]` for an open task and `[x]` for a done one, or give `{}` a state in .baton.yaml (`marks: {{\"{}\": open}}`); until then `next` never offers it",
+                    t.mark, t.mark
+                ))
             })
             .collect();
         ds.into_iter().for_each(|d| c.push(d));

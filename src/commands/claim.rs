@@ -6,6 +6,7 @@ use crate::context::Ctx;
 use crate::edit::Edit;
 use crate::error::{BatonError, refused};
 use crate::model::Document;
+use crate::model::deps::{self, Deps};
 use crate::model::edits;
 use crate::model::refs::{self, Target};
 use crate::model::tasks::ClaimUnit;
@@ -280,6 +281,9 @@ pub fn plan_claim(
             if doc.claimants(i).contains(&n) {
                 return Ok(Plan::unchanged(target));
             }
+            if !opts.force {
+                refuse_blocked(doc, i)?;
+            }
             if let Some(&m) = heading.iter().find(|&&m| m != n) {
                 return Err(refused(format!(
                     "task {} `{}` is claimed by Instance {m} through its section heading",
@@ -441,6 +445,37 @@ pub fn plan_claim(
         took_over: others.iter().map(|(m, _)| *m).collect(),
         recorded: vec![(key, label)],
     })
+}
+
+/// Refuse (exit 3) a claim of task `i` while it waits for unfinished work, naming it.
+fn refuse_blocked(doc: &Document, i: usize) -> anyhow::Result<()> {
+    let deps = Deps::build_for(doc, i);
+    let blockers = deps.blockers(doc, i);
+    if blockers.is_empty() {
+        return Ok(());
+    }
+    let t = &doc.tasks[i];
+    let names: Vec<String> = blockers
+        .iter()
+        .take(5)
+        .map(|w| deps::describe(doc, w))
+        .collect();
+    let more = blockers.len().saturating_sub(5);
+    Err(refused(format!(
+        "task {} `{}` is blocked: it waits for {}{}",
+        t.reference,
+        doc.label(i),
+        names.join(", "),
+        if more > 0 { format!(" and {more} more") } else { String::new() }
+    ))
+    .hint(format!(
+        "pick a ready task with `baton next`; see what blocks it with `baton show {}`; claim it anyway with `--force`",
+        t.reference
+    ))
+    .detail(serde_json::json!({
+        "blocked_by": blockers.iter().map(|w| crate::output::waits::wait(doc, &deps, w)).collect::<Vec<_>>()
+    }))
+    .into())
 }
 
 impl Plan {

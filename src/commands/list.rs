@@ -3,17 +3,25 @@
 use super::TaskFilter;
 use crate::cli::ListArgs;
 use crate::context::Ctx;
+use crate::marks::MarkState;
+use crate::model::deps::Deps;
 use crate::output::{Format, Outcome, render, wire};
 
 pub fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<Outcome> {
     let doc = ctx.ws.load_tasks()?;
     let filter = TaskFilter::new(&args.filters)?;
     let file = crate::text::slash_path(&doc.rel_path);
+    // Dependencies are looked for only when a filter needs them.
+    let deps = (args.ready || args.blocked).then(|| Deps::build(&doc));
     let tasks: Vec<usize> = (0..doc.tasks.len())
         .filter(|&i| {
             let t = &doc.tasks[i];
-            (!args.open || !t.done)
+            (!args.open || !t.state.finished())
                 && (!args.done || t.done)
+                && deps.as_ref().is_none_or(|d| {
+                    (!args.ready || d.is_ready(&doc, i, None))
+                        && (!args.blocked || t.state == MarkState::Open && d.is_blocked(&doc, i))
+                })
                 && filter.matches(&doc, i)
                 && (!args.claimed && args.instance.is_none() || {
                     let c = doc.claimants(i);

@@ -1,9 +1,11 @@
-//! `baton next`: the first ready task; with `--claim`, take it in the same critical section.
+//! `baton next`: the first ready task (open, unclaimed, not blocked); with `--claim`, take
+//! it in the same critical section.
 
 use super::claim::{ClaimOpts, Plan, execute, plan_claim};
 use super::{TaskFilter, require_instance};
 use crate::cli::NextArgs;
 use crate::context::Ctx;
+use crate::model::deps::Deps;
 use crate::model::refs::Target;
 use crate::output::{Outcome, render, wire};
 
@@ -13,8 +15,9 @@ pub fn run(ctx: &Ctx, args: NextArgs) -> anyhow::Result<Outcome> {
         let doc = ctx.ws.load_tasks()?;
         let file = crate::text::slash_path(&doc.rel_path);
         let mut check = wire::LinkChecker::new(&ctx.ws.root);
+        let deps = Deps::build(&doc);
         let i = (0..doc.tasks.len())
-            .find(|&i| doc.is_ready(i, args.instance.instance) && filter.matches(&doc, i));
+            .find(|&i| deps.is_ready(&doc, i, args.instance.instance) && filter.matches(&doc, i));
         let data = wire::TaskData {
             task: i.map(|i| wire::task(&doc, &file, i, &mut check)),
         };
@@ -29,7 +32,10 @@ pub fn run(ctx: &Ctx, args: NextArgs) -> anyhow::Result<Outcome> {
         ..ClaimOpts::default()
     };
     execute(ctx, n, args.dry_run, |doc, ledger| {
-        match (0..doc.tasks.len()).find(|&i| doc.is_ready(i, Some(n)) && filter.matches(doc, i)) {
+        let deps = Deps::build(doc);
+        match (0..doc.tasks.len())
+            .find(|&i| deps.is_ready(doc, i, Some(n)) && filter.matches(doc, i))
+        {
             Some(i) => plan_claim(ctx, doc, ledger, Target::Task(i), n, opts),
             None => Ok(Plan::none()),
         }

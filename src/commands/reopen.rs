@@ -1,4 +1,4 @@
-//! `baton reopen REF`: undo a tick. Nothing archived comes back.
+//! `baton reopen REF`: undo a tick (or a cancellation). Nothing archived comes back.
 
 use super::done::task_ref;
 use crate::cli::ReopenArgs;
@@ -14,7 +14,8 @@ pub fn run(ctx: &Ctx, args: ReopenArgs) -> anyhow::Result<Outcome> {
     let committed = txn::transact(ctx, args.dry_run, || {
         let doc = ws.load_tasks()?;
         let i = task_ref(&doc, &reference, "reopen")?;
-        if !doc.tasks[i].done {
+        // Done and cancelled tasks reopen; unfinished ones are open already.
+        if !doc.tasks[i].state.finished() {
             return Ok(Planned {
                 changes: Changeset::default(),
                 value: (doc, i, false),

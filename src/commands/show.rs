@@ -2,8 +2,9 @@
 
 use crate::cli::RefArg;
 use crate::context::Ctx;
+use crate::model::deps::Deps;
 use crate::model::refs::{self, Target};
-use crate::output::{Outcome, render, wire};
+use crate::output::{Outcome, render, waits, wire};
 
 pub fn run(ctx: &Ctx, args: RefArg) -> anyhow::Result<Outcome> {
     let doc = ctx.ws.load_tasks()?;
@@ -23,10 +24,13 @@ pub fn run(ctx: &Ctx, args: RefArg) -> anyhow::Result<Outcome> {
         }
     };
     let mut check = wire::LinkChecker::new(&ctx.ws.root);
-    let data = wire::TaskData {
+    let (waits_for, waited_by) = waits::of_task(&doc, &Deps::build(&doc), i);
+    let data = wire::ShowData {
         task: Some(wire::task(&doc, &file, i, &mut check)),
+        waits_for,
+        waited_by,
     };
-    let out = Outcome::task(ctx, &data, |d, s| render::show(d, s, &doc));
+    let out = Outcome::new(ctx, &data, |d, s| render::show(d, s, &doc));
     crate::output::leak_at_exit(data);
     crate::output::leak_at_exit(doc);
     out

@@ -4,8 +4,9 @@ use super::require_instance;
 use super::status::held_claims;
 use crate::cli::StartArgs;
 use crate::context::Ctx;
+use crate::model::deps::Deps;
 use crate::model::session::InstanceDoc;
-use crate::output::{Outcome, render, wire};
+use crate::output::{Outcome, render, waits, wire};
 use crate::sessions::{brief, git, snapshot::Snapshot};
 use crate::store::ClaimStore;
 
@@ -56,8 +57,9 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
         .collect();
 
     let mut check = wire::LinkChecker::new(&ws.root);
+    let deps = Deps::build(&doc);
     let next = (0..doc.tasks.len())
-        .filter(|&i| doc.is_ready(i, Some(n)))
+        .filter(|&i| deps.is_ready(&doc, i, Some(n)))
         .take(NEXT_SHOWN)
         .map(|i| wire::task(&doc, &file, i, &mut check))
         .collect();
@@ -80,6 +82,7 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
         last_session: own.and_then(|d| d.2.latest()).map(wire::entry),
         others,
         next,
+        blocked: waits::blocked(&doc, &deps, Some(n)),
         rules,
         snapshot: wire::SnapshotWire {
             path: Snapshot::rel(n),

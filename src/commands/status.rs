@@ -1,10 +1,11 @@
 //! `baton status`: the coordination board.
 
 use crate::context::Ctx;
+use crate::model::deps::Deps;
 use crate::model::session;
 use crate::model::tasks::ClaimUnit;
 use crate::model::{Document, Str};
-use crate::output::{Outcome, render, wire};
+use crate::output::{Outcome, render, waits, wire};
 use crate::store::ClaimStore;
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
@@ -45,18 +46,22 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
         .collect();
 
     let sections = section_counts(&doc);
-    let open = doc.tasks.iter().filter(|t| !t.done).count();
+    let open = doc.tasks.iter().filter(|t| !t.state.finished()).count();
+    let done = doc.tasks.iter().filter(|t| t.done).count();
     let mut check = wire::LinkChecker::new(&ws.root);
+    let deps = Deps::build(&doc);
     let next = (0..doc.tasks.len())
-        .find(|&i| doc.is_ready(i, None))
+        .find(|&i| deps.is_ready(&doc, i, None))
         .map(|i| wire::task(&doc, &file, i, &mut check));
+    let blocked = waits::blocked(&doc, &deps, None);
     let data = wire::StatusData {
         file: &file,
         instances,
         sections,
         open,
-        done: doc.tasks.len() - open,
+        done,
         next,
+        blocked,
     };
     let out = Outcome::new(ctx, &data, render::status)?.warn(warnings);
     crate::output::leak_at_exit(data);
@@ -166,7 +171,7 @@ fn section_counts(doc: &Document) -> Vec<wire::SectionCount> {
         let entry = &mut out[at];
         if t.done {
             entry.done += 1;
-        } else {
+        } else if !t.state.finished() {
             entry.open += 1;
         }
     }

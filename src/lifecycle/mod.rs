@@ -205,7 +205,8 @@ pub fn plan(ws: &Workspace, doc: &Document, opts: &SweepOptions) -> anyhow::Resu
                             u.scoped = true;
                             u.first.get_or_insert((l.line, l.target.to_string()));
                         }
-                    } else {
+                    } else if !t.state.finished() {
+                        // A cancelled task is neither open nor done: it keeps nothing alive.
                         u.open = true;
                     }
                     u.section |= from_section;
@@ -572,9 +573,23 @@ pub struct DonePlan {
     pub touched_sections: Vec<usize>,
 }
 
-/// `[ ]` → `[x]` on task `i`.
-pub fn tick(doc: &Document, i: usize) -> Edit {
-    Edit::replace(doc.tasks[i].mark_range.clone(), "[x]")
+/// `[ ]` → `[x]` on task `i`, with the file's own done mark: the one most of its done
+/// tasks carry (`[X]`, `[✅]`, ...), else `default` (the config's, `x` by default).
+pub fn tick(doc: &Document, i: usize, default: char) -> Edit {
+    let mut counts: Vec<(char, usize)> = Vec::new();
+    for t in doc.tasks.iter().filter(|t| t.done) {
+        match counts.iter_mut().find(|c| c.0 == t.mark) {
+            Some(c) => c.1 += 1,
+            None => counts.push((t.mark, 1)),
+        }
+    }
+    // The most used; on a tie, the first seen.
+    let mark = counts
+        .iter()
+        .rev()
+        .max_by_key(|c| c.1)
+        .map_or(default, |c| c.0);
+    Edit::replace(doc.tasks[i].mark_range.clone(), format!("[{mark}]"))
 }
 
 /// `[x]` → `[ ]` on task `i`.
@@ -618,7 +633,7 @@ pub fn plan_done(
             .into());
     }
     let open_children: Vec<usize> = (0..doc.tasks.len())
-        .filter(|&c| !doc.tasks[c].done && doc.ancestors(c).any(|a| a == i))
+        .filter(|&c| !doc.tasks[c].state.finished() && doc.ancestors(c).any(|a| a == i))
         .collect();
     if !opts.force && !open_children.is_empty() {
         let names: Vec<String> = open_children
@@ -641,7 +656,7 @@ pub fn plan_done(
     if !opts.no_archive {
         research_gate(ws, doc, i, instance)?;
     }
-    let mut edits = vec![tick(doc, i)];
+    let mut edits = vec![tick(doc, i, ws.config.done_mark())];
     let released: Vec<u32> = if opts.force { tag_others } else { Vec::new() };
     edits.extend(crate::model::edits::release_task(
         doc,
@@ -656,7 +671,10 @@ pub fn plan_done(
         let s = &doc.sections[si];
         if s.claims.iter().any(|c| c.instance == instance) {
             let still_open = doc.tasks.iter().enumerate().any(|(k, o)| {
-                k != i && !o.done && o.item.start > s.range.start && o.item.start < s.end
+                k != i
+                    && !o.state.finished()
+                    && o.item.start > s.range.start
+                    && o.item.start < s.end
             });
             if !still_open {
                 edits.extend(crate::model::edits::release_section(

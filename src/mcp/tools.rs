@@ -148,6 +148,18 @@ pub const TOOLS: &[Tool] = &[
                 Cli::Long("claimed"),
             ),
             p(
+                "ready",
+                Ty::Bool,
+                "Only tasks ready to start: open, unclaimed, and every task they wait for (after:, phases) done.",
+                Cli::Long("ready"),
+            ),
+            p(
+                "blocked",
+                Ty::Bool,
+                "Only open tasks that wait for an unfinished task; each lists what it waits for.",
+                Cli::Long("blocked"),
+            ),
+            p(
                 "instance",
                 Ty::Int,
                 "Only tasks claimed by this instance (a filter: BATON_INSTANCE does not apply).",

@@ -4,6 +4,7 @@
 //! or the cache; its binary form for the cache lives in `cache::codec`.
 
 pub mod coord;
+pub mod deps;
 pub mod edits;
 pub mod frontmatter;
 pub mod links;

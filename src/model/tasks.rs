@@ -6,6 +6,7 @@ use super::links::{self, Link, LinkKind, Target};
 use super::refs;
 use super::shared::Str;
 use crate::config::Config;
+use crate::marks::MarkState;
 use crate::text::{self, LineIndex};
 use pulldown_cmark::{CodeBlockKind, Event, LinkType, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
@@ -73,6 +74,9 @@ pub struct Task {
     /// The `[ ]` box.
     pub mark_range: Range<usize>,
     pub mark: char,
+    /// What the mark means (`crate::marks`, overridden by `.baton.yaml`).
+    pub state: MarkState,
+    /// `state` is done.
     pub done: bool,
     /// `[Instance N]` tags on the task line.
     pub claims: Vec<Claim>,
@@ -231,17 +235,24 @@ impl Document {
                             Some(h) if h.0 == bullet => h.1.take(),
                             _ => item_head_at(text, bullet),
                         };
+                        // A box holding spec-kit's `[P]` is its legend ("[P] tasks = different
+                        // files"), not a task, unless the mark table names `P`.
+                        let head = head.filter(|h| {
+                            h.mark != 'P' || env.config.mark_state('P') != MarkState::Unknown
+                        });
                         let task = {
                             head.map(|head| {
                                 let near = r.start..text::line_end(text, head.mark_range.start);
                                 let parent = frames.iter().rev().find_map(|f| f.task);
                                 let line = lines.line_near(r.start, &mut line_at);
+                                let state = env.config.mark_state(head.mark);
                                 tasks.push(Task {
                                     section,
                                     item: r.clone(),
                                     mark_range: head.mark_range,
                                     mark: head.mark,
-                                    done: matches!(head.mark, 'x' | 'X'),
+                                    state,
+                                    done: state == MarkState::Done,
                                     claims: head.claims,
                                     number: head
                                         .number
@@ -382,7 +393,7 @@ impl Document {
     pub fn claimants(&self, i: usize) -> Vec<u32> {
         let t = &self.tasks[i];
         let mut out: Vec<u32> = t.claims.iter().map(|c| c.instance).collect();
-        if !t.done {
+        if !t.state.finished() {
             for s in self.heading_claims(i) {
                 if !out.contains(&s) {
                     out.push(s);
@@ -425,11 +436,12 @@ impl Document {
         std::iter::successors(self.tasks[i].parent, |&p| self.tasks[p].parent)
     }
 
-    /// Open, unclaimed, not under anyone's heading claim, no ancestor claimed by someone else.
-    /// With `for_instance`, tasks under that instance's own heading claim count as ready.
+    /// Open (by the mark table), unclaimed, not under anyone's heading claim, no ancestor
+    /// claimed by someone else. With `for_instance`, tasks under that instance's own heading
+    /// claim count as ready. Dependencies are `deps::Deps`'s business.
     pub fn is_ready(&self, i: usize, for_instance: Option<u32>) -> bool {
         let t = &self.tasks[i];
-        if t.done || !t.claims.is_empty() {
+        if t.state != MarkState::Open || !t.claims.is_empty() {
             return false;
         }
         let hc = self.heading_claims(i);
@@ -807,7 +819,7 @@ fn item_head_at(text: &str, mut i: usize) -> Option<ItemHead> {
         }
         break;
     }
-    let (number, title) = split_number(strip_link_labels(rest));
+    let (number, title) = split_number(&super::deps::strip_after(strip_link_labels(rest)));
     Some(ItemHead {
         mark_range: mark_start..close + 1,
         mark,
@@ -1012,7 +1024,7 @@ pub(super) fn parse_heading(text: &str, r: Range<usize>) -> (String, usize, Vec<
         }
     }
     claims.reverse();
-    let title = text::plain(&text[content_start..cend]);
+    let title = text::plain(&super::deps::strip_after(&text[content_start..cend]));
     (title, claim_at, claims)
 }
 
@@ -1224,6 +1236,59 @@ mod tests {
         assert!(!t[7].done);
         assert_eq!(d.inherited_links(0).count(), 1);
         assert_eq!(d.sections[2].path, vec!["Tasks", "Phase 4", "4.3 Celery"]);
+    }
+
+    #[test]
+    fn every_mark_gets_its_state_and_only_open_ones_are_ready() {
+        let marks = [
+            ' ', 'x', 'X', '✅', '✔', '☑', '✓', '/', '~', '>', '<', '-', '!', '?', 'I',
+        ];
+        let text: String = marks
+            .iter()
+            .map(|m| format!("- [{m}] task {m}\n"))
+            .collect();
+        let d = parse(&text);
+        assert_eq!(d.tasks.len(), marks.len());
+        for (t, &m) in d.tasks.iter().zip(&marks) {
+            assert_eq!(t.mark, m);
+            assert_eq!(t.state, crate::marks::default_state(m), "{m:?}");
+            assert_eq!(t.done, t.state == MarkState::Done, "{m:?}");
+        }
+        let ready: Vec<char> = (0..d.tasks.len())
+            .filter(|&i| d.is_ready(i, None))
+            .map(|i| d.tasks[i].mark)
+            .collect();
+        assert_eq!(ready, [' ']);
+        // `.baton.yaml` overrides one mark; the others keep their defaults.
+        let config = Config::parse("marks:\n  \"-\": in_progress\n  \"!\": open\n").unwrap();
+        let env = ParseEnv {
+            config: &config,
+            rel_path: "TASKS.md".into(),
+        };
+        let d = Document::parse(text, &env);
+        let state = |m: char| d.tasks.iter().find(|t| t.mark == m).unwrap().state;
+        assert_eq!(state('-'), MarkState::InProgress);
+        assert_eq!(state('!'), MarkState::Open);
+        assert_eq!(state('~'), MarkState::InProgress);
+        assert!(d.is_ready(marks.iter().position(|&m| m == '!').unwrap(), None));
+    }
+
+    #[test]
+    fn a_p_box_is_spec_kits_legend_not_a_task() {
+        let text = "- [ ] T001 [P] [US1] Create the model\n\n## Notes\n\n- [P] tasks = different files, no dependencies\n- [Story] label maps task to user story\n";
+        let d = parse(text);
+        assert_eq!(d.tasks.len(), 1);
+        assert_eq!(d.tasks[0].number.as_deref(), Some("T001"));
+        assert_eq!(d.tasks[0].mark, ' ');
+        // Named in the mark table, `P` is a mark like any other.
+        let config = Config::parse("marks:\n  P: deferred\n").unwrap();
+        let env = ParseEnv {
+            config: &config,
+            rel_path: "TASKS.md".into(),
+        };
+        let d = Document::parse(text.to_string(), &env);
+        assert_eq!(d.tasks.len(), 2);
+        assert_eq!(d.tasks[1].state, MarkState::Deferred);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! the `Mode` trait; it reads no files and decides nothing.
 
 pub mod render;
+pub mod waits;
 pub mod wire;
 
 use crate::error;

@@ -1,7 +1,7 @@
 //! Human output for every command, in one place.
 
-use super::Style;
 use super::wire::{CheckData, ClaimData, DiagnosticWire, ListData, StatusData, TaskData, TaskWire};
+use super::{Style, waits};
 use crate::clock;
 use crate::model::{Document, Str};
 use crate::txn::Preview;
@@ -74,12 +74,10 @@ fn task_detail(t: &TaskWire, s: &Style, doc: Option<&Document>) -> String {
     let mut out = String::new();
     let num = t.number.map(|n| format!("{n} ")).unwrap_or_default();
     let _ = writeln!(out, "{} {num}{}", s.bold(t.reference), s.bold(t.title));
-    let state = if t.done {
-        "done".to_string()
-    } else if t.mark != ' ' {
-        format!("open (mark `{}`)", t.mark)
+    let state = if matches!(t.mark, ' ' | 'x') {
+        t.state.replace('_', " ")
     } else {
-        "open".into()
+        format!("{} (mark `{}`)", t.state.replace('_', " "), t.mark)
     };
     let _ = writeln!(out, "  state:    {state}");
     let _ = writeln!(
@@ -143,11 +141,77 @@ fn task_detail(t: &TaskWire, s: &Style, doc: Option<&Document>) -> String {
     out
 }
 
-pub fn show(d: &TaskData, s: &Style, doc: &Document) -> String {
-    d.task
+pub fn show(d: &super::wire::ShowData, s: &Style, doc: &Document) -> String {
+    let mut out = d
+        .task
         .as_ref()
         .map(|t| task_detail(t, s, Some(doc)))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    for (head, list) in [("waits for", &d.waits_for), ("waited by", &d.waited_by)] {
+        for w in list.iter() {
+            let state = match (w.met, w.kind) {
+                (_, "missing") => s.red("missing"),
+                (true, _) => s.green("finished"),
+                (false, _) => s.yellow("unfinished"),
+            };
+            let at = w.line.map(|l| format!(" (line {l})")).unwrap_or_default();
+            let state = if head == "waits for" {
+                format!(" [{state}]")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "  {head}: {}{at}{state}", waits::describe(w));
+        }
+    }
+    out
+}
+
+/// The blocked tasks, grouped by what they wait for: a spec-kit phase can block dozens.
+fn blocked(out: &mut String, list: &[waits::BlockedWire], s: &Style) {
+    if list.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "blocked ({}):", list.len());
+    let mut k = 0;
+    let mut groups = 0;
+    while k < list.len() {
+        let n = list[k..]
+            .iter()
+            .take_while(|b| b.blocked_by == list[k].blocked_by)
+            .count();
+        groups += 1;
+        if groups > 5 {
+            let _ = writeln!(out, "  ... {} more: `baton list --blocked`", list.len() - k);
+            break;
+        }
+        let first = &list[k];
+        let who = if n == 1 {
+            format!("{} {}", s.bold(&first.reference), first.label)
+        } else {
+            format!(
+                "{} {} and {} more",
+                s.bold(&first.reference),
+                first.label,
+                n - 1
+            )
+        };
+        let mut on: Vec<String> = first
+            .blocked_by
+            .iter()
+            .take(3)
+            .map(waits::describe)
+            .collect();
+        if first.blocked_by.len() > 3 {
+            on.push(format!("{} more", first.blocked_by.len() - 3));
+        }
+        let _ = writeln!(out, "  {who}");
+        let _ = writeln!(
+            out,
+            "    {}",
+            s.dim(&format!("waits for {}", on.join(", ")))
+        );
+        k += n;
+    }
 }
 
 pub fn next(d: &TaskData, s: &Style) -> String {
@@ -163,7 +227,7 @@ pub fn next(d: &TaskData, s: &Style) -> String {
             let _ = writeln!(out, "claim it: baton claim {} --instance N", t.reference);
             out
         }
-        None => "no ready task: every open task is claimed or none is left\n".into(),
+        None => "no ready task: every open task is claimed or blocked, or none is left (`baton list --blocked`)\n".into(),
     }
 }
 
@@ -229,6 +293,7 @@ pub fn status(d: &StatusData, s: &Style) -> String {
             let _ = writeln!(out, "next: nothing ready");
         }
     }
+    blocked(&mut out, &d.blocked, s);
     out
 }
 
@@ -523,6 +588,7 @@ pub fn start(d: &super::wire::StartData, s: &Style) -> String {
             let _ = writeln!(out, "  {}", task_line(t, s));
         }
     }
+    blocked(&mut out, &d.blocked, s);
     if !d.rules.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", s.yellow("rules you are breaking now:"));

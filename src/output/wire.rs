@@ -55,6 +55,8 @@ pub struct TaskWire<'a> {
     pub title: &'a str,
     pub done: bool,
     pub mark: char,
+    /// What the mark means: `open`, `in_progress`, `deferred`, `done`, `cancelled`, `unknown`.
+    pub state: &'static str,
     pub claimed_by: Vec<u32>,
     pub kind: TaskKind,
     pub file: &'a str,
@@ -120,6 +122,7 @@ fn task_with<'a>(
         title: &t.title,
         done: t.done,
         mark: t.mark,
+        state: t.state.name(),
         claimed_by: doc.claimants(i),
         kind: t.kind,
         file,
@@ -185,7 +188,9 @@ impl TaskWire<'_> {
             'x' => out.extend_from_slice(b"\"x\""),
             m => json::str(out, m.encode_utf8(&mut [0; 4])),
         }
-        out.extend_from_slice(b",\"claimed_by\":[");
+        out.extend_from_slice(b",\"state\":\"");
+        out.extend_from_slice(self.state.as_bytes());
+        out.extend_from_slice(b"\",\"claimed_by\":[");
         for (k, &n) in self.claimed_by.iter().enumerate() {
             if k > 0 {
                 out.push(b',');
@@ -389,6 +394,14 @@ impl TaskData<'_> {
     }
 }
 
+/// `show`: the task, what it waits for and what waits for it.
+#[derive(Serialize)]
+pub struct ShowData<'a> {
+    pub task: Option<TaskWire<'a>>,
+    pub waits_for: Vec<super::waits::WaitWire>,
+    pub waited_by: Vec<super::waits::WaitWire>,
+}
+
 #[derive(Serialize, Clone)]
 pub struct SessionWire {
     pub session: Option<u32>,
@@ -434,6 +447,8 @@ pub struct StatusData<'a> {
     pub open: usize,
     pub done: usize,
     pub next: Option<TaskWire<'a>>,
+    /// Open tasks that wait for unfinished work, with what they wait for.
+    pub blocked: Vec<super::waits::BlockedWire>,
 }
 
 #[derive(Serialize)]
@@ -611,6 +626,8 @@ pub struct StartData<'a> {
     pub last_session: Option<EntryWire>,
     pub others: Vec<OtherInstance>,
     pub next: Vec<TaskWire<'a>>,
+    /// Open tasks that wait for unfinished work, with what they wait for.
+    pub blocked: Vec<super::waits::BlockedWire>,
     pub rules: Vec<RuleWire>,
     pub snapshot: SnapshotWire,
 }

@@ -111,7 +111,10 @@ pub fn verify(i: &Input) -> Vec<Answer> {
                 ));
             }
         }
-        if !task.done && !has_spec && task.kind == crate::model::TaskKind::Implementation {
+        if !task.state.finished()
+            && !has_spec
+            && task.kind == crate::model::TaskKind::Implementation
+        {
             d.push(format!(
                 "{} `{}` is an implementation task without a spec link",
                 task.reference,

@@ -10,10 +10,10 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     // Primitives: errors, test-only fault hooks, the process's lifetime (one command or a
     // server), text, time, byte splices, files, the intent record of a multi-file change,
-    // the lock, the rule table.
+    // the lock, the rule table, the mark table.
     &[
         "error", "faults", "lifetime", "text", "clock", "edit", "atomic", "journal", "lock",
-        "exists", "rules",
+        "exists", "rules", "marks",
     ],
     // Settings.
     &["config"],

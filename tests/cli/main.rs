@@ -12,6 +12,7 @@ mod lifecycle;
 mod mcp;
 mod props;
 mod read;
+mod ready;
 mod reliability;
 mod sessions;
 mod shell;
