@@ -74,7 +74,7 @@ fn after_group(s: &str, from: usize) -> Option<(Range<usize>, Range<usize>)> {
     while let Some(k) = memchr::memchr(b'(', &b[i..]) {
         let open = i + k;
         let rest = &b[open + 1..];
-        if rest.len() >= 6 && rest[..6].eq_ignore_ascii_case(b"after:") {
+        if rest.len() >= 6 && rest[..6].eq_ignore_ascii_case(b"after:") && !in_code_span(s, open) {
             let names = open + 7;
             // The group closes on its line.
             let eol = memchr::memchr(b'\n', &b[names..]).map_or(b.len(), |k| names + k);
@@ -85,6 +85,45 @@ fn after_group(s: &str, from: usize) -> Option<(Range<usize>, Range<usize>)> {
         i = open + 1;
     }
     None
+}
+
+/// Whether byte `at` of `s` is inside a code span of its line (a run of backticks up to
+/// the next run of the same length): text quoted as code is not a dependency.
+fn in_code_span(s: &str, at: usize) -> bool {
+    let b = s.as_bytes();
+    let start = memchr::memrchr(b'\n', &b[..at]).map_or(0, |k| k + 1);
+    let mut i = start;
+    let mut open: Option<usize> = None;
+    while i < at {
+        if b[i] != b'`' {
+            i += 1;
+            continue;
+        }
+        let run = b[i..].iter().take_while(|&&c| c == b'`').count();
+        open = match open {
+            None => Some(run),
+            Some(n) if n == run => None,
+            still => still,
+        };
+        i += run;
+    }
+    // Open before `at`: inside only if the span closes later on the line.
+    open.is_some_and(|n| {
+        let end = memchr::memchr(b'\n', &b[at..]).map_or(b.len(), |k| at + k);
+        let mut j = at;
+        while j < end {
+            if b[j] == b'`' {
+                let run = b[j..end].iter().take_while(|&&c| c == b'`').count();
+                if run == n {
+                    return true;
+                }
+                j += run;
+            } else {
+                j += 1;
+            }
+        }
+        false
+    })
 }
 
 /// The names of a list: `1.3, T012 and qd4zg`, markup (`**`, backticks) removed.
@@ -798,17 +837,31 @@ mod tests {
     }
 
     #[test]
+    fn a_code_span_is_found_on_its_line_only() {
+        let t =
+            "a `x (after: 1)` b (after: 2) ``c ` (after: 3)`` `unclosed (after: 4)\n`(after: 5)`";
+        let at = |n: &str| t.find(&format!("(after: {n})")).unwrap();
+        assert!(in_code_span(t, at("1")));
+        assert!(!in_code_span(t, at("2")));
+        assert!(in_code_span(t, at("3")));
+        assert!(
+            !in_code_span(t, at("4")),
+            "a backtick that never closes opens nothing"
+        );
+        assert!(in_code_span(t, at("5")));
+    }
+
+    #[test]
     fn after_is_only_a_dependency_in_its_group() {
         let d = parse(
             "- [ ] 1.1 One\n- [ ] 1.2 Deploy after 1.1 (see notes)\n\
              - [ ] 1.3 Thereafter: 1.1\n- [ ] 1.4 Read `(after: 1.1)` in the docs\n\
              - [ ] 1.5 (afterwards: 1.1)\n",
         );
-        for n in ["1.2", "1.3", "1.5"] {
+        // Quoted as code, the grammar is text: a plan can show how to write it.
+        for n in ["1.2", "1.3", "1.4", "1.5"] {
             assert!(waits(&d, n).is_empty(), "{n}");
         }
-        // Written as the grammar, even in a code span, it is one.
-        assert_eq!(waits(&d, "1.4"), ["1.1"]);
     }
 
     #[test]
