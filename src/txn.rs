@@ -183,17 +183,7 @@ fn missing_dirs(root: &Path, ops: &[Op]) -> Vec<PathBuf> {
             Op::Move { to, .. } => to,
             _ => continue,
         };
-        let Some(parent) = dest.parent() else {
-            continue;
-        };
-        let mut missing = Vec::new();
-        for a in parent.ancestors() {
-            if a.as_os_str().is_empty() || root.join(a).is_dir() {
-                break;
-            }
-            missing.push(a.to_path_buf());
-        }
-        for d in missing.into_iter().rev() {
+        for d in missing_parents(root, dest) {
             if !out.contains(&d) {
                 out.push(d);
             }
@@ -357,19 +347,24 @@ pub fn undo(root: &Path, cs: &Changeset, pending: &mut PendingSync) -> anyhow::R
     Ok(())
 }
 
+/// The folders above `rel` that do not exist yet, parents first.
+fn missing_parents(root: &Path, rel: &Path) -> Vec<PathBuf> {
+    let mut missing = Vec::new();
+    if let Some(parent) = rel.parent() {
+        for a in parent.ancestors() {
+            if a.as_os_str().is_empty() || root.join(a).is_dir() {
+                break;
+            }
+            missing.push(a.to_path_buf());
+        }
+    }
+    missing.reverse();
+    missing
+}
+
 fn create_dirs(root: &Path, rel: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut made = Vec::new();
-    let Some(parent) = rel.parent() else {
-        return Ok(made);
-    };
-    let mut missing = Vec::new();
-    for a in parent.ancestors() {
-        if a.as_os_str().is_empty() || root.join(a).is_dir() {
-            break;
-        }
-        missing.push(a.to_path_buf());
-    }
-    for d in missing.into_iter().rev() {
+    for d in missing_parents(root, rel) {
         std::fs::create_dir(root.join(&d))?;
         made.push(d);
     }

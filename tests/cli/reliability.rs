@@ -127,6 +127,31 @@ impl Paused {
     }
 }
 
+/// A program saving TASKS.md in place with a pause: it opens the file for writing
+/// (truncating it), writes `text[..cut]`, waits for `go`, writes the rest and closes, as
+/// `cat > TASKS.md` does when its input comes in two parts.
+struct InPlaceSave(Child);
+
+impl InPlaceSave {
+    fn start(ws: &Ws, text: &str, cut: usize) -> InPlaceSave {
+        ws.write("p1", &text[..cut]);
+        ws.write("p2", &text[cut..]);
+        let child = Command::new("sh")
+            .current_dir(ws.path())
+            .arg("-c")
+            .arg("exec 3>TASKS.md; cat p1 >&3; : > half; while [ ! -e go ]; do sleep 0.01; done; cat p2 >&3; exec 3>&-")
+            .spawn()
+            .unwrap();
+        wait_for(&ws.abs("half"));
+        InPlaceSave(child)
+    }
+
+    fn finish(mut self, ws: &Ws) {
+        std::fs::write(ws.abs("go"), "").unwrap();
+        assert!(self.0.wait().unwrap().success());
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // 1. A writer that still has TASKS.md open never loses its bytes.
 
@@ -141,23 +166,11 @@ fn a_claim_during_an_in_place_save_never_truncates_the_plan() {
         full.push_str(&format!("- [ ] 1.{i} Task number {i} of the plan\n"));
     }
     full.push_str("\n**Last Updated**: 2026-01-14\n");
-    let cut = full.len() / 3;
-    ws.write("p1", &full[..cut]);
-    ws.write("p2", &full[cut..]);
     ws.write("TASKS.md", &full);
-    // The writer opens TASKS.md for writing (truncating it), writes a third, waits for
-    // `go`, writes the rest and closes: `cat > TASKS.md` with a pause in the middle.
-    let mut writer = Command::new("sh")
-        .current_dir(ws.path())
-        .arg("-c")
-        .arg("exec 3>TASKS.md; cat p1 >&3; : > half; while [ ! -e go ]; do sleep 0.01; done; cat p2 >&3; exec 3>&-; : > saved")
-        .spawn()
-        .unwrap();
-    wait_for(&ws.abs("half"));
+    let writer = InPlaceSave::start(&ws, &full, full.len() / 3);
     let (code, _, err) = ws.run(&["next", "--claim", "--instance", "1"]);
     assert!(code == 0 || code == 4, "exit {code}: {err}");
-    std::fs::write(ws.abs("go"), "").unwrap();
-    assert!(writer.wait().unwrap().success());
+    writer.finish(&ws);
     // The next command (any: `list` reads only) sees the save complete.
     ws.ok(&["list"]);
     assert_eq!(
@@ -165,7 +178,7 @@ fn a_claim_during_an_in_place_save_never_truncates_the_plan() {
         full,
         "the writer's bytes are all in TASKS.md"
     );
-    for f in ["p1", "p2", "half", "go", "saved"] {
+    for f in ["p1", "p2", "half", "go"] {
         std::fs::remove_file(ws.abs(f)).unwrap();
     }
     let left: Vec<String> = tree(ws.path()).into_keys().collect();
@@ -665,21 +678,11 @@ fn a_title_the_table_cannot_hold_gets_a_clear_error() {
 fn a_task_missing_during_an_in_place_save_is_busy_not_absent() {
     let ws = Ws::with_tasks(PLAN);
     // Cut mid-line, as a writer's buffer is.
-    let cut = PLAN.find("- [ ] 1.2").unwrap() + 8;
-    ws.write("p1", &PLAN[..cut]);
-    ws.write("p2", &PLAN[cut..]);
-    let mut writer = Command::new("sh")
-        .current_dir(ws.path())
-        .arg("-c")
-        .arg("exec 3>TASKS.md; cat p1 >&3; : > half; while [ ! -e go ]; do sleep 0.01; done; cat p2 >&3; exec 3>&-")
-        .spawn()
-        .unwrap();
-    wait_for(&ws.abs("half"));
+    let writer = InPlaceSave::start(&ws, PLAN, PLAN.find("- [ ] 1.2").unwrap() + 8);
     let (code, doc) = ws.json(&["claim", "1.3", "--instance", "1"]);
     let (shown, _) = ws.json(&["show", "1.3"]);
-    std::fs::write(ws.abs("go"), "").unwrap();
+    writer.finish(&ws);
     assert_eq!(shown, 4, "a read-only command too");
-    assert!(writer.wait().unwrap().success());
     assert_eq!(code, 4, "{doc}");
     assert_eq!(doc["error"]["kind"], "busy");
     ws.ok(&["claim", "1.3", "--instance", "1"]);
