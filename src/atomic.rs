@@ -42,6 +42,11 @@ pub fn resolve(path: &Path) -> std::io::Result<std::borrow::Cow<'_, Path>> {
     }
 }
 
+/// Whether `path` is a symbolic link (not followed).
+pub fn is_link(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
 /// Open a file without following a link at its last component.
 pub fn open_nofollow(path: &Path, opts: &mut OpenOptions) -> std::io::Result<File> {
     #[cfg(unix)]
@@ -271,7 +276,10 @@ pub fn dispose(displaced: &Path) {
         let _ = fs::remove_file(displaced);
         return;
     }
-    let Some(keep) = KEEP_DIR.get() else {
+    let Some(keep) = KEEP_DIR
+        .get()
+        .filter(|k| !is_link(k) && !k.parent().is_some_and(is_link))
+    else {
         let _ = fs::remove_file(displaced);
         return;
     };
@@ -383,10 +391,25 @@ pub fn sweep_kept() -> Vec<PathBuf> {
     let Some(keep) = KEEP_DIR.get() else {
         return restored;
     };
+    if is_link(keep) || keep.parent().is_some_and(is_link) {
+        return restored;
+    }
+    // Only ever put back inside the workspace (`ROOT/.baton/saved` is `keep`): a `.baton/`
+    // that came from elsewhere must not aim a rename anywhere.
+    let root = keep.parent().and_then(Path::parent);
     for (data, of) in kept(keep) {
+        let inside = root.is_some_and(|r| {
+            of.strip_prefix(r)
+                .is_ok_and(|rel| crate::text::stays_inside(rel) && rel.components().count() > 0)
+        });
         let Ok(meta) = fs::symlink_metadata(&data) else {
             continue;
         };
+        if !inside || !meta.is_file() {
+            let _ = fs::remove_file(&data);
+            let _ = fs::remove_file(sidecar(&data));
+            continue;
+        }
         let (secs, nanos) = mtime(&meta);
         let name = data.file_name().unwrap_or_default().to_string_lossy();
         let print = name.trim_start_matches(SAVED_MARK);

@@ -8,22 +8,6 @@ use std::time::Duration;
 
 pub const FILE_NAME: &str = ".baton.yaml";
 
-/// Whether a relative path from the root leads out of it (absolute, or `..` past the top).
-fn leaves_root(p: &Path) -> bool {
-    use std::path::Component;
-    let mut depth = 0usize;
-    for c in p.components() {
-        match c {
-            Component::Prefix(_) | Component::RootDir => return true,
-            Component::ParentDir if depth == 0 => return true,
-            Component::ParentDir => depth -= 1,
-            Component::Normal(_) => depth += 1,
-            Component::CurDir => {}
-        }
-    }
-    false
-}
-
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
@@ -136,7 +120,7 @@ impl Config {
     fn validate(&self) -> anyhow::Result<()> {
         // A cloned repository's config must not aim baton at a file elsewhere.
         if let Some(t) = &self.tasks_file
-            && leaves_root(Path::new(t))
+            && !crate::text::stays_inside(Path::new(t))
         {
             return Err(invalid(format!(
                 "{FILE_NAME}: tasks_file `{t}` is outside the workspace; baton only edits files inside its root"

@@ -386,6 +386,27 @@ fn a_linked_lock_file_is_refused_and_nothing_outside_is_written() {
         "precious bytes\n"
     );
     assert_eq!(ws.read("TASKS.md"), PLAN);
+
+    // A linked `.baton` folder: editing commands refuse it, reading ones write nothing there
+    // (not even the parse cache of a plan large enough to have one).
+    let big = format!(
+        "{PLAN}{}",
+        "- [ ] 9.9 Filler task to pass the cache threshold\n".repeat(60)
+    );
+    let ws2 = Ws::with_tasks(&big);
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), ws2.abs(".baton")).unwrap();
+    ws2.ok(&["list"]);
+    let (code, doc) = ws2.json(&["claim", "1.1", "--instance", "1"]);
+    assert_eq!(code, 1, "{doc}");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(".baton is a symbolic link")
+    );
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+    assert_eq!(ws2.read("TASKS.md"), big);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -765,4 +786,54 @@ fn done_whose_ledger_cannot_be_written_still_reports_what_it_did() {
     ws.ok(&["claim", "1.2", "--instance", "1"]);
     let ledger = ws.read(".baton/claims.json");
     assert_eq!(ledger.matches("\"instance\"").count(), 1, "{ledger}");
+}
+
+/// A `.baton/` that came with a cloned repository must not aim recovery or a restore at
+/// files outside the workspace.
+#[test]
+fn foreign_state_never_writes_outside_the_workspace() {
+    let parent = tempfile::tempdir().unwrap();
+    let victim = parent.path().join("victim.txt");
+    std::fs::write(&victim, "mine\n").unwrap();
+    let root = parent.path().join("ws");
+    std::fs::create_dir(&root).unwrap();
+    std::fs::write(root.join("TASKS.md"), PLAN).unwrap();
+    std::fs::create_dir_all(root.join(".baton/saved")).unwrap();
+    // An intent record whose one applied step "wrote" the victim: undoing it would put
+    // `evil` there.
+    let hash = format!("{:032x}", xxh3(b"mine\n"));
+    let record = serde_json::json!({
+        "version": 1, "command": "baton archive", "pid": 1, "dirs": [],
+        "initial": {"../victim.txt": null},
+        "steps": [{"op": "write", "path": "../victim.txt", "before": "evil\n", "after": hash}]
+    });
+    std::fs::write(root.join(".baton/txn.json"), record.to_string()).unwrap();
+    // A kept "save" that names the victim.
+    std::fs::write(root.join(".baton/saved/saved.1.2.3.4"), "evil\n").unwrap();
+    std::fs::write(
+        root.join(".baton/saved/saved.1.2.3.4.path"),
+        victim.to_string_lossy().as_bytes(),
+    )
+    .unwrap();
+    let out = Command::new(exe())
+        .arg("--root")
+        .arg(&root)
+        .args(["archive", "--dry-run"])
+        .env("BATON_NOW", crate::support::NOW)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "mine\n");
+    assert!(!root.join(".baton/txn.json").exists());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("outside the workspace"));
+}
+
+/// The hash the intent record uses (xxh3, 128 bits), computed here from its definition.
+fn xxh3(bytes: &[u8]) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(bytes)
 }
