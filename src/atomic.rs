@@ -319,12 +319,29 @@ fn kept(keep: &Path) -> Vec<(PathBuf, PathBuf)> {
         .filter_map(|e| {
             let n = e.file_name();
             let n = n.to_str()?;
-            if !n.starts_with(SAVED_MARK) || n.ends_with(".path") {
+            if !n.starts_with(SAVED_MARK) {
                 return None;
             }
-            let of = fs::read(sidecar(&e.path())).ok()?;
-            let of = PathBuf::from(String::from_utf8(of).ok()?);
-            Some((e.path(), of))
+            // Half of a pair that two commands raced for: gone once it is old enough.
+            let half = |p: &Path| {
+                if fs::symlink_metadata(p).is_ok_and(|m| kept_for(&m) > SAVED_KEEP) {
+                    let _ = fs::remove_file(p);
+                }
+            };
+            if let Some(data) = n.strip_suffix(".path") {
+                if !keep.join(data).exists() {
+                    half(&e.path());
+                }
+                return None;
+            }
+            let Some(of) = fs::read(sidecar(&e.path()))
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+            else {
+                half(&e.path());
+                return None;
+            };
+            Some((e.path(), PathBuf::from(of)))
         })
         .collect()
 }

@@ -185,6 +185,35 @@ fn a_claim_during_an_in_place_save_never_truncates_the_plan() {
     assert_eq!(left, ["TASKS.md"], "no copy left behind");
 }
 
+/// The copy kept of a hand-written file is only put back when it changed: a finished
+/// save that nobody writes any more never undoes baton's edits.
+#[test]
+fn a_kept_copy_that_did_not_change_is_never_put_back() {
+    let ws = Ws::with_tasks(PLAN);
+    ws.ok(&["claim", "1.1", "--instance", "1"]);
+    let kept = |ws: &Ws| -> Vec<String> {
+        std::fs::read_dir(ws.abs(".baton/saved"))
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| !n.ends_with(".path"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(kept(&ws).len(), 1, "the hand-written original is kept");
+    let (_, _, err) = ws.run(&["list"]);
+    assert!(!err.contains("warning"), "{err}");
+    ws.ok(&["claim", "1.2", "--instance", "2"]);
+    let t = ws.read("TASKS.md");
+    assert!(
+        t.contains("[Instance 1] 1.1") && t.contains("[Instance 2] 1.2"),
+        "{t}"
+    );
+    // baton's own output, displaced by the second claim, is not kept.
+    assert_eq!(kept(&ws).len(), 1);
+}
+
 // ---------------------------------------------------------------------------------------
 // 2. A multi-file command killed at any write step: the next command finishes or undoes it.
 
