@@ -106,9 +106,6 @@ impl std::fmt::Display for Conflict {
 }
 impl std::error::Error for Conflict {}
 
-/// Environment variable that injects a failure before step N (0-based) of a commit; for tests.
-pub const FAIL_ENV: &str = "BATON_TEST_FAIL_AT_STEP";
-
 /// A step as plain borrowed data (no `Rc`), so that a commit can run on another thread
 /// while the command derives what it needs from the same texts.
 #[derive(Debug, Clone, Copy)]
@@ -259,7 +256,6 @@ fn commit_ops(root: &Path, ops: &[Op], intent: Option<Intent>) -> anyhow::Result
             _ => {}
         }
     }
-    let fail_at: Option<usize> = std::env::var(FAIL_ENV).ok().and_then(|v| v.parse().ok());
     let intent = intent.filter(|_| needs_record(ops));
     if let Some(i) = intent {
         crate::faults::point();
@@ -269,9 +265,10 @@ fn commit_ops(root: &Path, ops: &[Op], intent: Option<Intent>) -> anyhow::Result
     let mut pending = PendingSync::default();
     for (i, s) in ops.iter().enumerate() {
         crate::faults::point();
-        let r = if fail_at == Some(i) {
+        let r = if crate::faults::fail_at_step(i) {
             Err(anyhow::anyhow!(
-                "injected failure before step {i} ({FAIL_ENV})"
+                "injected failure before step {i} ({})",
+                crate::faults::FAIL_AT_STEP_ENV
             ))
         } else {
             apply_step(root, *s, &mut pending.0)
