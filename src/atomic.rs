@@ -255,8 +255,9 @@ pub fn keep_in(dir: PathBuf) {
 /// Get rid of a file a swap displaced (`.NAME.baton-tmp.PID`): removed when baton wrote it
 /// and nobody wrote it since. Otherwise someone wrote it in place and may still hold it
 /// open and go on writing, so it is kept (replacing an older one of the same file) as
-/// `SIZE.SECS.NANOS.N` (its size and modification time when displaced) with
-/// `SIZE.SECS.NANOS.N.path` naming the file, for `sweep` to put back if it changes.
+/// `saved.SIZE.SECS.NANOS.PID` (its size and modification time when displaced) with
+/// `saved.SIZE.SECS.NANOS.PID.path` naming the file, for `sweep_kept` to put back if it
+/// changes.
 pub fn dispose(displaced: &Path) {
     let Ok(meta) = fs::symlink_metadata(displaced) else {
         return;
@@ -510,6 +511,7 @@ pub fn create(path: &Path, data: &[u8]) -> std::io::Result<()> {
     let _ = fs::remove_file(&tmp);
     let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
     f.write_all(data)?;
+    mark(&f)?;
     f.sync_all()?;
     drop(f);
     crate::faults::point();
