@@ -42,6 +42,11 @@ pub fn resolve(path: &Path) -> std::io::Result<std::borrow::Cow<'_, Path>> {
     }
 }
 
+/// Whether `path` is a symbolic link (not followed).
+pub fn is_link(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
 /// Open a file without following a link at its last component.
 pub fn open_nofollow(path: &Path, opts: &mut OpenOptions) -> std::io::Result<File> {
     #[cfg(unix)]
@@ -250,8 +255,9 @@ pub fn keep_in(dir: PathBuf) {
 /// Get rid of a file a swap displaced (`.NAME.baton-tmp.PID`): removed when baton wrote it
 /// and nobody wrote it since. Otherwise someone wrote it in place and may still hold it
 /// open and go on writing, so it is kept (replacing an older one of the same file) as
-/// `SIZE.SECS.NANOS.N` (its size and modification time when displaced) with
-/// `SIZE.SECS.NANOS.N.path` naming the file, for `sweep` to put back if it changes.
+/// `saved.SIZE.SECS.NANOS.PID` (its size and modification time when displaced) with
+/// `saved.SIZE.SECS.NANOS.PID.path` naming the file, for `sweep_kept` to put back if it
+/// changes.
 pub fn dispose(displaced: &Path) {
     let Ok(meta) = fs::symlink_metadata(displaced) else {
         return;
@@ -271,7 +277,10 @@ pub fn dispose(displaced: &Path) {
         let _ = fs::remove_file(displaced);
         return;
     }
-    let Some(keep) = KEEP_DIR.get() else {
+    let Some(keep) = KEEP_DIR
+        .get()
+        .filter(|k| !is_link(k) && !k.parent().is_some_and(is_link))
+    else {
         let _ = fs::remove_file(displaced);
         return;
     };
@@ -311,12 +320,29 @@ fn kept(keep: &Path) -> Vec<(PathBuf, PathBuf)> {
         .filter_map(|e| {
             let n = e.file_name();
             let n = n.to_str()?;
-            if !n.starts_with(SAVED_MARK) || n.ends_with(".path") {
+            if !n.starts_with(SAVED_MARK) {
                 return None;
             }
-            let of = fs::read(sidecar(&e.path())).ok()?;
-            let of = PathBuf::from(String::from_utf8(of).ok()?);
-            Some((e.path(), of))
+            // Half of a pair that two commands raced for: gone once it is old enough.
+            let half = |p: &Path| {
+                if fs::symlink_metadata(p).is_ok_and(|m| kept_for(&m) > SAVED_KEEP) {
+                    let _ = fs::remove_file(p);
+                }
+            };
+            if let Some(data) = n.strip_suffix(".path") {
+                if !keep.join(data).exists() {
+                    half(&e.path());
+                }
+                return None;
+            }
+            let Some(of) = fs::read(sidecar(&e.path()))
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+            else {
+                half(&e.path());
+                return None;
+            };
+            Some((e.path(), PathBuf::from(of)))
         })
         .collect()
 }
@@ -383,10 +409,25 @@ pub fn sweep_kept() -> Vec<PathBuf> {
     let Some(keep) = KEEP_DIR.get() else {
         return restored;
     };
+    if is_link(keep) || keep.parent().is_some_and(is_link) {
+        return restored;
+    }
+    // Only ever put back inside the workspace (`ROOT/.baton/saved` is `keep`): a `.baton/`
+    // that came from elsewhere must not aim a rename anywhere.
+    let root = keep.parent().and_then(Path::parent);
     for (data, of) in kept(keep) {
+        let inside = root.is_some_and(|r| {
+            of.strip_prefix(r)
+                .is_ok_and(|rel| crate::text::stays_inside(rel) && rel.components().count() > 0)
+        });
         let Ok(meta) = fs::symlink_metadata(&data) else {
             continue;
         };
+        if !inside || !meta.is_file() {
+            let _ = fs::remove_file(&data);
+            let _ = fs::remove_file(sidecar(&data));
+            continue;
+        }
         let (secs, nanos) = mtime(&meta);
         let name = data.file_name().unwrap_or_default().to_string_lossy();
         let print = name.trim_start_matches(SAVED_MARK);
@@ -470,6 +511,7 @@ pub fn create(path: &Path, data: &[u8]) -> std::io::Result<()> {
     let _ = fs::remove_file(&tmp);
     let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
     f.write_all(data)?;
+    mark(&f)?;
     f.sync_all()?;
     drop(f);
     crate::faults::point();

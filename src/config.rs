@@ -13,23 +13,6 @@ pub const FILE_NAME: &str = ".baton.yaml";
 /// The folder, at the root, where baton keeps its own state (lock, ledger, parse cache,
 /// snapshots).
 pub const STATE_DIR: &str = ".baton";
-
-/// Whether a relative path from the root leads out of it (absolute, or `..` past the top).
-fn leaves_root(p: &Path) -> bool {
-    use std::path::Component;
-    let mut depth = 0usize;
-    for c in p.components() {
-        match c {
-            Component::Prefix(_) | Component::RootDir => return true,
-            Component::ParentDir if depth == 0 => return true,
-            Component::ParentDir => depth -= 1,
-            Component::Normal(_) => depth += 1,
-            Component::CurDir => {}
-        }
-    }
-    false
-}
-
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
@@ -137,7 +120,7 @@ impl Config {
     fn validate(&self) -> anyhow::Result<()> {
         // A cloned repository's config must not aim baton at a file elsewhere.
         if let Some(t) = &self.tasks_file
-            && leaves_root(Path::new(t))
+            && !crate::text::stays_inside(Path::new(t))
         {
             return Err(invalid(format!(
                 "{FILE_NAME}: tasks_file `{t}` is outside the workspace; baton only edits files inside its root"

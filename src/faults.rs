@@ -1,5 +1,5 @@
-//! Test-only fault hooks: kill the process at a numbered write point, or make a named
-//! write fail. Compiled into every build but inert unless its environment variable is set;
+//! Test-only fault hooks: kill the process at a numbered write point, make a commit
+//! step or a named write fail, pause inside the lock. Compiled into every build but inert unless its environment variable is set;
 //! the variables are read once. Only the test suite sets them.
 
 use std::sync::OnceLock;
@@ -10,10 +10,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub const KILL_ENV: &str = "BATON_TEST_KILL_AT_STEP";
 /// `BATON_TEST_FAIL=NAME[,NAME]`: the named writes fail with an I/O error (`ledger`).
 pub const FAIL_ENV: &str = "BATON_TEST_FAIL";
+/// `BATON_TEST_FAIL_AT_STEP=N`: a commit fails (and rolls back) before its step N (0-based).
+pub const FAIL_AT_STEP_ENV: &str = "BATON_TEST_FAIL_AT_STEP";
 
 struct Hooks {
     kill_at: Option<usize>,
     fail: Vec<String>,
+    fail_at_step: Option<usize>,
 }
 
 fn hooks() -> &'static Hooks {
@@ -23,6 +26,9 @@ fn hooks() -> &'static Hooks {
         fail: std::env::var(FAIL_ENV)
             .map(|v| v.split(',').map(str::to_string).collect())
             .unwrap_or_default(),
+        fail_at_step: std::env::var(FAIL_AT_STEP_ENV)
+            .ok()
+            .and_then(|v| v.parse().ok()),
     })
 }
 
@@ -34,6 +40,11 @@ pub fn point() {
     if POINTS.fetch_add(1, Ordering::SeqCst) == at {
         std::process::abort();
     }
+}
+
+/// Whether a commit is to fail before its step `i`.
+pub fn fail_at_step(i: usize) -> bool {
+    hooks().fail_at_step == Some(i)
 }
 
 /// An injected I/O error for the write named `name`, when `BATON_TEST_FAIL` names it.

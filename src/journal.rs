@@ -126,10 +126,23 @@ pub fn pending(state_dir: &Path) -> Option<String> {
 /// before reading anything. Returns what was done, for a warning.
 pub fn recover(root: &Path, state_dir: &Path) -> Option<String> {
     let bytes = atomic::read_nofollow(&path_of(state_dir)).ok()?;
-    let Ok(rec) = serde_json::from_slice::<Record>(&bytes) else {
+    let rec = serde_json::from_slice::<Record>(&bytes).ok().filter(|r| {
+        // A record naming a path outside the root is not baton's (a cloned `.baton/`?).
+        r.dirs
+            .iter()
+            .chain(r.initial.keys())
+            .all(|p| crate::text::stays_inside(Path::new(p)))
+            && r.steps.iter().all(|s| match s {
+                Entry::Write { path, .. } => r.initial.contains_key(path),
+                Entry::Move { from, to } => {
+                    r.initial.contains_key(from) && r.initial.contains_key(to)
+                }
+            })
+    });
+    let Some(rec) = rec else {
         end(state_dir);
         return Some(format!(
-            "an unreadable transaction record ({}) was removed; run `baton check` to see the state of the workspace",
+            "a transaction record that is unreadable or names paths outside the workspace ({}) was removed, nothing else touched; run `baton check` to see the state of the workspace",
             path_of(state_dir).display()
         ));
     };

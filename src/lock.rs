@@ -124,7 +124,7 @@ fn lock_dir(
 
 /// Refuse a state folder or state file that is a symbolic link.
 fn check_state(state_dir: &Path) -> anyhow::Result<()> {
-    let is_link = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
+    let is_link = crate::atomic::is_link;
     let dir = dir_name(state_dir);
     if is_link(state_dir) {
         return Err(invalid(format!(

@@ -281,6 +281,22 @@ pub fn slash_str(p: &Path) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Whether a path relative to a root stays inside it (not absolute, no `..` past the top).
+pub fn stays_inside(p: &std::path::Path) -> bool {
+    use std::path::Component;
+    let mut depth = 0usize;
+    for c in p.components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir => return false,
+            Component::ParentDir if depth == 0 => return false,
+            Component::ParentDir => depth -= 1,
+            Component::Normal(_) => depth += 1,
+            Component::CurDir => {}
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

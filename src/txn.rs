@@ -105,9 +105,6 @@ impl std::fmt::Display for Conflict {
 }
 impl std::error::Error for Conflict {}
 
-/// Environment variable that injects a failure before step N (0-based) of a commit; for tests.
-pub const FAIL_ENV: &str = "BATON_TEST_FAIL_AT_STEP";
-
 /// A step as plain borrowed data (no `Rc`), so that a commit can run on another thread
 /// while the command derives what it needs from the same texts.
 #[derive(Debug, Clone, Copy)]
@@ -182,17 +179,7 @@ fn missing_dirs(root: &Path, ops: &[Op]) -> Vec<PathBuf> {
             Op::Move { to, .. } => to,
             _ => continue,
         };
-        let Some(parent) = dest.parent() else {
-            continue;
-        };
-        let mut missing = Vec::new();
-        for a in parent.ancestors() {
-            if a.as_os_str().is_empty() || root.join(a).is_dir() {
-                break;
-            }
-            missing.push(a.to_path_buf());
-        }
-        for d in missing.into_iter().rev() {
+        for d in missing_parents(root, dest) {
             if !out.contains(&d) {
                 out.push(d);
             }
@@ -220,6 +207,18 @@ fn record(root: &Path, ops: &[Op], command: &str) -> crate::journal::Record {
     crate::journal::Record::new(root, command, steps, missing_dirs(root, ops))
 }
 
+/// Whether this process may write `path` in place, as the kernel decides for an editor
+/// (`access(W_OK)`: the permission bits for a user, everything for root). baton replaces
+/// files by renaming, which the bits alone would not stop; it honours them all the same.
+fn writable(path: &Path) -> bool {
+    use rustix::fs::{Access, access};
+    match access(path, Access::WRITE_OK) {
+        Ok(()) => true,
+        // A missing file is the conflict path's to report.
+        Err(e) => e == rustix::io::Errno::NOENT,
+    }
+}
+
 fn commit_ops(root: &Path, ops: &[Op], intent: Option<Intent>) -> anyhow::Result<PendingSync> {
     // Validate.
     for s in ops {
@@ -228,10 +227,10 @@ fn commit_ops(root: &Path, ops: &[Op], intent: Option<Intent>) -> anyhow::Result
                 rel,
                 original: Some(_),
                 ..
-            } if std::fs::metadata(root.join(rel)).is_ok_and(|m| m.permissions().readonly()) => {
+            } if !writable(&root.join(rel)) => {
                 let shown = text::slash_path(rel);
                 return Err(crate::error::invalid(format!(
-                    "{shown} is read-only; baton does not edit a file you made read-only, and changed nothing"
+                    "{shown} is read-only; baton does not edit a file you may not write, and changed nothing"
                 ))
                 .hint(format!(
                     "make it writable with `chmod u+w {shown}`, then run the command again"
@@ -268,7 +267,6 @@ fn commit_ops(root: &Path, ops: &[Op], intent: Option<Intent>) -> anyhow::Result
             _ => {}
         }
     }
-    let fail_at: Option<usize> = std::env::var(FAIL_ENV).ok().and_then(|v| v.parse().ok());
     let intent = intent.filter(|_| needs_record(ops));
     if let Some(i) = intent {
         crate::faults::point();
@@ -278,9 +276,10 @@ fn commit_ops(root: &Path, ops: &[Op], intent: Option<Intent>) -> anyhow::Result
     let mut pending = PendingSync::default();
     for (i, s) in ops.iter().enumerate() {
         crate::faults::point();
-        let r = if fail_at == Some(i) {
+        let r = if crate::faults::fail_at_step(i) {
             Err(anyhow::anyhow!(
-                "injected failure before step {i} ({FAIL_ENV})"
+                "injected failure before step {i} ({})",
+                crate::faults::FAIL_AT_STEP_ENV
             ))
         } else {
             apply_step(root, *s, &mut pending.0)
@@ -356,19 +355,24 @@ pub fn undo(root: &Path, cs: &Changeset, pending: &mut PendingSync) -> anyhow::R
     Ok(())
 }
 
+/// The folders above `rel` that do not exist yet, parents first.
+fn missing_parents(root: &Path, rel: &Path) -> Vec<PathBuf> {
+    let mut missing = Vec::new();
+    if let Some(parent) = rel.parent() {
+        for a in parent.ancestors() {
+            if a.as_os_str().is_empty() || root.join(a).is_dir() {
+                break;
+            }
+            missing.push(a.to_path_buf());
+        }
+    }
+    missing.reverse();
+    missing
+}
+
 fn create_dirs(root: &Path, rel: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut made = Vec::new();
-    let Some(parent) = rel.parent() else {
-        return Ok(made);
-    };
-    let mut missing = Vec::new();
-    for a in parent.ancestors() {
-        if a.as_os_str().is_empty() || root.join(a).is_dir() {
-            break;
-        }
-        missing.push(a.to_path_buf());
-    }
-    for d in missing.into_iter().rev() {
+    for d in missing_parents(root, rel) {
         std::fs::create_dir(root.join(&d))?;
         made.push(d);
     }

@@ -214,7 +214,7 @@ impl Workspace {
     pub fn lock_dirs(&self) -> Vec<PathBuf> {
         let mut dirs = vec![self.root.clone()];
         let tasks = self.abs(self.tasks_rel());
-        if std::fs::symlink_metadata(&tasks).is_ok_and(|m| m.file_type().is_symlink())
+        if crate::atomic::is_link(&tasks)
             && let Ok(real) = std::fs::canonicalize(&tasks)
             && let Some(d) = real.parent()
             && std::fs::canonicalize(&self.root).is_ok_and(|r| r != d)

@@ -276,6 +276,13 @@ impl Entry {
     /// `write`, leaving the entry it replaces under another name, returned for the caller
     /// to remove (after the workspace lock is released).
     pub fn write_aside(&self) -> Option<PathBuf> {
+        // State folders are never followed through links (a linked `.baton` could aim the
+        // cache anywhere): no cache then.
+        if crate::atomic::is_link(&self.dir)
+            || self.dir.parent().is_some_and(crate::atomic::is_link)
+        {
+            return None;
+        }
         if !self.dir.is_dir() {
             if std::fs::create_dir_all(&self.dir).is_err() {
                 return None;

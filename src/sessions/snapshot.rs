@@ -67,12 +67,25 @@ impl Snapshot {
 
     /// Instance `n`'s snapshot; None when there is none or it cannot be read.
     pub fn load(ws: &Workspace, n: u32) -> Option<Snapshot> {
-        let b = std::fs::read(Self::path(ws, n)).ok()?;
+        let b = atomic::read_nofollow(&Self::path(ws, n)).ok()?;
         serde_json::from_slice(&b).ok()
     }
 
     pub fn save(&self, ws: &Workspace) -> anyhow::Result<()> {
         let p = Self::path(ws, self.instance);
+        // State files are never written through links.
+        let state = ws.state_dir();
+        if let Some(link) = [state.clone(), state.join("sessions"), p.clone()]
+            .into_iter()
+            .find(|x| atomic::is_link(x))
+        {
+            return Err(crate::error::invalid(format!(
+                "{} is a symbolic link; baton never follows a link for its state files, and changed nothing",
+                ws.show(&link)
+            ))
+            .hint(format!("remove the link (`rm {}`), then run the command again", ws.show(&link)))
+            .into());
+        }
         if let Some(d) = p.parent() {
             std::fs::create_dir_all(d)
                 .map_err(|e| anyhow::Error::new(e).context(format!("creating {}", d.display())))?;

@@ -127,6 +127,31 @@ impl Paused {
     }
 }
 
+/// A program saving TASKS.md in place with a pause: it opens the file for writing
+/// (truncating it), writes `text[..cut]`, waits for `go`, writes the rest and closes, as
+/// `cat > TASKS.md` does when its input comes in two parts.
+struct InPlaceSave(Child);
+
+impl InPlaceSave {
+    fn start(ws: &Ws, text: &str, cut: usize) -> InPlaceSave {
+        ws.write("p1", &text[..cut]);
+        ws.write("p2", &text[cut..]);
+        let child = Command::new("sh")
+            .current_dir(ws.path())
+            .arg("-c")
+            .arg("exec 3>TASKS.md; cat p1 >&3; : > half; while [ ! -e go ]; do sleep 0.01; done; cat p2 >&3; exec 3>&-")
+            .spawn()
+            .unwrap();
+        wait_for(&ws.abs("half"));
+        InPlaceSave(child)
+    }
+
+    fn finish(mut self, ws: &Ws) {
+        std::fs::write(ws.abs("go"), "").unwrap();
+        assert!(self.0.wait().unwrap().success());
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // 1. A writer that still has TASKS.md open never loses its bytes.
 
@@ -141,23 +166,11 @@ fn a_claim_during_an_in_place_save_never_truncates_the_plan() {
         full.push_str(&format!("- [ ] 1.{i} Task number {i} of the plan\n"));
     }
     full.push_str("\n**Last Updated**: 2026-01-14\n");
-    let cut = full.len() / 3;
-    ws.write("p1", &full[..cut]);
-    ws.write("p2", &full[cut..]);
     ws.write("TASKS.md", &full);
-    // The writer opens TASKS.md for writing (truncating it), writes a third, waits for
-    // `go`, writes the rest and closes: `cat > TASKS.md` with a pause in the middle.
-    let mut writer = Command::new("sh")
-        .current_dir(ws.path())
-        .arg("-c")
-        .arg("exec 3>TASKS.md; cat p1 >&3; : > half; while [ ! -e go ]; do sleep 0.01; done; cat p2 >&3; exec 3>&-; : > saved")
-        .spawn()
-        .unwrap();
-    wait_for(&ws.abs("half"));
+    let writer = InPlaceSave::start(&ws, &full, full.len() / 3);
     let (code, _, err) = ws.run(&["next", "--claim", "--instance", "1"]);
     assert!(code == 0 || code == 4, "exit {code}: {err}");
-    std::fs::write(ws.abs("go"), "").unwrap();
-    assert!(writer.wait().unwrap().success());
+    writer.finish(&ws);
     // The next command (any: `list` reads only) sees the save complete.
     ws.ok(&["list"]);
     assert_eq!(
@@ -165,11 +178,40 @@ fn a_claim_during_an_in_place_save_never_truncates_the_plan() {
         full,
         "the writer's bytes are all in TASKS.md"
     );
-    for f in ["p1", "p2", "half", "go", "saved"] {
+    for f in ["p1", "p2", "half", "go"] {
         std::fs::remove_file(ws.abs(f)).unwrap();
     }
     let left: Vec<String> = tree(ws.path()).into_keys().collect();
     assert_eq!(left, ["TASKS.md"], "no copy left behind");
+}
+
+/// The copy kept of a hand-written file is only put back when it changed: a finished
+/// save that nobody writes any more never undoes baton's edits.
+#[test]
+fn a_kept_copy_that_did_not_change_is_never_put_back() {
+    let ws = Ws::with_tasks(PLAN);
+    ws.ok(&["claim", "1.1", "--instance", "1"]);
+    let kept = |ws: &Ws| -> Vec<String> {
+        std::fs::read_dir(ws.abs(".baton/saved"))
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| !n.ends_with(".path"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(kept(&ws).len(), 1, "the hand-written original is kept");
+    let (_, _, err) = ws.run(&["list"]);
+    assert!(!err.contains("warning"), "{err}");
+    ws.ok(&["claim", "1.2", "--instance", "2"]);
+    let t = ws.read("TASKS.md");
+    assert!(
+        t.contains("[Instance 1] 1.1") && t.contains("[Instance 2] 1.2"),
+        "{t}"
+    );
+    // baton's own output, displaced by the second claim, is not kept.
+    assert_eq!(kept(&ws).len(), 1);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -373,6 +415,27 @@ fn a_linked_lock_file_is_refused_and_nothing_outside_is_written() {
         "precious bytes\n"
     );
     assert_eq!(ws.read("TASKS.md"), PLAN);
+
+    // A linked `.baton` folder: editing commands refuse it, reading ones write nothing there
+    // (not even the parse cache of a plan large enough to have one).
+    let big = format!(
+        "{PLAN}{}",
+        "- [ ] 9.9 Filler task to pass the cache threshold\n".repeat(60)
+    );
+    let ws2 = Ws::with_tasks(&big);
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), ws2.abs(".baton")).unwrap();
+    ws2.ok(&["list"]);
+    let (code, doc) = ws2.json(&["claim", "1.1", "--instance", "1"]);
+    assert_eq!(code, 1, "{doc}");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(".baton is a symbolic link")
+    );
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+    assert_eq!(ws2.read("TASKS.md"), big);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -526,8 +589,42 @@ fn a_read_only_plan_is_refused() {
     use std::os::unix::fs::PermissionsExt;
     let ws = Ws::with_tasks(PLAN);
     std::fs::set_permissions(ws.abs("TASKS.md"), std::fs::Permissions::from_mode(0o444)).unwrap();
-    let (code, doc) = ws.json(&["claim", "1.1", "--instance", "1"]);
-    assert_eq!(code, 1, "{doc}");
+    // As a user the bits refuse a write; root may write anything, so as root the command
+    // runs as `nobody` (in a folder it may write, on a plan it may only read).
+    let root = String::from_utf8(
+        std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    .trim()
+        == "0";
+    let out = if root {
+        std::fs::set_permissions(ws.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_baton"))
+            .arg("--root")
+            .arg(ws.path())
+            .args(["--json", "claim", "1.1", "--instance", "1"])
+            .output()
+            .expect("setpriv (util-linux) runs the command as nobody")
+    } else {
+        ws.cmd()
+            .args(["--json", "claim", "1.1", "--instance", "1"])
+            .output()
+            .unwrap()
+    };
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_eq!(out.status.code(), Some(1), "{doc}");
     let msg = doc["error"]["message"].as_str().unwrap();
     assert!(
         msg.contains("TASKS.md") && msg.contains("read-only"),
@@ -665,21 +762,11 @@ fn a_title_the_table_cannot_hold_gets_a_clear_error() {
 fn a_task_missing_during_an_in_place_save_is_busy_not_absent() {
     let ws = Ws::with_tasks(PLAN);
     // Cut mid-line, as a writer's buffer is.
-    let cut = PLAN.find("- [ ] 1.2").unwrap() + 8;
-    ws.write("p1", &PLAN[..cut]);
-    ws.write("p2", &PLAN[cut..]);
-    let mut writer = Command::new("sh")
-        .current_dir(ws.path())
-        .arg("-c")
-        .arg("exec 3>TASKS.md; cat p1 >&3; : > half; while [ ! -e go ]; do sleep 0.01; done; cat p2 >&3; exec 3>&-")
-        .spawn()
-        .unwrap();
-    wait_for(&ws.abs("half"));
+    let writer = InPlaceSave::start(&ws, PLAN, PLAN.find("- [ ] 1.2").unwrap() + 8);
     let (code, doc) = ws.json(&["claim", "1.3", "--instance", "1"]);
     let (shown, _) = ws.json(&["show", "1.3"]);
-    std::fs::write(ws.abs("go"), "").unwrap();
+    writer.finish(&ws);
     assert_eq!(shown, 4, "a read-only command too");
-    assert!(writer.wait().unwrap().success());
     assert_eq!(code, 4, "{doc}");
     assert_eq!(doc["error"]["kind"], "busy");
     ws.ok(&["claim", "1.3", "--instance", "1"]);
@@ -762,4 +849,54 @@ fn done_whose_ledger_cannot_be_written_still_reports_what_it_did() {
     ws.ok(&["claim", "1.2", "--instance", "1"]);
     let ledger = ws.read(".baton/claims.json");
     assert_eq!(ledger.matches("\"instance\"").count(), 1, "{ledger}");
+}
+
+/// A `.baton/` that came with a cloned repository must not aim recovery or a restore at
+/// files outside the workspace.
+#[test]
+fn foreign_state_never_writes_outside_the_workspace() {
+    let parent = tempfile::tempdir().unwrap();
+    let victim = parent.path().join("victim.txt");
+    std::fs::write(&victim, "mine\n").unwrap();
+    let root = parent.path().join("ws");
+    std::fs::create_dir(&root).unwrap();
+    std::fs::write(root.join("TASKS.md"), PLAN).unwrap();
+    std::fs::create_dir_all(root.join(".baton/saved")).unwrap();
+    // An intent record whose one applied step "wrote" the victim: undoing it would put
+    // `evil` there.
+    let hash = format!("{:032x}", xxh3(b"mine\n"));
+    let record = serde_json::json!({
+        "version": 1, "command": "baton archive", "pid": 1, "dirs": [],
+        "initial": {"../victim.txt": null},
+        "steps": [{"op": "write", "path": "../victim.txt", "before": "evil\n", "after": hash}]
+    });
+    std::fs::write(root.join(".baton/txn.json"), record.to_string()).unwrap();
+    // A kept "save" that names the victim.
+    std::fs::write(root.join(".baton/saved/saved.1.2.3.4"), "evil\n").unwrap();
+    std::fs::write(
+        root.join(".baton/saved/saved.1.2.3.4.path"),
+        victim.to_string_lossy().as_bytes(),
+    )
+    .unwrap();
+    let out = Command::new(exe())
+        .arg("--root")
+        .arg(&root)
+        .args(["archive", "--dry-run"])
+        .env("BATON_NOW", crate::support::NOW)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "mine\n");
+    assert!(!root.join(".baton/txn.json").exists());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("outside the workspace"));
+}
+
+/// The hash the intent record uses (xxh3, 128 bits), computed here from its definition.
+fn xxh3(bytes: &[u8]) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(bytes)
 }
