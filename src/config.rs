@@ -31,6 +31,9 @@ pub struct Config {
     pub ess: EssConfig,
     /// Per-rule severity for `check`: `error`, `warning` or `off`.
     pub rules: BTreeMap<String, Severity>,
+    /// A git remote that keeps the claims too (refs `refs/baton/claims/*`), so that clones
+    /// on other machines share them. Also `--remote NAME` or `BATON_REMOTE`.
+    pub remote: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -73,6 +76,7 @@ impl Default for Config {
             sessions_kept: 3,
             ess: EssConfig::default(),
             rules: BTreeMap::new(),
+            remote: None,
         }
     }
 }

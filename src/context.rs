@@ -15,6 +15,8 @@ pub struct Ctx {
     pub wait: Duration,
     /// The command name, for the JSON envelope.
     pub command: String,
+    /// The git remote that keeps the claims (`--remote`, `BATON_REMOTE`, `remote:`).
+    pub remote: Option<String>,
 }
 
 impl Ctx {
@@ -24,7 +26,7 @@ impl Ctx {
         let style = self.style;
         let command = self.command.clone();
         lock::acquire(
-            &self.ws.state_dir(),
+            &self.ws.store_dir(),
             self.wait,
             Box::new(move |err| {
                 let e = anyhow::Error::new(err);
@@ -32,6 +34,11 @@ impl Ctx {
                 std::process::exit(crate::error::exit::BUSY);
             }),
         )
+    }
+
+    /// The remote that keeps the claims, if one is configured.
+    pub fn remote(&self) -> Option<&str> {
+        self.remote.as_deref().filter(|r| !r.is_empty())
     }
 
     pub fn now_secs(&self) -> i64 {

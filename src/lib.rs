@@ -4,6 +4,7 @@
 pub mod atomic;
 pub mod cache;
 pub mod check;
+pub mod claims;
 pub mod cli;
 pub mod clock;
 pub mod commands;
@@ -101,7 +102,13 @@ pub fn run() -> i32 {
     }
     // A large plan: start again with huge pages (before anything is read or locked).
     hugepages::reexec_for(&ws.abs(ws.tasks_rel()));
+    let remote = cli
+        .global
+        .remote
+        .clone()
+        .or_else(|| ws.config.remote.clone());
     let ctx = context::Ctx {
+        remote,
         ws,
         format,
         style,

@@ -370,6 +370,7 @@ fn transact_with<T>(
     let lock = ctx.lock()?;
     let ws = &ctx.ws;
     atomic::cleanup(&ws.state_dir());
+    atomic::cleanup(&ws.store_dir());
     atomic::cleanup(&ws.abs(ws.instance_dir()));
     for attempt in 0..MAX_ATTEMPTS {
         let Planned { changes, mut value } = plan()?;

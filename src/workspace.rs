@@ -4,6 +4,7 @@ use crate::cache::Cache;
 use crate::config::{self, Config};
 use crate::error::{invalid, not_found};
 use crate::model::{Document, ParseEnv};
+use crate::store;
 use crate::text;
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
@@ -76,8 +77,58 @@ impl Workspace {
         self.root.join(rel)
     }
 
+    /// This checkout's own state (parse cache, session snapshots).
     pub fn state_dir(&self) -> PathBuf {
         self.root.join(STATE_DIR)
+    }
+
+    /// Where the coordination store lives (lock, claims, journal): under the common git
+    /// dir when the workspace is in a git repository (one store for every worktree), else
+    /// `state_dir`.
+    pub fn store_dir(&self) -> PathBuf {
+        self.place().dir.clone()
+    }
+
+    /// The coordination store's place and this checkout, found once per process (files
+    /// read, no `git` run).
+    pub fn place(&self) -> &'static store::Place {
+        static PLACE: std::sync::OnceLock<(PathBuf, store::Place)> = std::sync::OnceLock::new();
+        let (root, place) = PLACE.get_or_init(|| (self.root.clone(), self.find_place()));
+        if *root == self.root {
+            place
+        } else {
+            // Another workspace in the same process (tests): not cached.
+            Box::leak(Box::new(self.find_place()))
+        }
+    }
+
+    fn find_place(&self) -> store::Place {
+        let git = store::git::find(&self.root);
+        let path = std::fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
+        let here = store::Checkout {
+            path: path.to_string_lossy().into_owned(),
+            branch: git.as_ref().and_then(store::git::branch),
+            host: store::git::host(),
+        };
+        match &git {
+            Some(g) => store::Place {
+                dir: g.common_dir.join(store::GIT_SUBDIR),
+                legacy: Some(self.state_dir()),
+                here,
+                git,
+            },
+            None => store::Place {
+                dir: self.state_dir(),
+                legacy: None,
+                here,
+                git,
+            },
+        }
+    }
+
+    /// The claim store, as it is now (read under the store lock to change it).
+    pub fn claims(&self) -> store::ClaimStore {
+        store::ClaimStore::load(self.place())
     }
 
     /// Read a workspace file as UTF-8 text.

@@ -9,7 +9,6 @@ use crate::lifecycle::{self, DoneOptions};
 use crate::model::refs::{self, Target};
 use crate::model::{Document, edits};
 use crate::output::{Outcome, render, wire};
-use crate::store::ClaimStore;
 use crate::txn::{self, Changeset, Planned};
 
 /// Resolve `reference` to a task (a section is refused).
@@ -58,9 +57,9 @@ pub fn run(ctx: &Ctx, args: DoneArgs) -> anyhow::Result<Outcome> {
     if committed.written {
         // `after` is the model of what was written: keep it warm in the cache.
         ws.cache_tasks(&after, &committed.changes);
-        let mut ledger = ClaimStore::load(ws);
+        let mut ledger = ws.claims();
         reconcile(&mut ledger, &after);
-        ledger.save(ws)?;
+        ledger.save()?;
     }
     let file = crate::text::slash_path(&after.rel_path);
     let mut check = wire::LinkChecker::new(&ws.root);

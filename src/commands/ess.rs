@@ -8,7 +8,6 @@ use crate::output::{Outcome, render, wire};
 use crate::sessions::ess::{self, COMPLETE};
 use crate::sessions::verify::Verdict;
 use crate::sessions::{checks, git, snapshot::Snapshot};
-use crate::store::ClaimStore;
 use crate::txn::{self, Planned};
 
 pub fn run(ctx: &Ctx, args: EssArgs) -> anyhow::Result<Outcome> {
@@ -73,9 +72,9 @@ pub fn run(ctx: &Ctx, args: EssArgs) -> anyhow::Result<Outcome> {
     })?;
     let plan = committed.value;
     if committed.written {
-        let mut ledger = ClaimStore::load(ws);
+        let mut ledger = ws.claims();
         super::claim::reconcile(&mut ledger, &plan.after);
-        ledger.save(ws)?;
+        ledger.save()?;
         Snapshot::remove(ws, n);
     }
     notes.extend(plan.notes.iter().cloned());

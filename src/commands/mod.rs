@@ -7,6 +7,7 @@ pub mod done;
 pub mod ess;
 pub mod init;
 pub mod list;
+pub mod log;
 pub mod next;
 pub mod release;
 pub mod reopen;
@@ -39,6 +40,7 @@ pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::Done(a) => done::run(ctx, a),
         Command::Reopen(a) => reopen::run(ctx, a),
         Command::Archive(a) => archive::run(ctx, a),
+        Command::Log(a) => log::run(ctx, a),
     }
 }
 

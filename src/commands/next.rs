@@ -1,7 +1,8 @@
 //! `baton next`: the first ready task; with `--claim`, take it in the same critical section.
 
-use super::claim::{ClaimOpts, Plan, execute, plan_claim};
+use super::claim::{ClaimOpts, Plan, Rules, execute, plan_claim};
 use super::{TaskFilter, require_instance};
+use crate::claims::{Elsewhere, is_ready};
 use crate::cli::NextArgs;
 use crate::context::Ctx;
 use crate::model::refs::Target;
@@ -11,10 +12,13 @@ pub fn run(ctx: &Ctx, args: NextArgs) -> anyhow::Result<Outcome> {
     let filter = TaskFilter::new(&args.filters)?;
     if !args.claim {
         let doc = ctx.ws.load_tasks()?;
+        let store = ctx.ws.claims();
+        let elsewhere = Elsewhere::new(&store);
         let file = crate::text::slash_path(&doc.rel_path);
         let mut check = wire::LinkChecker::new(&ctx.ws.root);
-        let i = (0..doc.tasks.len())
-            .find(|&i| doc.is_ready(i, args.instance.instance) && filter.matches(&doc, i));
+        let i = (0..doc.tasks.len()).find(|&i| {
+            is_ready(&doc, &elsewhere, i, args.instance.instance) && filter.matches(&doc, i)
+        });
         let data = wire::TaskData {
             task: i.map(|i| wire::task(&doc, &file, i, &mut check)),
         };
@@ -28,9 +32,13 @@ pub fn run(ctx: &Ctx, args: NextArgs) -> anyhow::Result<Outcome> {
         also: args.also,
         ..ClaimOpts::default()
     };
+    let rules = Rules::of(&ctx.ws, ctx.now);
     execute(ctx, n, args.dry_run, |doc, ledger| {
-        match (0..doc.tasks.len()).find(|&i| doc.is_ready(i, Some(n)) && filter.matches(doc, i)) {
-            Some(i) => plan_claim(ctx, doc, ledger, Target::Task(i), n, opts),
+        let elsewhere = Elsewhere::new(ledger);
+        match (0..doc.tasks.len())
+            .find(|&i| is_ready(doc, &elsewhere, i, Some(n)) && filter.matches(doc, i))
+        {
+            Some(i) => plan_claim(&rules, doc, ledger, Target::Task(i), n, opts),
             None => Ok(Plan::none()),
         }
     })

@@ -7,7 +7,6 @@ use crate::context::Ctx;
 use crate::model::session::InstanceDoc;
 use crate::output::{Outcome, render, wire};
 use crate::sessions::{brief, git, snapshot::Snapshot};
-use crate::store::ClaimStore;
 
 const NEXT_SHOWN: usize = 3;
 
@@ -16,7 +15,7 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
     let ws = &ctx.ws;
     let doc = ws.load_tasks()?;
     let file = crate::text::slash_path(&doc.rel_path);
-    let ledger = ClaimStore::load(ws);
+    let ledger = ws.claims();
     let files = ws.instance_files()?;
     let mut warnings = Vec::new();
 

@@ -11,7 +11,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
     let ws = &ctx.ws;
     let doc = ws.load_tasks()?;
     let file = crate::text::slash_path(&doc.rel_path);
-    let ledger = ClaimStore::load(ws);
+    let ledger = ws.claims();
     let files = ws.instance_files()?;
     let mut warnings = Vec::new();
 

@@ -1,7 +1,9 @@
 //! Human output for every command, in one place.
 
 use super::Style;
-use super::wire::{CheckData, ClaimData, DiagnosticWire, ListData, StatusData, TaskData, TaskWire};
+use super::wire::{
+    CheckData, ClaimData, DiagnosticWire, ListData, LogData, StatusData, TaskData, TaskWire,
+};
 use crate::clock;
 use crate::model::{Document, Str};
 use crate::txn::Preview;
@@ -732,6 +734,43 @@ pub fn archive(d: &super::wire::ArchiveData, s: &Style) -> String {
     }
     if d.dry_run {
         out.push_str(&preview(&d.changes, s));
+    }
+    out
+}
+
+pub fn log(d: &LogData, s: &Style) -> String {
+    let mut out = String::new();
+    if d.events.is_empty() {
+        let _ = writeln!(out, "no events");
+    }
+    for e in &d.events {
+        let task = e
+            .task
+            .as_ref()
+            .map(|t| match &t.number {
+                Some(n) => format!("{n} {}", t.title),
+                None => t.title.clone(),
+            })
+            .or_else(|| e.detail.clone())
+            .unwrap_or_default();
+        let from = if e.from.is_empty() {
+            String::new()
+        } else {
+            let who: Vec<String> = e.from.iter().map(|m| format!("Instance {m}")).collect();
+            format!(" (from {})", who.join(", "))
+        };
+        let place = match &e.checkout.branch {
+            Some(b) => format!("{} [{b}]", e.checkout.path),
+            None => e.checkout.path.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "{}  Instance {:<3} {:<9} {task}{from}  {}",
+            e.at.format("%Y-%m-%d %H:%M"),
+            e.instance,
+            e.event,
+            s.dim(&place)
+        );
     }
     out
 }

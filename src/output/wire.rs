@@ -893,3 +893,15 @@ mod tests {
         }
     }
 }
+
+#[derive(Serialize)]
+pub struct LogData {
+    /// Oldest first; each has an `event` field (`claimed`, `released`, `done`, ...).
+    pub events: Vec<crate::store::Event>,
+    /// `local` (the store's journal file) or `remote` (the remote's refs).
+    pub source: &'static str,
+    /// Journal lines or commits that could not be read.
+    pub skipped: usize,
+    /// With a remote: when its state was read.
+    pub fetched_at: Option<String>,
+}

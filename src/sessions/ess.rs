@@ -275,7 +275,7 @@ pub fn plan(ws: &Workspace, input: &Input) -> anyhow::Result<Plan> {
     let n = input.instance;
     let mut notes = Vec::new();
     let doc = ws.load_tasks()?;
-    let ledger = ClaimStore::load(ws);
+    let ledger = ws.claims();
     let tasks_rel = ws.tasks_rel();
 
     // 1. Tasks.

@@ -11,3 +11,4 @@ mod lifecycle;
 mod props;
 mod read;
 mod sessions;
+mod store;

@@ -1,0 +1,277 @@
+//! One claim store per git repository (issue 15), through the real binary and real git:
+//! worktrees racing one store, the journal and `baton log`, task identity across
+//! branches, and adoption of an existing workspace.
+
+use crate::support::NOW;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Barrier};
+
+pub fn git_in(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .stdin(Stdio::null())
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} in {} failed: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The real binary rooted at `root`, JSON out, a long lock wait, a fixed clock.
+pub fn baton(root: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_baton"));
+    c.env("BATON_NOW", NOW)
+        .env_remove("BATON_INSTANCE")
+        .env_remove("BATON_REMOTE")
+        .env("NO_COLOR", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .arg("--root")
+        .arg(root)
+        .args(["--json", "--wait", "120"])
+        .args(args)
+        .stdin(Stdio::null());
+    c
+}
+
+pub fn parse(out: Output) -> (i32, serde_json::Value) {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let doc = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}):\n{stdout}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), doc)
+}
+
+pub fn run(root: &Path, args: &[&str]) -> (i32, serde_json::Value) {
+    parse(baton(root, args).output().expect("spawn baton"))
+}
+
+/// A git repository with TASKS.md committed in `main/`, and `n` worktrees beside it.
+pub struct Repo {
+    _dir: tempfile::TempDir,
+    pub main: PathBuf,
+    pub wts: Vec<PathBuf>,
+}
+
+impl Repo {
+    pub fn new(tasks: &str, n: usize) -> Repo {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let main = dir.path().join("main");
+        std::fs::create_dir(&main).unwrap();
+        git_in(&main, &["init", "-q", "-b", "main"]);
+        std::fs::write(main.join("TASKS.md"), tasks).unwrap();
+        git_in(&main, &["add", "TASKS.md"]);
+        git_in(&main, &["commit", "-q", "-m", "plan"]);
+        let wts = (1..=n)
+            .map(|k| {
+                let p = dir.path().join(format!("wt{k}"));
+                git_in(
+                    &main,
+                    &[
+                        "worktree",
+                        "add",
+                        "-q",
+                        "-b",
+                        &format!("wt{k}"),
+                        p.to_str().unwrap(),
+                    ],
+                );
+                p
+            })
+            .collect();
+        Repo {
+            _dir: dir,
+            main,
+            wts,
+        }
+    }
+
+    pub fn common(&self) -> PathBuf {
+        self.main.join(".git")
+    }
+}
+
+fn numbered(n: usize) -> String {
+    let mut s = String::from("# Plan\n\n## Work\n\n");
+    for t in 1..=n {
+        s.push_str(&format!("- [ ] 1.{t} Piece {t}\n"));
+    }
+    s
+}
+
+/// `[Instance N]` tags per task number in one TASKS.md.
+fn tags(text: &str) -> BTreeMap<String, Vec<u32>> {
+    let mut out = BTreeMap::new();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("- [ ] ") else {
+            continue;
+        };
+        let mut who = Vec::new();
+        let mut r = rest;
+        while let Some(x) = r.strip_prefix("[Instance ") {
+            let end = x.find(']').unwrap();
+            who.push(x[..end].parse().unwrap());
+            r = x[end + 1..].trim_start();
+        }
+        let number = r.split_whitespace().next().unwrap().to_string();
+        if !who.is_empty() {
+            out.insert(number, who);
+        }
+    }
+    out
+}
+
+/// 3 worktrees x 8 processes race `claim` on one task, 20 rounds: exactly one winner per
+/// round, every loser refused (exit 3) naming the holder, and the main checkout refused
+/// too. Before issue 15 every worktree had its own lock and ledger: one winner per worktree.
+#[test]
+fn worktrees_race_one_claim_one_winner() {
+    const ROUNDS: usize = 20;
+    const PER: usize = 8;
+    let repo = Repo::new(&numbered(ROUNDS), 3);
+    for round in 1..=ROUNDS {
+        let task = format!("1.{round}");
+        let barrier = Arc::new(Barrier::new(PER * repo.wts.len()));
+        let handles: Vec<_> = repo
+            .wts
+            .iter()
+            .enumerate()
+            .flat_map(|(w, root)| {
+                let barrier = barrier.clone();
+                let task = task.clone();
+                (0..PER).map(move |p| {
+                    let (barrier, root, task) = (barrier.clone(), root.clone(), task.clone());
+                    let n = (w * PER + p + 1) as u32;
+                    std::thread::spawn(move || {
+                        let mut cmd = baton(
+                            &root,
+                            &["claim", &task, "--also", "--instance", &n.to_string()],
+                        );
+                        barrier.wait();
+                        (n, w, parse(cmd.output().expect("spawn")))
+                    })
+                })
+            })
+            .collect();
+        let mut winners = Vec::new();
+        for h in handles {
+            let (n, w, (code, doc)) = h.join().unwrap();
+            match code {
+                0 => winners.push((n, w)),
+                3 => assert!(
+                    doc["error"]["message"]
+                        .as_str()
+                        .unwrap()
+                        .contains("is held by Instance"),
+                    "{doc}"
+                ),
+                _ => panic!("instance {n}: exit {code}: {doc}"),
+            }
+        }
+        assert_eq!(winners.len(), 1, "round {round}: winners {winners:?}");
+        let (n, w) = winners[0];
+        let tagged: Vec<_> = repo
+            .wts
+            .iter()
+            .map(|p| tags(&std::fs::read_to_string(p.join("TASKS.md")).unwrap()).remove(&task))
+            .collect();
+        for (k, t) in tagged.iter().enumerate() {
+            assert_eq!(
+                t.clone(),
+                (k == w).then(|| vec![n]),
+                "round {round}, worktree {k}"
+            );
+        }
+        let (code, doc) = run(&repo.main, &["claim", &task, "--also", "--instance", "99"]);
+        assert_eq!(code, 3, "the main checkout is refused too: {doc}");
+        let msg = doc["error"]["message"].as_str().unwrap();
+        assert!(msg.contains(&format!("Instance {n}")), "{msg}");
+        assert!(
+            msg.contains(&format!("wt{}", w + 1)),
+            "names the checkout: {msg}"
+        );
+    }
+    // Every worktree sees one store, under the common git dir.
+    assert!(repo.common().join("baton/lock").exists());
+    assert!(!repo.wts[0].join(".baton/claims.json").exists());
+}
+
+/// 12 processes across 3 worktrees drain 200 tasks with `next --claim --also`: each task
+/// claimed exactly once in all the files together, and `log` holds every claim.
+#[test]
+fn worktrees_drain_two_hundred_tasks_once() {
+    const TASKS: usize = 200;
+    const PER: usize = 4;
+    let repo = Repo::new(&numbered(TASKS), 3);
+    let barrier = Arc::new(Barrier::new(PER * repo.wts.len()));
+    let handles: Vec<_> = repo
+        .wts
+        .iter()
+        .enumerate()
+        .flat_map(|(w, root)| {
+            let barrier = barrier.clone();
+            (0..PER).map(move |p| {
+                let (barrier, root) = (barrier.clone(), root.clone());
+                let n = (w * PER + p + 1).to_string();
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    let mut won = Vec::new();
+                    loop {
+                        let (code, doc) =
+                            run(&root, &["next", "--claim", "--also", "--instance", &n]);
+                        assert_eq!(code, 0, "{doc}");
+                        match doc["data"]["action"].as_str() {
+                            Some("none") => break,
+                            Some("claimed") => won
+                                .push(doc["data"]["task"]["number"].as_str().unwrap().to_string()),
+                            other => panic!("{other:?}: {doc}"),
+                        }
+                    }
+                    won
+                })
+            })
+        })
+        .collect();
+    let mut all: Vec<String> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    all.sort();
+    let before = all.len();
+    all.dedup();
+    assert_eq!(before, all.len(), "no task won twice");
+    assert_eq!(all.len(), TASKS, "every task won");
+    let mut tagged = BTreeMap::new();
+    for p in &repo.wts {
+        for (t, who) in tags(&std::fs::read_to_string(p.join("TASKS.md")).unwrap()) {
+            assert_eq!(who.len(), 1);
+            assert!(tagged.insert(t.clone(), who).is_none(), "{t} tagged twice");
+        }
+    }
+    assert_eq!(tagged.len(), TASKS);
+    let (code, doc) = run(&repo.main, &["log"]);
+    assert_eq!(code, 0, "{doc}");
+    let events = doc["data"]["events"].as_array().unwrap();
+    let claimed: Vec<_> = events.iter().filter(|e| e["event"] == "claimed").collect();
+    assert_eq!(claimed.len(), TASKS, "log holds every claim");
+}
