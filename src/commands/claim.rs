@@ -207,7 +207,7 @@ fn journal(ctx: &Ctx, n: u32, plan: &Plan) -> anyhow::Result<()> {
     from.extend(plan.took_over_elsewhere.iter().copied());
     let e = Event::new(
         kind,
-        n,
+        Some(n),
         ctx.now,
         plan.subject.clone(),
         ctx.ws.place(),

@@ -8,6 +8,7 @@ use crate::output::{Outcome, render, wire};
 use crate::sessions::ess::{self, COMPLETE};
 use crate::sessions::verify::Verdict;
 use crate::sessions::{checks, git, snapshot::Snapshot};
+use crate::store::{Event, journal};
 use crate::txn::{self, Planned};
 
 pub fn run(ctx: &Ctx, args: EssArgs) -> anyhow::Result<Outcome> {
@@ -50,7 +51,14 @@ pub fn run(ctx: &Ctx, args: EssArgs) -> anyhow::Result<Outcome> {
     } else {
         checks::run_all(&ws.root, &ws.state_dir(), cfg_checks, timeout)
     };
+    // The journal says who finished what since this instance's last entry.
+    let journal = crate::store::read_journal(ws.place(), ctx.remote());
+    let events = journal.as_ref().map(|j| j.events.as_slice()).unwrap_or(&[]);
+    let acted = ess::Acted::from_journal(events, n);
+    let shared_note = shared_folder_note(ws, events, n, snapshot.as_ref());
     let input = ess::Input {
+        acted,
+        shared_note,
         instance: n,
         title: title.clone(),
         summary: args.summary.clone(),
@@ -74,6 +82,23 @@ pub fn run(ctx: &Ctx, args: EssArgs) -> anyhow::Result<Outcome> {
     if committed.written {
         let mut ledger = ws.claims();
         super::claim::reconcile(&mut ledger, &plan.after);
+        let place = ws.place();
+        let mut events: Vec<Event> = plan
+            .rows
+            .iter()
+            .filter(|r| r.released && r.status != COMPLETE)
+            .map(|r| {
+                let id = crate::store::TaskId::new(None, &r.reference, &r.label);
+                Event::new("released", Some(n), ctx.now, Some(id), place, &ctx.command)
+            })
+            .collect();
+        events.push(
+            Event::new("session", Some(n), ctx.now, None, place, &ctx.command).detail(format!(
+                "Session {} in {}",
+                plan.session, plan.instance_file
+            )),
+        );
+        journal::append(&place.dir, &events)?;
         ledger.save()?;
         Snapshot::remove(ws, n);
     }
@@ -193,5 +218,37 @@ pub fn run(ctx: &Ctx, args: EssArgs) -> anyhow::Result<Outcome> {
     Ok(out.fail(
         BatonError::new(Kind::Failed, format!("{}; {written}", what.join("; ")))
             .hint("fix what failed (see the fixes above), then carry on; the entry is not lost"),
+    ))
+}
+
+/// In a folder other instances work in too, the files changed since the session started
+/// are not all this instance's: say so, naming who else acted here meanwhile.
+fn shared_folder_note(
+    ws: &crate::workspace::Workspace,
+    events: &[Event],
+    n: u32,
+    snapshot: Option<&Snapshot>,
+) -> Option<String> {
+    let here = &ws.place().here;
+    let start = events
+        .iter()
+        .rposition(|e| e.event == "session" && e.instance == Some(n))
+        .map_or(0, |p| p + 1);
+    let since = snapshot.map(|s| s.started_at);
+    let mut others: Vec<u32> = events[start..]
+        .iter()
+        .filter(|e| here.same(Some(&e.checkout)) && since.is_none_or(|t| e.at >= t))
+        .filter_map(|e| e.instance)
+        .filter(|&m| m != n)
+        .collect();
+    others.sort_unstable();
+    others.dedup();
+    if others.is_empty() {
+        return None;
+    }
+    let who: Vec<String> = others.iter().map(|m| format!("Instance {m}")).collect();
+    Some(format!(
+        "{} also worked in this folder during the session: the files listed are this folder's changes, not only Instance {n}'s",
+        who.join(", ")
     ))
 }

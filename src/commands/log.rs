@@ -25,7 +25,7 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> anyhow::Result<Outcome> {
         .into_iter()
         .filter(|e| {
             args.instance
-                .is_none_or(|n| e.instance == n || e.from.contains(&n))
+                .is_none_or(|n| e.instance == Some(n) || e.from.contains(&n))
         })
         .filter(|e| since.is_none_or(|t| e.at >= t))
         .filter(|e| match (&task, &e.task) {

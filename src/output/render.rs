@@ -763,11 +763,14 @@ pub fn log(d: &LogData, s: &Style) -> String {
             Some(b) => format!("{} [{b}]", e.checkout.path),
             None => e.checkout.path.clone(),
         };
+        let who = e
+            .instance
+            .map(|n| format!("Instance {n}"))
+            .unwrap_or_else(|| "-".into());
         let _ = writeln!(
             out,
-            "{}  Instance {:<3} {:<9} {task}{from}  {}",
+            "{}  {who:<12} {:<9} {task}{from}  {}",
             e.at.format("%Y-%m-%d %H:%M"),
-            e.instance,
             e.event,
             s.dim(&place)
         );

@@ -14,8 +14,8 @@ pub const FILE: &str = "journal.jsonl";
 pub struct Event {
     /// `claimed`, `released`, `done`, `reopened`, `stolen`, `forced`, `archived`, `session`.
     pub event: String,
-    /// The instance that acted.
-    pub instance: u32,
+    /// The instance that acted (none for `reopen` and `archive`, which take no instance).
+    pub instance: Option<u32>,
     pub at: DateTime<FixedOffset>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task: Option<TaskId>,
@@ -33,7 +33,7 @@ pub struct Event {
 impl Event {
     pub fn new(
         event: &str,
-        instance: u32,
+        instance: Option<u32>,
         at: DateTime<FixedOffset>,
         task: Option<TaskId>,
         place: &super::Place,
@@ -61,6 +61,23 @@ impl Event {
         self.detail = Some(detail.into());
         self
     }
+}
+
+/// `archived` events for the files a lifecycle sweep moved.
+pub fn archived(
+    moves: impl IntoIterator<Item = (String, String)>,
+    instance: Option<u32>,
+    at: DateTime<FixedOffset>,
+    place: &super::Place,
+    command: &str,
+) -> Vec<Event> {
+    moves
+        .into_iter()
+        .map(|(from, to)| {
+            Event::new("archived", instance, at, None, place, command)
+                .detail(format!("{from} → {to}"))
+        })
+        .collect()
 }
 
 /// Append `events` to the journal in `dir` (one write; call under the store lock).

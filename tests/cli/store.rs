@@ -275,3 +275,94 @@ fn worktrees_drain_two_hundred_tasks_once() {
     let claimed: Vec<_> = events.iter().filter(|e| e["event"] == "claimed").collect();
     assert_eq!(claimed.len(), TASKS, "log holds every claim");
 }
+
+/// The task refs an `ess` entry lists as its own, with their status.
+fn ess_tasks(root: &Path, n: &str) -> Vec<(String, String)> {
+    let (code, doc) = run(
+        root,
+        &[
+            "ess",
+            "--instance",
+            n,
+            "--title",
+            "Work",
+            "--summary",
+            "Did it.",
+        ],
+    );
+    assert!(code == 0 || code == 1, "{doc}");
+    assert_eq!(doc["data"]["written"], true, "{doc}");
+    doc["data"]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["label"].as_str().unwrap().to_string(),
+                t["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn finish(root: &Path, n: &str, task: &str) {
+    let (code, doc) = run(root, &["claim", task, "--instance", n]);
+    assert_eq!(code, 0, "{doc}");
+    let (code, doc) = run(root, &["done", task, "--instance", n]);
+    assert_eq!(code, 0, "{doc}");
+}
+
+/// Three instances in one shared folder finish different tasks; instances 1 and 3 ran
+/// `start`, instance 2 did not. Each `ess` lists exactly its own task as complete: before
+/// the journal, instance 1's listed the tasks 2 and 3 had finished (open and unclaimed at
+/// its start, done at its end) and instance 2's listed none.
+#[test]
+fn ess_credits_each_instance_its_own_tasks_in_a_shared_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("TASKS.md"), numbered(3)).unwrap();
+    for n in ["1", "3"] {
+        let (code, doc) = run(root, &["start", "--instance", n]);
+        assert_eq!(code, 0, "{doc}");
+    }
+    for n in ["1", "2", "3"] {
+        finish(root, n, &format!("1.{n}"));
+    }
+    for n in ["1", "2", "3"] {
+        assert_eq!(
+            ess_tasks(root, n),
+            vec![(format!("1.{n} Piece {n}"), "complete".to_string())],
+            "Instance {n}"
+        );
+    }
+    let (_, doc) = run(root, &["log", "--instance", "2"]);
+    let kinds: Vec<&str> = doc["data"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["claimed", "done", "session"]);
+}
+
+/// The same in three worktrees, one instance each.
+#[test]
+fn ess_credits_each_instance_its_own_tasks_across_worktrees() {
+    let repo = Repo::new(&numbered(3), 3);
+    for (k, wt) in repo.wts.iter().enumerate() {
+        let n = (k + 1).to_string();
+        if k != 1 {
+            let (code, doc) = run(wt, &["start", "--instance", &n]);
+            assert_eq!(code, 0, "{doc}");
+        }
+        finish(wt, &n, &format!("1.{n}"));
+    }
+    for (k, wt) in repo.wts.iter().enumerate() {
+        let n = (k + 1).to_string();
+        assert_eq!(
+            ess_tasks(wt, &n),
+            vec![(format!("1.{n} Piece {n}"), "complete".to_string())],
+            "Instance {n}"
+        );
+    }
+}
