@@ -73,8 +73,21 @@ pub fn execute(
             // what it wrote. (A copy read before the lock would be stale whenever another
             // instance is waiting too, and reading it costs them the CPU they need.)
             let mut doc = ws.load_tasks()?;
-            let ledger = ws.claims();
-            let plan = planner(&doc, &ledger)?;
+            let (ledger, plan) = crate::store::decide(
+                ws.place(),
+                ctx.remote(),
+                ctx.now,
+                dry_run,
+                |r, m| tagged(&doc, r, m),
+                |ledger| {
+                    let plan = planner(&doc, ledger)?;
+                    let events = events(ctx, n, &plan)
+                        .into_iter()
+                        .filter_map(|e| Some((e.task.as_ref()?.key.clone(), e)))
+                        .collect();
+                    Ok((plan, events))
+                },
+            )?;
             let mut changes = Changeset::default();
             let mut applied = Vec::new();
             if !plan.edits.is_empty() {
@@ -198,21 +211,44 @@ pub fn execute(
     out
 }
 
-/// Record what a claim-like plan did in the journal (under the store lock).
-fn journal(ctx: &Ctx, n: u32, plan: &Plan) -> anyhow::Result<()> {
+/// Whether `doc` tags the task or heading `reference` for `instance`.
+pub fn tagged(doc: &Document, reference: &str, instance: u32) -> bool {
+    let has = |claims: &[crate::model::tasks::Claim]| claims.iter().any(|c| c.instance == instance);
+    doc.tasks
+        .iter()
+        .any(|t| *t.reference == *reference && has(&t.claims))
+        || doc
+            .sections
+            .iter()
+            .any(|s| *s.reference == *reference && has(&s.claims))
+}
+
+/// The events a claim-like plan causes.
+fn events(ctx: &Ctx, n: u32, plan: &Plan) -> Vec<Event> {
     let Some(kind) = plan.event else {
-        return Ok(());
+        return Vec::new();
     };
     let mut from = plan.took_over.clone();
     from.extend(plan.took_over_elsewhere.iter().copied());
-    let e = Event::new(
-        kind,
-        Some(n),
-        ctx.now,
-        plan.subject.clone(),
-        ctx.ws.place(),
-        &ctx.command,
-    )
-    .from(from);
-    crate::store::journal::append(&ctx.ws.store_dir(), &[e])
+    vec![
+        Event::new(
+            kind,
+            Some(n),
+            ctx.now,
+            plan.subject.clone(),
+            ctx.ws.place(),
+            &ctx.command,
+        )
+        .from(from),
+    ]
+}
+
+/// Record what a claim-like plan did in the journal (under the store lock).
+fn journal(ctx: &Ctx, n: u32, plan: &Plan) -> anyhow::Result<()> {
+    crate::store::Synced::settled(ctx.ws.place());
+    let evs = events(ctx, n, plan);
+    if evs.is_empty() {
+        return Ok(());
+    }
+    crate::store::journal::append(&ctx.ws.store_dir(), &evs)
 }

@@ -42,14 +42,31 @@ pub fn run(ctx: &Ctx, args: DoneArgs) -> anyhow::Result<Outcome> {
         if doc.tasks[i].done {
             return Ok(Planned {
                 changes: Changeset::default(),
-                value: (doc, i, None, Vec::new(), None),
+                value: (doc, i, None, Vec::new(), None, None),
             });
         }
         // A task held in another checkout is that checkout's to finish (`--force` overrides).
-        let store = ws.claims();
-        let far = claims::refuse_if_elsewhere(&rules, &store, &doc, i, n, opts.force)?;
         let id = claims::task_id(&doc, i);
-        let plan = lifecycle::plan_done(ws, &doc, i, n, opts)?;
+        let (store, (far, plan)) = crate::store::decide(
+            ws.place(),
+            ctx.remote(),
+            ctx.now,
+            args.dry_run,
+            |r, m| super::claim::tagged(&doc, r, m),
+            |store| {
+                let far = claims::refuse_if_elsewhere(&rules, store, &doc, i, n, opts.force)?;
+                let plan = lifecycle::plan_done(ws, &doc, i, n, opts)?;
+                let e = Event::new(
+                    "done",
+                    Some(n),
+                    ctx.now,
+                    Some(id.clone()),
+                    ws.place(),
+                    &ctx.command,
+                );
+                Ok(((far, plan), vec![(id.key.clone(), e)]))
+            },
+        )?;
         let mut instances = vec![n];
         instances.extend(plan.released.iter().copied());
         let (all, after) =
@@ -58,14 +75,15 @@ pub fn run(ctx: &Ctx, args: DoneArgs) -> anyhow::Result<Outcome> {
         let changes = lifecycle::done_changeset(&doc, &plan, all)?;
         Ok(Planned {
             changes,
-            value: (after, i, Some(plan), far, Some(id)),
+            value: (after, i, Some(plan), far, Some(id), Some(store)),
         })
     })?;
-    let (after, i, plan, far, id) = committed.value;
+    let (after, i, plan, far, id, store) = committed.value;
     if committed.written {
         // `after` is the model of what was written: keep it warm in the cache.
         ws.cache_tasks(&after, &committed.changes);
-        let mut ledger = ws.claims();
+        let mut ledger = store.unwrap_or_else(|| ws.claims());
+        crate::store::Synced::settled(ws.place());
         let mut from = plan
             .as_ref()
             .map(|p| p.released.clone())

@@ -12,7 +12,8 @@ pub fn run(ctx: &Ctx, args: NextArgs) -> anyhow::Result<Outcome> {
     let filter = TaskFilter::new(&args.filters)?;
     if !args.claim {
         let doc = ctx.ws.load_tasks()?;
-        let store = ctx.ws.claims();
+        let (store, warning) =
+            crate::store::load_for_reading(ctx.ws.place(), ctx.remote(), ctx.now, || ctx.lock())?;
         let elsewhere = Elsewhere::new(&store);
         let file = crate::text::slash_path(&doc.rel_path);
         let mut check = wire::LinkChecker::new(&ctx.ws.root);
@@ -22,7 +23,8 @@ pub fn run(ctx: &Ctx, args: NextArgs) -> anyhow::Result<Outcome> {
         let data = wire::TaskData {
             task: i.map(|i| wire::task(&doc, &file, i, &mut check)),
         };
-        let out = Outcome::task(ctx, &data, render::next);
+        let out =
+            Outcome::task(ctx, &data, render::next).map(|o| o.warn(warning.into_iter().collect()));
         crate::output::leak_at_exit(data);
         crate::output::leak_at_exit(doc);
         return out;

@@ -11,11 +11,14 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
     let ws = &ctx.ws;
     let doc = ws.load_tasks()?;
     let file = crate::text::slash_path(&doc.rel_path);
-    let ledger = ws.claims();
+    let (ledger, stale_warning) =
+        crate::store::load_for_reading(ws.place(), ctx.remote(), ctx.now, || ctx.lock())?;
     let files = ws.instance_files()?;
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = stale_warning.into_iter().collect();
+    let mut far = elsewhere_claims(ctx, &ledger);
 
     let mut ids = doc.instances_named();
+    ids.extend(far.keys().copied());
     ids.extend(files.iter().map(|f| f.instance));
     let mut units = doc.claim_units_all();
 
@@ -33,7 +36,12 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
             wire::InstanceStatus {
                 instance: n,
                 file: f.map(|f| crate::text::slash_path(&f.rel)),
-                claims: held_claims(ctx, &doc, &ledger, n, units.remove(&n).unwrap_or_default()),
+                claims: {
+                    let mut c =
+                        held_claims(ctx, &doc, &ledger, n, units.remove(&n).unwrap_or_default());
+                    c.extend(far.remove(&n).unwrap_or_default());
+                    c
+                },
                 coordination: doc
                     .coordination
                     .as_ref()
@@ -47,8 +55,9 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
     let sections = section_counts(&doc);
     let open = doc.tasks.iter().filter(|t| !t.done).count();
     let mut check = wire::LinkChecker::new(&ws.root);
+    let elsewhere = crate::claims::Elsewhere::new(&ledger);
     let next = (0..doc.tasks.len())
-        .find(|&i| doc.is_ready(i, None))
+        .find(|&i| crate::claims::is_ready(&doc, &elsewhere, i, None))
         .map(|i| wire::task(&doc, &file, i, &mut check));
     let data = wire::StatusData {
         file: &file,
@@ -115,9 +124,40 @@ pub fn held_claims(
                 since: since.map(|t| t.to_rfc3339()),
                 age_secs: age,
                 stale: age.is_some_and(|a| a > stale_after),
+                elsewhere: None,
             }
         })
         .collect()
+}
+
+/// The claims made in other checkouts, by instance.
+pub fn elsewhere_claims(
+    ctx: &Ctx,
+    ledger: &crate::store::ClaimStore,
+) -> std::collections::BTreeMap<u32, Vec<wire::HeldClaim>> {
+    let stale_after = ctx.ws.config.stale_after().as_secs() as i64;
+    let mut out: std::collections::BTreeMap<u32, Vec<wire::HeldClaim>> = Default::default();
+    for e in ledger.all_elsewhere() {
+        let age = ctx.now_secs() - e.claimed_at.timestamp();
+        out.entry(e.instance).or_default().push(wire::HeldClaim {
+            scope: if e.key().starts_with("s:") {
+                "section"
+            } else {
+                "task"
+            },
+            reference: e.task.clone(),
+            label: match &e.number {
+                Some(n) => format!("{n} {}", e.title),
+                None => e.title.clone(),
+            },
+            line: 0,
+            since: Some(e.claimed_at.to_rfc3339()),
+            age_secs: Some(age),
+            stale: age > stale_after,
+            elsewhere: e.checkout().cloned(),
+        });
+    }
+    out
 }
 
 /// Open/done counts per top-level section (a title heading shared by every task is skipped).

@@ -451,9 +451,19 @@ fn held(out: &mut String, claims: &[super::wire::HeldClaim], indent: &str, s: &S
             String::new()
         };
         let scope = if c.scope == "section" { "section " } else { "" };
+        let far = c
+            .elsewhere
+            .as_ref()
+            .map(|k| {
+                format!(
+                    "  {}",
+                    s.dim(&format!("in another checkout: {}", k.describe()))
+                )
+            })
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{indent}{} {scope}{}  ({age}){stale}",
+            "{indent}{} {scope}{}  ({age}){stale}{far}",
             s.cyan(&c.reference),
             c.label
         );

@@ -407,6 +407,10 @@ pub struct HeldClaim {
     pub since: Option<String>,
     pub age_secs: Option<i64>,
     pub stale: bool,
+    /// The checkout the claim was made in, when it is not this one (its tag is in that
+    /// checkout's TASKS.md, not in this file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elsewhere: Option<crate::store::Checkout>,
 }
 
 #[derive(Serialize)]

@@ -62,6 +62,9 @@ pub struct ClaimStore {
     /// once the store is written.
     #[serde(skip)]
     adopted: Option<PathBuf>,
+    /// The file exists but does not parse: never written over.
+    #[serde(skip)]
+    damaged: Option<String>,
 }
 
 impl ClaimStore {
@@ -73,10 +76,16 @@ impl ClaimStore {
     /// checkout's own older ledger (`.baton/claims.json`) is taken over when the store
     /// lives elsewhere (under the common git dir).
     pub fn load(place: &Place) -> ClaimStore {
-        let mut s: ClaimStore = std::fs::read(place.dir.join(FILE))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default();
+        let path = place.dir.join(FILE);
+        let mut damaged = None;
+        let mut s: ClaimStore = match std::fs::read(&path) {
+            Ok(b) => serde_json::from_slice(&b).unwrap_or_else(|e| {
+                damaged = Some(format!("{}: {e}", path.display()));
+                ClaimStore::default()
+            }),
+            Err(_) => ClaimStore::default(),
+        };
+        s.damaged = damaged;
         if let Some(legacy) = &place.legacy {
             let old = legacy.join(FILE);
             if let Some(o) = std::fs::read(&old)
@@ -107,6 +116,21 @@ impl ClaimStore {
         }
         s.place = Some(place.clone());
         s
+    }
+
+    /// A clear error when the store's file is damaged (changing commands stop: nothing is
+    /// decided on, or written over, a store not understood).
+    pub fn check_damaged(&self) -> anyhow::Result<()> {
+        match &self.damaged {
+            None => Ok(()),
+            Some(why) => Err(crate::error::invalid(format!(
+                "the claim store is damaged and was left as it is ({why})"
+            ))
+            .hint(
+                "move the file aside (`mv` it to a backup name) and run the command again: tags in TASKS.md become claims of unknown age",
+            )
+            .into()),
+        }
     }
 
     /// Whether `e` was made in this checkout.
@@ -209,6 +233,7 @@ impl ClaimStore {
         if !self.dirty {
             return Ok(None);
         }
+        self.check_damaged()?;
         let Some(path) = self.path() else {
             return Ok(None);
         };

@@ -124,3 +124,231 @@ pub fn read_journal(place: &Place, remote: Option<&str>) -> anyhow::Result<Journ
         warning: None,
     })
 }
+
+/// Test-only fault injection: with `BATON_TEST_ABORT_AT=<point>`, the process dies at
+/// that point (as a SIGKILL would), so tests can stop a command between two steps.
+pub fn test_hook(point: &str) {
+    if std::env::var("BATON_TEST_ABORT_AT").is_ok_and(|v| v == point) {
+        std::process::abort();
+    }
+}
+
+/// The remote as a changing command sees it under the store lock: the tips it read, to
+/// lease its pushes on.
+pub struct Synced<'a> {
+    pub remote: remote::Remote<'a>,
+    pub state: remote::State,
+}
+
+/// What a push left behind until TASKS.md is written: if the process dies in between,
+/// the next command finds it and converges (see `load_locked`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Intent {
+    remote: String,
+    key: String,
+    commit: String,
+    instance: Option<u32>,
+    reference: String,
+    holding: bool,
+}
+
+const INTENT: &str = "intent.json";
+
+/// Load the store under its lock to change it. With a remote: fetch it first (exit 4 when
+/// it cannot be reached: never a silent local-only claim), and its claims become the
+/// store's. A push whose TASKS.md write never happened (the process died in between) is
+/// undone first: `tagged(reference, instance)` says whether this checkout's file carries
+/// the claim.
+pub fn load_locked<'a>(
+    place: &'a Place,
+    remote: Option<&'a str>,
+    now: chrono::DateTime<chrono::FixedOffset>,
+    tagged: impl Fn(&str, u32) -> bool,
+) -> anyhow::Result<(ClaimStore, Option<Synced<'a>>)> {
+    let mut store = ClaimStore::load(place);
+    store.check_damaged()?;
+    let Some(name) = remote else {
+        return Ok((store, None));
+    };
+    let r = remote::Remote::new(place, name)?;
+    if let Err(why) = r.fetch()? {
+        return Err(remote::unreachable(name, &why));
+    }
+    let mut state = r.state()?;
+    let intent_path = place.dir.join(INTENT);
+    if let Some(intent) = std::fs::read(&intent_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Intent>(&b).ok())
+        .filter(|i| i.remote == name)
+    {
+        let landed = state
+            .tip(&intent.key)
+            .is_some_and(|t| t.sha == intent.commit);
+        let projected = intent
+            .instance
+            .is_some_and(|n| tagged(&intent.reference, n));
+        if landed && intent.holding && !projected {
+            // The claim reached the remote but never this checkout's file: undo it.
+            let tip = state.tip(&intent.key).expect("landed").clone();
+            let undo = Event {
+                event: "released".into(),
+                at: now,
+                command: "recover".into(),
+                detail: Some("the claiming command died before writing TASKS.md".into()),
+                from: Vec::new(),
+                ..tip.event.clone()
+            };
+            match r.push(&intent.key, Some(&tip.sha), &undo, |_| Ok(()))? {
+                Ok(_) => {}
+                Err(remote::PushError::Unreachable(why)) => {
+                    return Err(remote::unreachable(name, &why));
+                }
+                Err(remote::PushError::Rejected(_)) => {}
+            }
+            if let Err(why) = r.fetch()? {
+                return Err(remote::unreachable(name, &why));
+            }
+            state = r.state()?;
+        }
+        let _ = std::fs::remove_file(&intent_path);
+    }
+    store.replace_all(state.entries(), now);
+    Ok((store, Some(Synced { remote: r, state })))
+}
+
+impl Synced<'_> {
+    /// Publish `events` (each on the chain of its task key), leased on the tips read.
+    /// Ok(false): a lease failed (someone else changed that task): read again, decide again.
+    pub fn publish(&self, place: &Place, events: &[(String, Event)]) -> anyhow::Result<bool> {
+        for (key, e) in events {
+            let old = self.state.tip(key).map(|t| t.sha.clone());
+            let intent = Intent {
+                remote: self.remote.name.to_string(),
+                key: key.clone(),
+                commit: String::new(),
+                instance: e.instance,
+                reference: e
+                    .task
+                    .as_ref()
+                    .map(|t| t.reference.clone())
+                    .unwrap_or_default(),
+                holding: matches!(e.event.as_str(), "claimed" | "stolen" | "forced"),
+            };
+            let path = place.dir.join(INTENT);
+            let write_intent = |commit: &str| {
+                let i = Intent {
+                    commit: commit.to_string(),
+                    ..intent.clone()
+                };
+                let data = serde_json::to_vec(&i).expect("an intent serialises");
+                crate::atomic::replace_unsynced(&path, &data).map(|old| {
+                    if let Some(o) = old {
+                        let _ = std::fs::remove_file(o);
+                    }
+                })
+            };
+            let pushed = self.remote.push(key, old.as_deref(), e, |commit| {
+                write_intent(commit).map_err(anyhow::Error::new)
+            })?;
+            match pushed {
+                Ok(_) => {}
+                Err(remote::PushError::Rejected(_)) => {
+                    let _ = std::fs::remove_file(&path);
+                    return Ok(false);
+                }
+                Err(remote::PushError::Unreachable(why)) => {
+                    let _ = std::fs::remove_file(&path);
+                    return Err(remote::unreachable(self.remote.name, &why));
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// TASKS.md now carries what was pushed: the intent is fulfilled.
+    pub fn settled(place: &Place) {
+        let _ = std::fs::remove_file(place.dir.join(INTENT));
+    }
+}
+
+/// How many times a changing command reads and decides again after a rejected push.
+pub const MAX_PUSH_ATTEMPTS: usize = 6;
+
+/// The error after `MAX_PUSH_ATTEMPTS` rejected pushes (exit 4).
+pub fn contended(name: &str) -> anyhow::Error {
+    crate::error::busy(format!(
+        "the remote `{name}` rejected the change {MAX_PUSH_ATTEMPTS} times in a row (other checkouts kept changing the same task, or the server refuses pushes to refs/baton/*)"
+    ))
+    .hint(format!(
+        "run the command again; if it keeps failing, check that `git push {name} HEAD:refs/baton/claims/test` is allowed"
+    ))
+    .into()
+}
+
+/// The store for a read-only command: with a remote, fetched now (under the store lock,
+/// taken by `lock`), else as last read, with a warning saying how old it is.
+pub fn load_for_reading<L>(
+    place: &Place,
+    remote: Option<&str>,
+    now: chrono::DateTime<chrono::FixedOffset>,
+    lock: impl FnOnce() -> anyhow::Result<L>,
+) -> anyhow::Result<(ClaimStore, Option<String>)> {
+    let Some(name) = remote else {
+        return Ok((ClaimStore::load(place), None));
+    };
+    let r = remote::Remote::new(place, name)?;
+    let _lock = lock()?;
+    let mut store = ClaimStore::load(place);
+    match r.fetch()? {
+        Ok(()) => {
+            let state = r.state()?;
+            store.replace_all(state.entries(), now);
+            store.save()?;
+            Ok((store, None))
+        }
+        Err(why) => {
+            let age = match store.fetched_at {
+                Some(t) => format!(
+                    "as last read {} ago ({})",
+                    crate::clock::age(now.timestamp() - t.timestamp()),
+                    t.to_rfc3339()
+                ),
+                None => "never read: only this checkout's own tags are known".to_string(),
+            };
+            Ok((
+                store,
+                Some(format!(
+                    "the remote `{name}` cannot be reached ({why}): claims {age}"
+                )),
+            ))
+        }
+    }
+}
+
+/// Decide a change against the store under its lock. `decide` sees the store and returns
+/// its result with the events it causes, each with its task key. With a remote the events
+/// are pushed (leased on the tips read); a rejected push reads again and decides again,
+/// up to `MAX_PUSH_ATTEMPTS` times, then exit 4. Without one (or on a dry run) nothing is
+/// published here: the caller appends the events to the journal once TASKS.md is written.
+pub fn decide<T>(
+    place: &Place,
+    remote: Option<&str>,
+    now: chrono::DateTime<chrono::FixedOffset>,
+    dry_run: bool,
+    tagged: impl Fn(&str, u32) -> bool,
+    mut decide: impl FnMut(&ClaimStore) -> anyhow::Result<(T, Vec<(String, Event)>)>,
+) -> anyhow::Result<(ClaimStore, T)> {
+    for _ in 0..MAX_PUSH_ATTEMPTS {
+        let (store, synced) = load_locked(place, remote, now, &tagged)?;
+        let (value, events) = decide(&store)?;
+        match synced {
+            Some(s) if !dry_run && !events.is_empty() => {
+                if s.publish(place, &events)? {
+                    return Ok((store, value));
+                }
+            }
+            _ => return Ok((store, value)),
+        }
+    }
+    Err(contended(remote.unwrap_or("?")))
+}

@@ -10,5 +10,6 @@ mod concurrency;
 mod lifecycle;
 mod props;
 mod read;
+mod remote;
 mod sessions;
 mod store;
