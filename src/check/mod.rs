@@ -65,6 +65,11 @@ pub const RULES: &[Rule] = &[
     ),
     rule("stale_claim", W, "a claim older than stale_after"),
     rule(
+        "claim_disagrees_with_store",
+        E,
+        "a tag the coordination store contradicts (held in another checkout, or released there)",
+    ),
+    rule(
         "coordination_drift",
         E,
         "the coordination table disagrees with the claims in the file",
@@ -297,6 +302,8 @@ pub struct Docs {
     pub tasks: Document,
     pub instances: Vec<InstanceDoc>,
     pub ledger: ClaimStore,
+    /// The journal (local store only; empty with a remote).
+    pub journal: Vec<crate::store::Event>,
     /// Now, in seconds since the epoch (for claim ages).
     pub now: i64,
 }
@@ -323,6 +330,9 @@ impl Docs {
             tasks,
             instances,
             ledger: ws.claims(),
+            journal: crate::store::journal::read(&ws.store_dir())
+                .map(|(e, _)| e)
+                .unwrap_or_default(),
             now,
         })
     }

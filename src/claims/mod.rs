@@ -181,6 +181,36 @@ pub fn reconcile(ledger: &mut ClaimStore, doc: &Document) {
         .flat_map(|(claims, key)| claims.iter().map(move |c| (c.instance, key.as_str())))
         .collect();
     ledger.reconcile(|inst, key| held.contains(&(inst, key)));
+    // Tags with no entry become claims of unknown age that other checkouts see.
+    let tasks: std::collections::HashMap<&str, usize> = doc
+        .tasks
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.claims.is_empty())
+        .map(|(i, t)| (t.reference.as_str(), i))
+        .collect();
+    let sections: std::collections::HashMap<&str, usize> = doc
+        .sections
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.claims.is_empty())
+        .map(|(i, s)| (s.reference.as_str(), i))
+        .collect();
+    let open: Vec<(u32, &str)> = held
+        .iter()
+        .copied()
+        .filter(|(_, r)| tasks.get(r).is_none_or(|&i| !doc.tasks[i].done))
+        .collect();
+    ledger.adopt_tags(
+        open.into_iter(),
+        |r| {
+            tasks
+                .get(r)
+                .map(|&i| task_id(doc, i))
+                .or_else(|| sections.get(r).map(|&s| section_id(doc, s)))
+        },
+        chrono::DateTime::UNIX_EPOCH.fixed_offset(),
+    );
 }
 
 fn since_text(rules: &Rules, since: Option<DateTime<FixedOffset>>) -> String {
@@ -244,7 +274,7 @@ pub fn refuse_if_elsewhere(
             .map(|e| {
                 Holder {
                     instance: e.instance,
-                    since: Some(e.claimed_at),
+                    since: e.since(),
                     elsewhere: Some(e),
                 }
                 .describe(rules)
@@ -378,7 +408,7 @@ pub fn plan_claim(
     };
     holders.extend(far.iter().map(|e| Holder {
         instance: e.instance,
-        since: Some(e.claimed_at),
+        since: e.since(),
         elsewhere: Some(e),
     }));
     let others: Vec<&Holder> = holders

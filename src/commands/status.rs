@@ -138,7 +138,7 @@ pub fn elsewhere_claims(
     let stale_after = ctx.ws.config.stale_after().as_secs() as i64;
     let mut out: std::collections::BTreeMap<u32, Vec<wire::HeldClaim>> = Default::default();
     for e in ledger.all_elsewhere() {
-        let age = ctx.now_secs() - e.claimed_at.timestamp();
+        let age = e.since().map(|t| ctx.now_secs() - t.timestamp());
         out.entry(e.instance).or_default().push(wire::HeldClaim {
             scope: if e.key().starts_with("s:") {
                 "section"
@@ -151,9 +151,9 @@ pub fn elsewhere_claims(
                 None => e.title.clone(),
             },
             line: 0,
-            since: Some(e.claimed_at.to_rfc3339()),
-            age_secs: Some(age),
-            stale: age > stale_after,
+            since: e.since().map(|t| t.to_rfc3339()),
+            age_secs: age,
+            stale: age.is_some_and(|a| a > stale_after),
             elsewhere: e.checkout().cloned(),
         });
     }

@@ -29,6 +29,11 @@ pub struct Entry {
     /// Where the claim was made; older ledgers lack it (they were this checkout's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkout: Option<Checkout>,
+    /// A tag found in a checkout's file with no entry (written by hand, merged in, or
+    /// from before the store): a claim of unknown age, recorded so that other checkouts
+    /// see it. `claimed_at` is when it was found.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adopted: bool,
 }
 
 impl Entry {
@@ -42,6 +47,11 @@ impl Entry {
 
     pub fn checkout(&self) -> Option<&Checkout> {
         self.checkout.as_ref()
+    }
+
+    /// When the claim was taken, if known.
+    pub fn since(&self) -> Option<DateTime<FixedOffset>> {
+        (!self.adopted).then_some(self.claimed_at)
     }
 }
 
@@ -149,7 +159,7 @@ impl ClaimStore {
         self.claims
             .iter()
             .find(|e| e.instance == instance && e.task == task && self.is_here(e))
-            .map(|e| e.claimed_at)
+            .and_then(Entry::since)
     }
 
     /// Claims of the task `key` made in other checkouts.
@@ -175,8 +185,58 @@ impl ClaimStore {
             title: id.title.clone(),
             claimed_at: at,
             checkout: self.here().cloned(),
+            adopted: false,
         });
         self.dirty = true;
+    }
+
+    /// Bring this checkout's entries in line with its tags: `ids(ref)` gives the identity
+    /// of a tagged task or heading by its ref. An entry learns its task's identity (older
+    /// ledgers keyed by ref only), and a tag with no entry becomes one of unknown age.
+    pub fn adopt_tags<'t>(
+        &mut self,
+        tags: impl Iterator<Item = (u32, &'t str)>,
+        ids: impl Fn(&str) -> Option<TaskId>,
+        found_at: DateTime<FixedOffset>,
+    ) {
+        let Some(here) = self.here().cloned() else {
+            return;
+        };
+        for (instance, reference) in tags {
+            let at = self.claims.iter().position(|e| {
+                e.instance == instance && e.task == reference && here.same(e.checkout())
+            });
+            let Some(id) = ids(reference) else { continue };
+            match at {
+                Some(k) => {
+                    let e = &mut self.claims[k];
+                    if e.key != id.key {
+                        e.key = id.key;
+                        e.number = id.number;
+                        self.dirty = true;
+                    }
+                }
+                // Never a second holder: a tag for a task held in another checkout stays
+                // a tag (`check` reports it).
+                None if self
+                    .claims
+                    .iter()
+                    .any(|e| e.key() == id.key && !here.same(e.checkout())) => {}
+                None => {
+                    self.claims.push(Entry {
+                        instance,
+                        task: id.reference.clone(),
+                        key: id.key,
+                        number: id.number,
+                        title: id.title,
+                        claimed_at: found_at,
+                        checkout: Some(here.clone()),
+                        adopted: true,
+                    });
+                    self.dirty = true;
+                }
+            }
+        }
     }
 
     /// Drop this checkout's claim of `task` (a ref) by `instance`.

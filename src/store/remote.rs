@@ -59,6 +59,7 @@ impl State {
                     title: task.title.clone(),
                     claimed_at: t.event.at,
                     checkout: Some(t.event.checkout.clone()),
+                    adopted: false,
                 })
             })
             .collect()

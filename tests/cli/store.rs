@@ -366,3 +366,152 @@ fn ess_credits_each_instance_its_own_tasks_across_worktrees() {
         );
     }
 }
+
+/// Identity across checkouts: a numbered task is the same task when its title was edited
+/// on one branch, so it can never be claimed twice.
+#[test]
+fn a_title_edited_on_one_branch_is_still_the_same_task() {
+    let repo = Repo::new(&numbered(3), 2);
+    let edited = numbered(3).replace("1.2 Piece 2", "1.2 Piece 2, renamed on this branch");
+    std::fs::write(repo.wts[1].join("TASKS.md"), &edited).unwrap();
+    let (code, doc) = run(&repo.wts[0], &["claim", "1.2", "--instance", "1"]);
+    assert_eq!(code, 0, "{doc}");
+    let (code, doc) = run(&repo.wts[1], &["claim", "1.2", "--instance", "2"]);
+    assert_eq!(code, 3, "{doc}");
+    let msg = doc["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("Instance 1 in another checkout") && msg.contains("wt1"),
+        "{msg}"
+    );
+    assert_eq!(
+        doc["error"]["detail"]["holders"][0]["checkout"]["branch"],
+        "wt1"
+    );
+    // `next` never offers it there either.
+    let (code, doc) = run(&repo.wts[1], &["next"]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["data"]["task"]["number"], "1.1");
+    let (_, doc) = run(&repo.wts[1], &["next", "--claim", "--instance", "2"]);
+    assert_eq!(doc["data"]["task"]["number"], "1.1");
+    let (_, doc) = run(
+        &repo.wts[1],
+        &["next", "--claim", "--also", "--instance", "2"],
+    );
+    assert_eq!(
+        doc["data"]["task"]["number"], "1.3",
+        "1.2 is skipped: {doc}"
+    );
+    // status in either checkout shows both claims, marking the other checkout's.
+    let (_, doc) = run(&repo.wts[1], &["status"]);
+    let one = doc["data"]["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["instance"] == 1)
+        .expect("Instance 1 listed")
+        .clone();
+    assert_eq!(one["claims"][0]["label"], "1.2 Piece 2");
+    assert!(
+        one["claims"][0]["elsewhere"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("wt1"),
+        "{one}"
+    );
+}
+
+/// An existing checkout's tags and `.baton/claims.json` are taken over on first run: the
+/// ages survive, the old ledger goes, and other worktrees see the claim.
+#[test]
+fn adoption_keeps_tags_and_ages() {
+    let repo = Repo::new(&numbered(3), 1);
+    let main = &repo.main;
+    let (_, doc) = run(main, &["show", "1.1"]);
+    let r = doc["data"]["task"]["ref"].as_str().unwrap().to_string();
+    // 1.1 tagged with an age in the old ledger; 1.3 tagged by hand.
+    let tagged = numbered(3)
+        .replace("- [ ] 1.1", "- [ ] [Instance 1] 1.1")
+        .replace("- [ ] 1.3", "- [ ] [Instance 4] 1.3");
+    std::fs::write(main.join("TASKS.md"), &tagged).unwrap();
+    std::fs::create_dir(main.join(".baton")).unwrap();
+    std::fs::write(
+        main.join(".baton/claims.json"),
+        format!(
+            r#"{{"version":1,"claims":[{{"instance":1,"task":"{r}","title":"Piece 1","claimed_at":"2026-01-15T08:00:00+00:00"}}]}}"#
+        ),
+    )
+    .unwrap();
+    let (_, doc) = run(main, &["status"]);
+    let one = &doc["data"]["instances"][0];
+    assert_eq!(one["claims"][0]["age_secs"], 7200, "{doc}");
+    let (code, doc) = run(main, &["claim", "1.2", "--instance", "2"]);
+    assert_eq!(code, 0, "{doc}");
+    assert!(
+        !main.join(".baton/claims.json").exists(),
+        "the old ledger is taken over"
+    );
+    let store = std::fs::read_to_string(repo.common().join("baton/claims.json")).unwrap();
+    assert!(store.contains("2026-01-15T08:00:00"), "{store}");
+    let (code, doc) = run(&repo.wts[0], &["claim", "1.1", "--instance", "3"]);
+    assert_eq!(code, 3, "{doc}");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("(2h ago)"),
+        "{doc}"
+    );
+    let (code, doc) = run(&repo.wts[0], &["claim", "1.3", "--instance", "3"]);
+    assert_eq!(code, 3, "{doc}");
+    let msg = doc["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("Instance 4") && msg.contains("unknown time"),
+        "{msg}"
+    );
+}
+
+/// `check` reports a tag the store contradicts and `check --fix` removes it: a tag merged
+/// in from another branch for a task held in another worktree, and a tag whose claim was
+/// released from another worktree.
+#[test]
+fn check_reports_and_fixes_tags_the_store_contradicts() {
+    let repo = Repo::new(&numbered(3), 2);
+    let (w1, w2) = (&repo.wts[0], &repo.wts[1]);
+    let (code, doc) = run(w1, &["claim", "1.1", "--instance", "1"]);
+    assert_eq!(code, 0, "{doc}");
+    let merged = numbered(3).replace("- [ ] 1.1", "- [ ] [Instance 2] 1.1");
+    std::fs::write(w2.join("TASKS.md"), &merged).unwrap();
+    let codes = |root: &Path| -> Vec<String> {
+        let (_, doc) = run(root, &["check"]);
+        doc["data"]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(codes(w2).contains(&"claim_disagrees_with_store".to_string()));
+    let (code, doc) = run(w2, &["check", "--fix"]);
+    assert!(code == 0 || code == 1, "{doc}");
+    assert_eq!(
+        std::fs::read_to_string(w2.join("TASKS.md")).unwrap(),
+        numbered(3)
+    );
+    assert!(!codes(w2).contains(&"claim_disagrees_with_store".to_string()));
+    // Released from the other worktree: the tag in wt1 is now contradicted.
+    let (code, doc) = run(w2, &["release", "1.1", "--instance", "2"]);
+    assert_eq!(
+        code, 3,
+        "releasing another checkout's claim needs --force: {doc}"
+    );
+    let (code, doc) = run(w2, &["release", "1.1", "--instance", "2", "--force"]);
+    assert_eq!(code, 0, "{doc}");
+    assert!(codes(w1).contains(&"claim_disagrees_with_store".to_string()));
+    run(w1, &["check", "--fix"]);
+    assert_eq!(
+        std::fs::read_to_string(w1.join("TASKS.md")).unwrap(),
+        numbered(3)
+    );
+    let (code, doc) = run(w2, &["claim", "1.1", "--instance", "2"]);
+    assert_eq!(code, 0, "free again: {doc}");
+}
