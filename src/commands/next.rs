@@ -22,6 +22,7 @@ pub fn run(ctx: &Ctx, args: NextArgs) -> anyhow::Result<Outcome> {
         });
         let data = wire::TaskData {
             task: i.map(|i| wire::task(&doc, &file, i, &mut check)),
+            held_elsewhere: Vec::new(),
         };
         let out =
             Outcome::task(ctx, &data, render::next).map(|o| o.warn(warning.into_iter().collect()));

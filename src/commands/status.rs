@@ -135,29 +135,53 @@ pub fn elsewhere_claims(
     ctx: &Ctx,
     ledger: &crate::store::ClaimStore,
 ) -> std::collections::BTreeMap<u32, Vec<wire::HeldClaim>> {
-    let stale_after = ctx.ws.config.stale_after().as_secs() as i64;
     let mut out: std::collections::BTreeMap<u32, Vec<wire::HeldClaim>> = Default::default();
     for e in ledger.all_elsewhere() {
-        let age = e.since().map(|t| ctx.now_secs() - t.timestamp());
-        out.entry(e.instance).or_default().push(wire::HeldClaim {
-            scope: if e.key().starts_with("s:") {
-                "section"
-            } else {
-                "task"
-            },
-            reference: e.task.clone(),
-            label: match &e.number {
-                Some(n) => format!("{n} {}", e.title),
-                None => e.title.clone(),
-            },
-            line: 0,
-            since: e.since().map(|t| t.to_rfc3339()),
-            age_secs: age,
-            stale: age.is_some_and(|a| a > stale_after),
-            elsewhere: e.checkout().cloned(),
-        });
+        out.entry(e.instance)
+            .or_default()
+            .push(held_elsewhere(ctx, e, 0));
     }
     out
+}
+
+/// The claims made in other checkouts of the tasks `tasks` of `doc` (their lines here).
+pub fn elsewhere_of_tasks(
+    ctx: &Ctx,
+    ledger: &crate::store::ClaimStore,
+    doc: &Document,
+    tasks: impl IntoIterator<Item = usize>,
+) -> Vec<wire::HeldClaim> {
+    let far = crate::claims::Elsewhere::new(ledger);
+    if far.is_empty() {
+        return Vec::new();
+    }
+    tasks
+        .into_iter()
+        .flat_map(|i| far.of_task(doc, i).into_iter().map(move |e| (i, e)))
+        .map(|(i, e)| held_elsewhere(ctx, e, doc.tasks[i].line))
+        .collect()
+}
+
+fn held_elsewhere(ctx: &Ctx, e: &crate::store::Entry, line: usize) -> wire::HeldClaim {
+    let stale_after = ctx.ws.config.stale_after().as_secs() as i64;
+    let age = e.since().map(|t| ctx.now_secs() - t.timestamp());
+    wire::HeldClaim {
+        scope: if e.key().starts_with("s:") {
+            "section"
+        } else {
+            "task"
+        },
+        reference: e.task.clone(),
+        label: match &e.number {
+            Some(n) => format!("{n} {}", e.title),
+            None => e.title.clone(),
+        },
+        line,
+        since: e.since().map(|t| t.to_rfc3339()),
+        age_secs: age,
+        stale: age.is_some_and(|a| a > stale_after),
+        elsewhere: e.checkout().cloned(),
+    }
 }
 
 /// Open/done counts per top-level section (a title heading shared by every task is skipped).

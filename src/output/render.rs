@@ -69,7 +69,34 @@ pub fn list(d: &ListData, s: &Style) -> String {
     if d.tasks.is_empty() {
         out.push_str("no tasks match\n");
     }
+    elsewhere(&mut out, &d.held_elsewhere, s);
     out
+}
+
+/// Claims made in other checkouts, below a listing or a task.
+fn elsewhere(out: &mut String, claims: &[super::wire::HeldClaim], s: &Style) {
+    if claims.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "held in other checkouts (not tagged in this file):");
+    for c in claims {
+        let age = match c.age_secs {
+            Some(a) => format!("{} ago", clock::age(a)),
+            None => "age unknown".into(),
+        };
+        let at = c
+            .elsewhere
+            .as_ref()
+            .map(|k| k.describe())
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {} {}  ({age})  {}",
+            s.cyan(&c.reference),
+            c.label,
+            s.dim(&at)
+        );
+    }
 }
 
 fn task_detail(t: &TaskWire, s: &Style, doc: Option<&Document>) -> String {
@@ -146,10 +173,13 @@ fn task_detail(t: &TaskWire, s: &Style, doc: Option<&Document>) -> String {
 }
 
 pub fn show(d: &TaskData, s: &Style, doc: &Document) -> String {
-    d.task
+    let mut out = d
+        .task
         .as_ref()
         .map(|t| task_detail(t, s, Some(doc)))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    elsewhere(&mut out, &d.held_elsewhere, s);
+    out
 }
 
 pub fn next(d: &TaskData, s: &Style) -> String {

@@ -401,6 +401,31 @@ fn a_title_edited_on_one_branch_is_still_the_same_task() {
         doc["data"]["task"]["number"], "1.3",
         "1.2 is skipped: {doc}"
     );
+    // list --claimed and show there name the claim held in the other checkout.
+    let (_, doc) = run(&repo.wts[1], &["list", "--claimed"]);
+    let listed: Vec<&str> = doc["data"]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ["1.1", "1.2", "1.3"], "{doc}");
+    let far = doc["data"]["held_elsewhere"].as_array().unwrap();
+    assert_eq!(far.len(), 1, "{doc}");
+    assert_eq!(far[0]["label"], "1.2 Piece 2");
+    let (_, doc) = run(&repo.wts[1], &["show", "1.2"]);
+    assert!(
+        doc["data"]["held_elsewhere"][0]["elsewhere"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("wt1"),
+        "{doc}"
+    );
+    let (_, doc) = run(&repo.wts[0], &["show", "1.2"]);
+    assert!(
+        doc["data"].get("held_elsewhere").is_none(),
+        "held here: {doc}"
+    );
     // status in either checkout shows both claims, marking the other checkout's.
     let (_, doc) = run(&repo.wts[1], &["status"]);
     let one = doc["data"]["instances"]
@@ -514,4 +539,80 @@ fn check_reports_and_fixes_tags_the_store_contradicts() {
     );
     let (code, doc) = run(w2, &["claim", "1.1", "--instance", "2"]);
     assert_eq!(code, 0, "free again: {doc}");
+}
+
+/// `log` filters by instance, task and time; `--json` gives events with an `event` field.
+#[test]
+fn log_filters_by_instance_task_and_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("TASKS.md"), numbered(3)).unwrap();
+    let at = |t: &str, args: &[&str]| {
+        let out = baton(root, args).env("BATON_NOW", t).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    };
+    at(
+        "2026-01-15T08:00:00+00:00",
+        &["claim", "1.1", "--instance", "1"],
+    );
+    at(
+        "2026-01-15T09:00:00+00:00",
+        &["claim", "1.2", "--instance", "2"],
+    );
+    at(
+        "2026-01-15T09:30:00+00:00",
+        &["release", "1.2", "--instance", "2"],
+    );
+    let events = |args: &[&str]| -> Vec<String> {
+        let mut a = vec!["log"];
+        a.extend_from_slice(args);
+        let (code, doc) = run(root, &a);
+        assert_eq!(code, 0, "{doc}");
+        doc["data"]["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {} {}",
+                    e["event"].as_str().unwrap(),
+                    e["instance"],
+                    e["task"]["number"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        events(&[]),
+        ["claimed 1 1.1", "claimed 2 1.2", "released 2 1.2"]
+    );
+    assert_eq!(
+        events(&["--instance", "2"]),
+        ["claimed 2 1.2", "released 2 1.2"]
+    );
+    assert_eq!(events(&["--task", "1.1"]), ["claimed 1 1.1"]);
+    assert_eq!(
+        events(&["--since", "2026-01-15T08:30:00+00:00"]),
+        ["claimed 2 1.2", "released 2 1.2"]
+    );
+    // NOW is 10:00: the last 45 minutes hold the release only.
+    assert_eq!(events(&["--since", "45m"]), ["released 2 1.2"]);
+    let (code, doc) = run(root, &["log", "--since", "yesterday-ish"]);
+    assert_eq!(code, 2, "{doc}");
+    let out = baton(root, &["log"]).output().unwrap();
+    assert!(out.status.success());
+    let human = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["--root", root.to_str().unwrap(), "log"])
+        .env("BATON_NOW", NOW)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("Instance 2") && text.contains("released") && text.contains("1.2 Piece 2"),
+        "{text}"
+    );
 }
