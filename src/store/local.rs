@@ -124,6 +124,20 @@ impl ClaimStore {
                 e.checkout = Some(place.here.clone());
             }
         }
+        // A checkout of this machine that no longer exists (a worktree removed) holds
+        // nothing: its claims lapse.
+        let before = s.claims.len();
+        let mut gone: std::collections::HashMap<String, bool> = Default::default();
+        s.claims.retain(|e| {
+            let Some(k) = e.checkout() else { return true };
+            if k.host != place.here.host || k.path == place.here.path {
+                return true;
+            }
+            !*gone
+                .entry(k.path.clone())
+                .or_insert_with(|| !std::path::Path::new(&k.path).exists())
+        });
+        s.dirty |= s.claims.len() != before;
         s.place = Some(place.clone());
         s
     }

@@ -616,3 +616,24 @@ fn log_filters_by_instance_task_and_time() {
         "{text}"
     );
 }
+
+/// A worktree removed with its claims: they lapse, the task can be claimed elsewhere.
+#[test]
+fn claims_of_a_removed_worktree_lapse() {
+    let repo = Repo::new(&numbered(2), 1);
+    let (code, doc) = run(&repo.wts[0], &["claim", "1.1", "--instance", "1"]);
+    assert_eq!(code, 0, "{doc}");
+    let (code, _) = run(&repo.main, &["claim", "1.1", "--instance", "2"]);
+    assert_eq!(code, 3);
+    git_in(
+        &repo.main,
+        &[
+            "worktree",
+            "remove",
+            "--force",
+            repo.wts[0].to_str().unwrap(),
+        ],
+    );
+    let (code, doc) = run(&repo.main, &["claim", "1.1", "--instance", "2"]);
+    assert_eq!(code, 0, "{doc}");
+}
