@@ -36,11 +36,27 @@ pub fn run(ctx: &Ctx, args: NextArgs) -> anyhow::Result<Outcome> {
         ..ClaimOpts::default()
     };
     let rules = Rules::of(&ctx.ws, ctx.now);
+    // The first ready task; when the plan runs again because another checkout took that
+    // task meanwhile (a rejected push), one of the first few, so that the losers of a race
+    // do not all race again for the same next task.
+    let mut attempt = 0usize;
     execute(ctx, n, args.dry_run, |doc, ledger| {
         let elsewhere = Elsewhere::new(ledger);
-        match (0..doc.tasks.len())
-            .find(|&i| is_ready(doc, &elsewhere, i, Some(n)) && filter.matches(doc, i))
-        {
+        let spread = if attempt == 0 {
+            0
+        } else {
+            (std::process::id() as usize).wrapping_add(attempt * 7) % (2 * attempt + 1).min(8)
+        };
+        attempt += 1;
+        let mut ready = (0..doc.tasks.len())
+            .filter(|&i| is_ready(doc, &elsewhere, i, Some(n)) && filter.matches(doc, i));
+        let first = ready.next();
+        let pick = if spread == 0 {
+            first
+        } else {
+            ready.nth(spread - 1).or(first)
+        };
+        match pick {
             Some(i) => plan_claim(&rules, doc, ledger, Target::Task(i), n, opts),
             None => Ok(Plan::none()),
         }

@@ -163,7 +163,7 @@ fn tagged_numbers(root: &Path) -> Vec<(String, u32)> {
 /// `git daemon`: every task claimed exactly once across the clones, and `log` holds every
 /// claim. A process told exit 4 (the remote kept changing under it) runs again, as its
 /// hint says. (100 tasks rather than 200: every claim is a fetch and a push through the
-/// daemon, and the suite shares 2 cores.)
+/// daemon; 200 took 67-78 s on the shared 2 cores.)
 #[test]
 fn four_clones_drain_the_plan_through_git_daemon() {
     const TASKS: usize = 100;
