@@ -3,7 +3,7 @@
 //! pushes rejected by the server, a process killed between deciding and pushing, and a
 //! damaged ref or store.
 
-use crate::store::{baton, git_in, parse};
+use crate::store::{baton, drain, git_in, numbered, parse};
 use std::collections::BTreeMap;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -139,14 +139,6 @@ fn rrun(root: &Path, args: &[&str]) -> (i32, serde_json::Value) {
     parse(rb(root, args).output().expect("spawn baton"))
 }
 
-fn numbered(n: usize) -> String {
-    let mut s = String::from("# Plan\n\n## Work\n\n");
-    for t in 1..=n {
-        s.push_str(&format!("- [ ] 1.{t} Piece {t}\n"));
-    }
-    s
-}
-
 fn tagged_numbers(root: &Path) -> Vec<(String, u32)> {
     std::fs::read_to_string(root.join("TASKS.md"))
         .unwrap()
@@ -174,49 +166,7 @@ fn four_clones_drain_the_plan_through_git_daemon() {
     let clones: Vec<PathBuf> = (0..CLONES)
         .map(|k| server.clone(&format!("c{k}"), &server.url()))
         .collect();
-    let barrier = Arc::new(Barrier::new(CLONES * PER));
-    let handles: Vec<_> = clones
-        .iter()
-        .enumerate()
-        .flat_map(|(c, root)| {
-            let barrier = barrier.clone();
-            (0..PER).map(move |p| {
-                let (barrier, root) = (barrier.clone(), root.clone());
-                let n = (c * PER + p + 1).to_string();
-                std::thread::spawn(move || {
-                    barrier.wait();
-                    let mut won = Vec::new();
-                    let mut busy = 0;
-                    loop {
-                        let (code, doc) =
-                            rrun(&root, &["next", "--claim", "--also", "--instance", &n]);
-                        if code == 4 {
-                            busy += 1;
-                            assert!(busy < 50, "{doc}");
-                            continue;
-                        }
-                        assert_eq!(code, 0, "{doc}");
-                        match doc["data"]["action"].as_str() {
-                            Some("none") => break,
-                            Some("claimed") => won
-                                .push(doc["data"]["task"]["number"].as_str().unwrap().to_string()),
-                            other => panic!("{other:?}: {doc}"),
-                        }
-                    }
-                    won
-                })
-            })
-        })
-        .collect();
-    let mut all: Vec<String> = handles
-        .into_iter()
-        .flat_map(|h| h.join().unwrap())
-        .collect();
-    all.sort();
-    let n = all.len();
-    all.dedup();
-    assert_eq!(n, all.len(), "no task won twice");
-    assert_eq!(all.len(), TASKS, "every task won");
+    drain(&clones, PER, &["--remote", "origin"], TASKS);
     let mut tagged = BTreeMap::new();
     for c in &clones {
         for (t, who) in tagged_numbers(c) {

@@ -111,7 +111,57 @@ impl Repo {
     }
 }
 
-fn numbered(n: usize) -> String {
+/// `per` processes in each of `roots` loop `next --claim --also` (with `extra` options)
+/// until nothing is left; every task must be won exactly once, `tasks` in all. A process
+/// told exit 4 (a remote that kept changing under it) runs again, as the hint says.
+pub fn drain(roots: &[PathBuf], per: usize, extra: &'static [&'static str], tasks: usize) {
+    let barrier = Arc::new(Barrier::new(per * roots.len()));
+    let handles: Vec<_> = roots
+        .iter()
+        .enumerate()
+        .flat_map(|(w, root)| {
+            let barrier = barrier.clone();
+            (0..per).map(move |p| {
+                let (barrier, root) = (barrier.clone(), root.clone());
+                let n = (w * per + p + 1).to_string();
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    let mut won = Vec::new();
+                    let mut busy = 0;
+                    loop {
+                        let mut args = extra.to_vec();
+                        args.extend(["next", "--claim", "--also", "--instance", &n]);
+                        let (code, doc) = run(&root, &args);
+                        if code == 4 {
+                            busy += 1;
+                            assert!(busy < 50, "{doc}");
+                            continue;
+                        }
+                        assert_eq!(code, 0, "{doc}");
+                        match doc["data"]["action"].as_str() {
+                            Some("none") => break,
+                            Some("claimed") => won
+                                .push(doc["data"]["task"]["number"].as_str().unwrap().to_string()),
+                            other => panic!("{other:?}: {doc}"),
+                        }
+                    }
+                    won
+                })
+            })
+        })
+        .collect();
+    let mut all: Vec<String> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    all.sort();
+    let before = all.len();
+    all.dedup();
+    assert_eq!(before, all.len(), "no task won twice");
+    assert_eq!(all.len(), tasks, "every task won");
+}
+
+pub fn numbered(n: usize) -> String {
     let mut s = String::from("# Plan\n\n## Work\n\n");
     for t in 1..=n {
         s.push_str(&format!("- [ ] 1.{t} Piece {t}\n"));
@@ -223,44 +273,7 @@ fn worktrees_drain_two_hundred_tasks_once() {
     const TASKS: usize = 200;
     const PER: usize = 4;
     let repo = Repo::new(&numbered(TASKS), 3);
-    let barrier = Arc::new(Barrier::new(PER * repo.wts.len()));
-    let handles: Vec<_> = repo
-        .wts
-        .iter()
-        .enumerate()
-        .flat_map(|(w, root)| {
-            let barrier = barrier.clone();
-            (0..PER).map(move |p| {
-                let (barrier, root) = (barrier.clone(), root.clone());
-                let n = (w * PER + p + 1).to_string();
-                std::thread::spawn(move || {
-                    barrier.wait();
-                    let mut won = Vec::new();
-                    loop {
-                        let (code, doc) =
-                            run(&root, &["next", "--claim", "--also", "--instance", &n]);
-                        assert_eq!(code, 0, "{doc}");
-                        match doc["data"]["action"].as_str() {
-                            Some("none") => break,
-                            Some("claimed") => won
-                                .push(doc["data"]["task"]["number"].as_str().unwrap().to_string()),
-                            other => panic!("{other:?}: {doc}"),
-                        }
-                    }
-                    won
-                })
-            })
-        })
-        .collect();
-    let mut all: Vec<String> = handles
-        .into_iter()
-        .flat_map(|h| h.join().unwrap())
-        .collect();
-    all.sort();
-    let before = all.len();
-    all.dedup();
-    assert_eq!(before, all.len(), "no task won twice");
-    assert_eq!(all.len(), TASKS, "every task won");
+    drain(&repo.wts, PER, &[], TASKS);
     let mut tagged = BTreeMap::new();
     for p in &repo.wts {
         for (t, who) in tags(&std::fs::read_to_string(p.join("TASKS.md")).unwrap()) {
