@@ -1,7 +1,7 @@
 //! `baton start --instance N`: the session-start briefing, and the snapshot `ess` uses.
 
 use super::require_instance;
-use super::status::held_claims;
+use super::status::claims_of;
 use crate::cli::StartArgs;
 use crate::context::Ctx;
 use crate::model::session::InstanceDoc;
@@ -15,9 +15,13 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
     let ws = &ctx.ws;
     let doc = ws.load_tasks()?;
     let file = crate::text::slash_path(&doc.rel_path);
-    let ledger = ws.claims();
+    let (ledger, stale_warning) =
+        crate::store::load_for_reading(ws.place(), ctx.remote(), ctx.now, || ctx.lock())?;
     let files = ws.instance_files()?;
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = stale_warning.into_iter().collect();
+    // Claims made in other checkouts (worktrees, clones), by instance.
+    let mut far = super::status::elsewhere_claims(ctx, &ledger);
+    let elsewhere = crate::claims::Elsewhere::new(&ledger);
 
     let mut docs: Vec<(u32, String, InstanceDoc)> = Vec::new();
     for f in &files {
@@ -34,6 +38,7 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
 
     let mut ids = doc.instances_named();
     ids.extend(docs.iter().map(|d| d.0));
+    ids.extend(far.keys().copied());
     let mut units = doc.claim_units_all();
     let others = ids
         .into_iter()
@@ -44,7 +49,7 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
                 instance: m,
                 file: d.map(|d| d.1.clone()),
                 latest: d.and_then(|d| d.2.latest()).map(wire::entry),
-                claims: held_claims(ctx, &doc, &ledger, m, units.remove(&m).unwrap_or_default()),
+                claims: claims_of(ctx, &doc, &ledger, m, &mut units, &mut far),
                 coordination: doc
                     .coordination
                     .as_ref()
@@ -56,7 +61,7 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
 
     let mut check = wire::LinkChecker::new(&ws.root);
     let next = (0..doc.tasks.len())
-        .filter(|&i| doc.is_ready(i, Some(n)))
+        .filter(|&i| crate::claims::is_ready(&doc, &elsewhere, i, Some(n)))
         .take(NEXT_SHOWN)
         .map(|i| wire::task(&doc, &file, i, &mut check))
         .collect();
@@ -75,7 +80,7 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
     let data = wire::StartData {
         instance: n,
         file: own.map(|d| d.1.clone()),
-        claims: held_claims(ctx, &doc, &ledger, n, units.remove(&n).unwrap_or_default()),
+        claims: claims_of(ctx, &doc, &ledger, n, &mut units, &mut far),
         last_session: own.and_then(|d| d.2.latest()).map(wire::entry),
         others,
         next,

@@ -36,12 +36,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
             wire::InstanceStatus {
                 instance: n,
                 file: f.map(|f| crate::text::slash_path(&f.rel)),
-                claims: {
-                    let mut c =
-                        held_claims(ctx, &doc, &ledger, n, units.remove(&n).unwrap_or_default());
-                    c.extend(far.remove(&n).unwrap_or_default());
-                    c
-                },
+                claims: claims_of(ctx, &doc, &ledger, n, &mut units, &mut far),
                 coordination: doc
                     .coordination
                     .as_ref()
@@ -128,6 +123,21 @@ pub fn held_claims(
             }
         })
         .collect()
+}
+
+/// Every claim instance `n` holds: its tags here (taken out of `units`), then the claims
+/// it holds in other checkouts (taken out of `far`).
+pub fn claims_of(
+    ctx: &Ctx,
+    doc: &Document,
+    ledger: &crate::store::ClaimStore,
+    n: u32,
+    units: &mut std::collections::BTreeMap<u32, Vec<ClaimUnit>>,
+    far: &mut std::collections::BTreeMap<u32, Vec<wire::HeldClaim>>,
+) -> Vec<wire::HeldClaim> {
+    let mut c = held_claims(ctx, doc, ledger, n, units.remove(&n).unwrap_or_default());
+    c.extend(far.remove(&n).unwrap_or_default());
+    c
 }
 
 /// The claims made in other checkouts, by instance.

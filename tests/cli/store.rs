@@ -439,6 +439,24 @@ fn a_title_edited_on_one_branch_is_still_the_same_task() {
         doc["data"].get("held_elsewhere").is_none(),
         "held here: {doc}"
     );
+    // start's briefing there lists it under Instance 1, and never offers it.
+    let (code, doc) = run(&repo.wts[1], &["start", "--instance", "5"]);
+    assert_eq!(code, 0, "{doc}");
+    let one = doc["data"]["others"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["instance"] == 1)
+        .expect("Instance 1 in the briefing")
+        .clone();
+    assert!(one["claims"][0]["elsewhere"]["path"].is_string(), "{one}");
+    let offered: Vec<&str> = doc["data"]["next"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["number"].as_str().unwrap())
+        .collect();
+    assert!(!offered.contains(&"1.2"), "{offered:?}");
     // status in either checkout shows both claims, marking the other checkout's.
     let (_, doc) = run(&repo.wts[1], &["status"]);
     let one = doc["data"]["instances"]
