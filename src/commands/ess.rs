@@ -71,27 +71,35 @@ pub fn run(ctx: &Ctx, args: EssArgs) -> anyhow::Result<Outcome> {
         check_timeout: timeout,
         now: ctx.now,
     };
+    let place = ws.place();
     let committed = txn::transact(ctx, args.dry_run, || {
-        let plan = ess::plan(ws, &input)?;
+        // The claims ess gives back are the store's too (with a remote: pushed first).
+        let doc = ws.load_tasks()?;
+        let (ledger, (plan, events)) = crate::store::decide(
+            place,
+            ctx.remote(),
+            ctx.now,
+            args.dry_run,
+            |r, m| super::claim::tagged(&doc, r, m),
+            |_| {
+                let plan = ess::plan(ws, &input)?;
+                let events = row_events(ctx, &doc, n, &plan.rows);
+                let keyed = events
+                    .iter()
+                    .filter_map(|e| Some((e.task.as_ref()?.key.clone(), e.clone())))
+                    .collect();
+                Ok(((plan, events), keyed))
+            },
+        )?;
         Ok(Planned {
             changes: plan.changes.clone(),
-            value: plan,
+            value: (plan, events, ledger),
         })
     })?;
-    let plan = committed.value;
+    let (plan, mut events, mut ledger) = committed.value;
     if committed.written {
-        let mut ledger = ws.claims();
+        crate::store::Synced::settled(place);
         super::claim::reconcile(&mut ledger, &plan.after);
-        let place = ws.place();
-        let mut events: Vec<Event> = plan
-            .rows
-            .iter()
-            .filter(|r| r.released && r.status != COMPLETE)
-            .map(|r| {
-                let id = crate::store::TaskId::new(None, &r.reference, &r.label);
-                Event::new("released", Some(n), ctx.now, Some(id), place, &ctx.command)
-            })
-            .collect();
         events.push(
             Event::new("session", Some(n), ctx.now, None, place, &ctx.command).detail(format!(
                 "Session {} in {}",
@@ -251,4 +259,39 @@ fn shared_folder_note(
         "{} also worked in this folder during the session: the files listed are this folder's changes, not only Instance {n}'s",
         who.join(", ")
     ))
+}
+
+/// The events of the claims an `ess` gives back: `done` for a ticked task whose tag it
+/// removes, `released` for one still open.
+fn row_events(ctx: &Ctx, doc: &crate::model::Document, n: u32, rows: &[ess::Row]) -> Vec<Event> {
+    rows.iter()
+        .filter(|r| r.released)
+        .map(|r| {
+            let id = doc
+                .tasks
+                .iter()
+                .position(|t| *t.reference == *r.reference)
+                .map(|i| crate::claims::task_id(doc, i))
+                .or_else(|| {
+                    doc.sections
+                        .iter()
+                        .position(|s| *s.reference == *r.reference)
+                        .map(|s| crate::claims::section_id(doc, s))
+                })
+                .unwrap_or_else(|| crate::store::TaskId::new(None, &r.reference, &r.label));
+            let kind = if r.status == COMPLETE {
+                "done"
+            } else {
+                "released"
+            };
+            Event::new(
+                kind,
+                Some(n),
+                ctx.now,
+                Some(id),
+                ctx.ws.place(),
+                &ctx.command,
+            )
+        })
+        .collect()
 }

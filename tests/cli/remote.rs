@@ -420,3 +420,23 @@ fn damaged_ref_or_store_is_a_clear_error() {
         numbered(1)
     );
 }
+
+/// `ess` gives its claims back on the remote too: another clone can then take them.
+#[test]
+fn ess_releases_on_the_remote() {
+    let server = Server::new(&numbered(2));
+    let url = server.bare().to_str().unwrap().to_string();
+    let (a, b) = (server.clone("a", &url), server.clone("b", &url));
+    let (code, doc) = rrun(&a, &["claim", "1.1", "--instance", "1"]);
+    assert_eq!(code, 0, "{doc}");
+    let (code, _) = rrun(&b, &["claim", "1.1", "--instance", "2"]);
+    assert_eq!(code, 3);
+    let (code, doc) = rrun(
+        &a,
+        &["ess", "--instance", "1", "--title", "T", "--summary", "S."],
+    );
+    assert!(code == 0 || code == 1, "{doc}");
+    assert_eq!(doc["data"]["tasks"][0]["released"], true, "{doc}");
+    let (code, doc) = rrun(&b, &["claim", "1.1", "--instance", "2"]);
+    assert_eq!(code, 0, "released on the remote: {doc}");
+}
