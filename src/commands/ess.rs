@@ -52,7 +52,10 @@ pub fn run(ctx: &Ctx, args: EssArgs) -> anyhow::Result<Outcome> {
         checks::run_all(&ws.root, &ws.state_dir(), cfg_checks, timeout)
     };
     // The journal says who finished what since this instance's last entry.
-    let journal = crate::store::read_journal(ws.place(), ctx.remote());
+    let journal = {
+        let _lock = ctx.remote().map(|_| ctx.lock()).transpose()?;
+        crate::store::read_journal(ws.place(), ctx.remote())
+    };
     let events = journal.as_ref().map(|j| j.events.as_slice()).unwrap_or(&[]);
     let acted = ess::Acted::from_journal(events, n);
     let shared_note = shared_folder_note(ws, events, n, snapshot.as_ref());

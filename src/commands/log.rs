@@ -19,7 +19,11 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> anyhow::Result<Outcome> {
         });
         (r.clone(), key)
     });
-    let read = crate::store::read_journal(ctx.ws.place(), ctx.remote())?;
+    // With a remote the journal is fetched: under the store lock, as every fetch is.
+    let read = {
+        let _lock = ctx.remote().map(|_| ctx.lock()).transpose()?;
+        crate::store::read_journal(ctx.ws.place(), ctx.remote())?
+    };
     let events = read
         .events
         .into_iter()
