@@ -668,3 +668,54 @@ fn claims_of_a_removed_worktree_lapse() {
     let (code, doc) = run(&repo.main, &["claim", "1.1", "--instance", "2"]);
     assert_eq!(code, 0, "{doc}");
 }
+
+/// TASKS.md files of two worktrees merged: the tag that came in with the merge names a
+/// claim the store keeps for the other worktree; `check` reports it, `check --fix` drops
+/// it, and each file ends up carrying only its own checkout's claims.
+#[test]
+fn merged_tasks_files_converge() {
+    let repo = Repo::new(&numbered(6), 2);
+    let (w1, w2) = (&repo.wts[0], &repo.wts[1]);
+    assert_eq!(run(w1, &["claim", "1.1", "--instance", "1"]).0, 0);
+    assert_eq!(run(w2, &["claim", "1.5", "--instance", "2"]).0, 0);
+    git_in(w1, &["commit", "-q", "-am", "claim 1.1"]);
+    git_in(w2, &["commit", "-q", "-am", "claim 1.5"]);
+    let merged = std::process::Command::new("git")
+        .args(["merge", "-q", "--no-edit", "wt1"])
+        .current_dir(w2)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .unwrap();
+    assert!(
+        merged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    let text = std::fs::read_to_string(w2.join("TASKS.md")).unwrap();
+    assert_eq!(tags(&text).len(), 2, "the merge brought wt1's tag: {text}");
+    let (_, doc) = run(w2, &["check"]);
+    let flagged: Vec<&serde_json::Value> = doc["data"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "claim_disagrees_with_store")
+        .collect();
+    assert_eq!(flagged.len(), 1, "{doc}");
+    assert!(flagged[0]["message"].as_str().unwrap().contains("1.1"));
+    run(w2, &["check", "--fix"]);
+    let text = std::fs::read_to_string(w2.join("TASKS.md")).unwrap();
+    assert_eq!(
+        tags(&text).into_iter().collect::<Vec<_>>(),
+        [("1.5".to_string(), vec![2])]
+    );
+    // The store still has both claims, each in its own checkout.
+    let (code, _) = run(w2, &["claim", "1.1", "--instance", "3"]);
+    assert_eq!(code, 3);
+    let (code, _) = run(w1, &["claim", "1.5", "--instance", "3"]);
+    assert_eq!(code, 3);
+}
