@@ -9,7 +9,8 @@ use crate::text;
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 
-/// State baton keeps for itself (lock, ledger, snapshots), at the root.
+/// State baton keeps for itself at the root: the parse cache, session snapshots, and the
+/// coordination store when the workspace is not in a git repository.
 pub const STATE_DIR: &str = ".baton";
 
 #[derive(Debug, Clone)]
