@@ -343,13 +343,21 @@ fn store_disagrees(c: &mut Checker) {
     }
     let doc = &c.docs.tasks;
     let ledger = &c.docs.ledger;
-    // The journal's last event per task, for claims ended elsewhere.
-    let mut last: std::collections::HashMap<String, &crate::store::Event> = Default::default();
-    for e in &c.docs.journal {
-        if let Some(t) = &e.task {
-            last.insert(t.key.clone(), e);
-        }
-    }
+    // The journal's last event per task, for claims ended elsewhere: read only when a tag
+    // has no entry in the store (the journal can be long).
+    let last_cell: std::cell::OnceCell<std::collections::HashMap<String, crate::store::Event>> =
+        std::cell::OnceCell::new();
+    let last = || {
+        last_cell.get_or_init(|| {
+            let events = crate::store::journal::read(&c.ws.store_dir())
+                .map(|(e, _)| e)
+                .unwrap_or_default();
+            events
+                .into_iter()
+                .filter_map(|e| Some((e.task.as_ref()?.key.clone(), e)))
+                .collect()
+        })
+    };
     for (i, t) in doc.tasks.iter().enumerate() {
         if t.done || t.claims.is_empty() {
             continue;
@@ -365,7 +373,7 @@ fn store_disagrees(c: &mut Checker) {
                     e.checkout().map(|k| k.describe()).unwrap_or_default()
                 )
             } else if ledger.since(n, &t.reference).is_none()
-                && let Some(e) = last.get(&key)
+                && let Some(e) = last().get(&key)
                 && matches!(e.event.as_str(), "released" | "done" | "stolen" | "forced")
                 && (e.from.contains(&n) || e.instance != Some(n))
                 && ledger.here().is_some_and(|h| !h.same(Some(&e.checkout)))

@@ -302,8 +302,6 @@ pub struct Docs {
     pub tasks: Document,
     pub instances: Vec<InstanceDoc>,
     pub ledger: ClaimStore,
-    /// The journal (local store only; empty with a remote).
-    pub journal: Vec<crate::store::Event>,
     /// Now, in seconds since the epoch (for claim ages).
     pub now: i64,
 }
@@ -330,9 +328,6 @@ impl Docs {
             tasks,
             instances,
             ledger: ws.claims(),
-            journal: crate::store::journal::read(&ws.store_dir())
-                .map(|(e, _)| e)
-                .unwrap_or_default(),
             now,
         })
     }
