@@ -81,11 +81,16 @@ pub fn execute(
                 |r, m| tagged(&doc, r, m),
                 |ledger| {
                     let plan = planner(&doc, ledger)?;
-                    let events = events(ctx, n, &plan)
-                        .into_iter()
-                        .filter_map(|e| Some((e.task.as_ref()?.key.clone(), e)))
-                        .collect();
-                    Ok((plan, events))
+                    let mut keyed: Vec<(String, Event)> = Vec::new();
+                    if ctx.remote().is_some() {
+                        keyed.extend(unpublished_tags(ctx, &doc, ledger, plan.subject.as_ref()));
+                    }
+                    keyed.extend(
+                        events(ctx, n, &plan)
+                            .into_iter()
+                            .filter_map(|e| Some((e.task.as_ref()?.key.clone(), e))),
+                    );
+                    Ok((plan, keyed))
                 },
             )?;
             let mut changes = Changeset::default();
@@ -221,6 +226,50 @@ pub fn tagged(doc: &Document, reference: &str, instance: u32) -> bool {
             .sections
             .iter()
             .any(|s| *s.reference == *reference && has(&s.claims))
+}
+
+/// With a remote: the tags of this file whose task the remote knows no claim of (written
+/// by hand, merged in, or from before the remote was configured), as `claimed` events to
+/// publish, so that no claim stays local-only. A task the remote holds for another
+/// checkout is left to `check`.
+fn unpublished_tags(
+    ctx: &Ctx,
+    doc: &Document,
+    ledger: &ClaimStore,
+    subject: Option<&crate::store::TaskId>,
+) -> Vec<(String, Event)> {
+    let known: std::collections::HashSet<&str> = ledger.claims.iter().map(|e| e.key()).collect();
+    let tagged = doc
+        .tasks
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.done && !t.claims.is_empty())
+        .map(|(i, t)| (crate::claims::task_id(doc, i), t.claims[0].instance))
+        .chain(
+            doc.sections
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| !s.claims.is_empty())
+                .map(|(k, s)| (crate::claims::section_id(doc, k), s.claims[0].instance)),
+        );
+    tagged
+        .filter(|(id, _)| {
+            !known.contains(id.key.as_str()) && subject.is_none_or(|s| s.key != id.key)
+        })
+        .map(|(id, m)| {
+            let key = id.key.clone();
+            let e = Event::new(
+                "claimed",
+                Some(m),
+                ctx.now,
+                Some(id),
+                ctx.ws.place(),
+                &ctx.command,
+            )
+            .detail("adopted: tagged in TASKS.md, not yet on the remote");
+            (key, e)
+        })
+        .collect()
 }
 
 /// The events a claim-like plan causes.

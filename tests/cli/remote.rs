@@ -440,3 +440,30 @@ fn ess_releases_on_the_remote() {
     let (code, doc) = rrun(&b, &["claim", "1.1", "--instance", "2"]);
     assert_eq!(code, 0, "released on the remote: {doc}");
 }
+
+/// A tag written by hand in one clone reaches the remote with that clone's next change,
+/// so that no claim stays local-only: the other clone is then refused.
+#[test]
+fn a_hand_written_tag_is_published() {
+    let server = Server::new(&numbered(3));
+    let url = server.bare().to_str().unwrap().to_string();
+    let (a, b) = (server.clone("a", &url), server.clone("b", &url));
+    let text = std::fs::read_to_string(a.join("TASKS.md")).unwrap();
+    std::fs::write(
+        a.join("TASKS.md"),
+        text.replace("- [ ] 1.1", "- [ ] [Instance 4] 1.1"),
+    )
+    .unwrap();
+    let (code, doc) = rrun(&a, &["claim", "1.2", "--instance", "1"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(server.refs().len(), 2, "1.1 and 1.2 on the remote");
+    let (code, doc) = rrun(&b, &["claim", "1.1", "--instance", "2"]);
+    assert_eq!(code, 3, "{doc}");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Instance 4"),
+        "{doc}"
+    );
+}
