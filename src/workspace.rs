@@ -113,7 +113,7 @@ impl Workspace {
         };
         match &git {
             Some(g) => store::Place {
-                dir: g.common_dir.join(store::GIT_SUBDIR),
+                dir: store::git_store_dir(g, &path),
                 legacy: Some(self.state_dir()),
                 here,
                 git,

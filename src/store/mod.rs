@@ -22,6 +22,25 @@ use std::path::PathBuf;
 /// The folder of the store inside the common git dir.
 pub const GIT_SUBDIR: &str = "baton";
 
+/// The store of the workspace rooted at `root` (canonical) inside a git checkout:
+/// `<common>/baton/` for a workspace at the top of the checkout, and
+/// `<common>/baton/in/<path--from--top>/` for one in a subfolder (each plan of a
+/// repository has its own store; every worktree's copy of one plan shares it).
+pub fn git_store_dir(g: &git::GitDirs, root: &std::path::Path) -> PathBuf {
+    let base = g.common_dir.join(GIT_SUBDIR);
+    let top = std::fs::canonicalize(&g.top).unwrap_or_else(|_| g.top.clone());
+    match root.strip_prefix(&top) {
+        Ok(rel) if !rel.as_os_str().is_empty() => {
+            let name: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            base.join("in").join(name.join("--"))
+        }
+        _ => base,
+    }
+}
+
 /// Where a claim was made.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Checkout {

@@ -719,3 +719,39 @@ fn merged_tasks_files_converge() {
     let (code, _) = run(w1, &["claim", "1.5", "--instance", "3"]);
     assert_eq!(code, 3);
 }
+
+/// Two plans in one repository (TASKS.md at the top and in a subfolder) have a store each:
+/// their task 1.1s are different tasks. A worktree's copy of the subfolder plan shares
+/// the subfolder's store.
+#[test]
+fn each_plan_of_a_repository_has_its_own_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = dir.path().join("main");
+    std::fs::create_dir_all(main.join("sub")).unwrap();
+    git_in(&main, &["init", "-q", "-b", "main"]);
+    std::fs::write(main.join("TASKS.md"), numbered(2)).unwrap();
+    std::fs::write(main.join("sub/TASKS.md"), numbered(2)).unwrap();
+    git_in(&main, &["add", "."]);
+    git_in(&main, &["commit", "-q", "-m", "plans"]);
+    let wt = dir.path().join("wt");
+    git_in(
+        &main,
+        &["worktree", "add", "-q", "-b", "wt", wt.to_str().unwrap()],
+    );
+    assert_eq!(run(&main, &["claim", "1.1", "--instance", "1"]).0, 0);
+    let (code, doc) = run(&main.join("sub"), &["claim", "1.1", "--instance", "2"]);
+    assert_eq!(code, 0, "another plan's 1.1: {doc}");
+    let (code, doc) = run(&wt.join("sub"), &["claim", "1.1", "--instance", "3"]);
+    assert_eq!(
+        code, 3,
+        "the subfolder plan's store is shared by worktrees: {doc}"
+    );
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Instance 2"),
+        "{doc}"
+    );
+    assert!(main.join(".git/baton/in/sub/claims.json").exists());
+}
