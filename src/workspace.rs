@@ -112,17 +112,22 @@ impl Workspace {
             host: store::git::host(),
         };
         match &git {
-            Some(g) => store::Place {
-                dir: store::git_store_dir(g, &path),
-                legacy: Some(self.state_dir()),
-                here,
-                git,
-            },
+            Some(g) => {
+                let (dir, ns) = store::git_store_dir(g, &path);
+                store::Place {
+                    dir,
+                    legacy: Some(self.state_dir()),
+                    here,
+                    git,
+                    ns,
+                }
+            }
             None => store::Place {
                 dir: self.state_dir(),
                 legacy: None,
                 here,
                 git,
+                ns: String::new(),
             },
         }
     }

@@ -26,7 +26,8 @@ pub const GIT_SUBDIR: &str = "baton";
 /// `<common>/baton/` for a workspace at the top of the checkout, and
 /// `<common>/baton/in/<path--from--top>/` for one in a subfolder (each plan of a
 /// repository has its own store; every worktree's copy of one plan shares it).
-pub fn git_store_dir(g: &git::GitDirs, root: &std::path::Path) -> PathBuf {
+/// Also the plan's namespace of refs on a remote (`Place::ns`).
+pub fn git_store_dir(g: &git::GitDirs, root: &std::path::Path) -> (PathBuf, String) {
     let base = g.common_dir.join(GIT_SUBDIR);
     let top = std::fs::canonicalize(&g.top).unwrap_or_else(|_| g.top.clone());
     match root.strip_prefix(&top) {
@@ -35,9 +36,21 @@ pub fn git_store_dir(g: &git::GitDirs, root: &std::path::Path) -> PathBuf {
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .collect();
-            base.join("in").join(name.join("--"))
+            let name = name.join("--");
+            // Ref names take a narrower alphabet than folders.
+            let ns: String = name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            (base.join("in").join(name), format!("in/{ns}/"))
         }
-        _ => base,
+        _ => (base, String::new()),
     }
 }
 
@@ -77,6 +90,9 @@ pub struct Place {
     pub here: Checkout,
     /// The checkout's git dirs, when it is in a git repository.
     pub git: Option<git::GitDirs>,
+    /// The plan's namespace under `refs/baton/` on a remote: empty for a plan at the top
+    /// of the repository, `in/<path--from--top>/` for one in a subfolder.
+    pub ns: String,
 }
 
 /// A task (or a heading) as the store knows it.

@@ -16,7 +16,8 @@ use chrono::{DateTime, FixedOffset};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// Where every task's chain lives on the remote.
+/// Where every task's chain lives on the remote (a plan in a subfolder of the
+/// repository: `refs/baton/in/<path>/claims/`).
 pub const PREFIX: &str = "refs/baton/claims/";
 /// The empty tree every event commit carries.
 const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
@@ -122,8 +123,14 @@ impl<'a> Remote<'a> {
         })
     }
 
+    /// This plan's refs on the remote.
+    fn prefix(&self) -> String {
+        format!("refs/baton/{}claims/", self.place.ns)
+    }
+
+    /// This plan's refs as last fetched.
     fn tracking(&self) -> String {
-        format!("refs/baton-remote/{}/claims/", self.name)
+        format!("refs/baton-remote/{}/{}claims/", self.name, self.place.ns)
     }
 
     fn git(&self, args: &[&str]) -> anyhow::Result<Out> {
@@ -132,7 +139,7 @@ impl<'a> Remote<'a> {
 
     /// Fetch every task's chain (one `git fetch`). Err: the remote could not be reached.
     pub fn fetch(&self) -> anyhow::Result<Result<(), String>> {
-        let spec = format!("+{PREFIX}*:{}*", self.tracking());
+        let spec = format!("+{}*:{}*", self.prefix(), self.tracking());
         let out = self.git(&["fetch", "--quiet", "--no-tags", "--prune", self.name, &spec])?;
         Ok(if out.ok {
             Ok(())
@@ -173,12 +180,14 @@ impl<'a> Remote<'a> {
                 .flatten();
             let Some(event) = event else {
                 return Err(invalid(format!(
-                    "the remote `{}` holds a damaged claim ref {PREFIX}{id} ({sha}): its tip is not a baton event",
-                    self.name
+                    "the remote `{}` holds a damaged claim ref {}{id} ({sha}): its tip is not a baton event",
+                    self.name,
+                    self.prefix()
                 ))
                 .hint(format!(
-                    "inspect it with `git show {sha}`; remove it with `git push {} :{PREFIX}{id}` once that task is known to be free",
-                    self.name
+                    "inspect it with `git show {sha}`; remove it with `git push {} :{}{id}` once that task is known to be free",
+                    self.name,
+                    self.prefix()
                 ))
                 .into());
             };
@@ -206,7 +215,7 @@ impl<'a> Remote<'a> {
         let json = serde_json::to_string(event)?;
         let commit = self.commit(old, &json, event.at)?;
         before(&commit)?;
-        let target = format!("{PREFIX}{id}");
+        let target = format!("{}{id}", self.prefix());
         let lease = format!("--force-with-lease={target}:{}", old.unwrap_or(""));
         let refspec = format!("{commit}:{target}");
         crate::store::test_hook("before-push");

@@ -467,3 +467,27 @@ fn a_hand_written_tag_is_published() {
         "{doc}"
     );
 }
+
+/// Two plans in one repository keep their claims in separate ref namespaces on the remote.
+#[test]
+fn each_plan_has_its_own_refs_on_the_remote() {
+    let server = Server::new(&numbered(2));
+    let url = server.bare().to_str().unwrap().to_string();
+    let a = server.clone("a", &url);
+    std::fs::create_dir(a.join("sub")).unwrap();
+    std::fs::write(a.join("sub/TASKS.md"), numbered(2)).unwrap();
+    git_in(&a, &["add", "sub"]);
+    git_in(&a, &["commit", "-q", "-m", "a second plan"]);
+    git_in(&a, &["push", "-q", "origin", "main"]);
+    let b = server.clone("b", &url);
+    assert_eq!(rrun(&a, &["claim", "1.1", "--instance", "1"]).0, 0);
+    let (code, doc) = rrun(&b.join("sub"), &["claim", "1.1", "--instance", "2"]);
+    assert_eq!(code, 0, "another plan's 1.1: {doc}");
+    let (code, _) = rrun(&a.join("sub"), &["claim", "1.1", "--instance", "3"]);
+    assert_eq!(code, 3);
+    let refs: Vec<String> = server.refs().into_keys().collect();
+    assert_eq!(
+        refs,
+        ["refs/baton/claims/n-1.1", "refs/baton/in/sub/claims/n-1.1"]
+    );
+}
