@@ -400,7 +400,7 @@ fn damaged_ref_or_store_is_a_clear_error() {
     // A damaged local store (no remote): refused, left as it is.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("TASKS.md"), numbered(1)).unwrap();
-    std::fs::create_dir(dir.path().join(".baton")).unwrap();
+    std::fs::create_dir_all(dir.path().join(".baton")).unwrap();
     std::fs::write(dir.path().join(".baton/claims.json"), "{ torn").unwrap();
     let (code, doc) = crate::store::run(dir.path(), &["claim", "1.1", "--instance", "1"]);
     assert_eq!(code, 1, "{doc}");

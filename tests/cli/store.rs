@@ -489,7 +489,7 @@ fn adoption_keeps_tags_and_ages() {
         .replace("- [ ] 1.1", "- [ ] [Instance 1] 1.1")
         .replace("- [ ] 1.3", "- [ ] [Instance 4] 1.3");
     std::fs::write(main.join("TASKS.md"), &tagged).unwrap();
-    std::fs::create_dir(main.join(".baton")).unwrap();
+    std::fs::create_dir_all(main.join(".baton")).unwrap();
     std::fs::write(
         main.join(".baton/claims.json"),
         format!(
