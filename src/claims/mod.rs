@@ -84,14 +84,9 @@ impl Plan {
     pub fn none() -> Plan {
         Plan {
             action: "none",
+            target: None,
             ..Plan::unchanged(Target::Task(0))
         }
-        .without_target()
-    }
-
-    fn without_target(mut self) -> Plan {
-        self.target = None;
-        self
     }
 }
 

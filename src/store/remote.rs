@@ -10,7 +10,7 @@
 //! decide again. All through the user's own `git`.
 
 use super::git::{self, Out};
-use super::{Checkout, Entry, Event, JournalRead, Place, TaskId};
+use super::{Entry, Event, JournalRead, Place};
 use crate::error::{busy, invalid};
 use chrono::{DateTime, FixedOffset};
 use std::collections::BTreeMap;
@@ -313,10 +313,6 @@ impl<'a> Remote<'a> {
         events.sort_by_key(|e: &Event| e.at);
         Ok((events, bad))
     }
-
-    pub fn here(&self) -> &Checkout {
-        &self.place.here
-    }
 }
 
 fn first_line(s: &str) -> String {
@@ -361,9 +357,4 @@ pub fn read_journal(place: &Place, name: &str) -> anyhow::Result<JournalRead> {
         fetched_at,
         warning,
     })
-}
-
-/// The TaskId carried by the tip of `key`, if any.
-pub fn tip_task(state: &State, key: &str) -> Option<TaskId> {
-    state.tip(key).and_then(|t| t.event.task.clone())
 }
