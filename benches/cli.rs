@@ -14,7 +14,10 @@
 //! binary run as `cli --bare-parse FILE`, so it is timed as a whole process too;
 //! `cli --generate N FILE` writes a synthetic plan for profiling by hand, and
 //! `cli --contend ROUNDS` runs only the contention measurement; `cli --mcp N` only the
-//! MCP rows (N calls, on a 1k-task plan).
+//! MCP rows (N calls, on a 1k-task plan); `cli --store` only the coordination-store rows
+//! (a claim in a git worktree against a same-folder claim, and a claim through a remote
+//! served by `git daemon` against the floor of one fetch of one ref plus one push of one
+//! ref).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -57,6 +60,11 @@ fn main() {
         return;
     }
     let quick = args.iter().any(|a| a == "quick");
+    if args.iter().any(|a| a == "--store") {
+        let mut results = Vec::new();
+        store_rows(if quick { 5 } else { 20 }, &mut results);
+        return;
+    }
     let sizes: &[(usize, usize)] = if quick {
         &[(1_000, 10), (10_000, 5), (100_000, 3)]
     } else {
@@ -176,6 +184,8 @@ fn main() {
         results.push((n, "list cold / bare".to_string(), ratio));
     }
 
+    store_rows(if quick { 5 } else { 20 }, &mut results);
+
     println!();
     {
         let n = if quick { 50 } else { 200 };
@@ -243,6 +253,25 @@ fn main() {
             ),
             (1_000, "claim", "claim, 1k tasks < 5 ms", 5.0, false),
             (100_000, "claim", "claim, 100k tasks < 150 ms", 150.0, false),
+        ],
+        ok,
+    );
+    check(
+        &[
+            (
+                1_000,
+                "claim in a worktree / claim",
+                "claim in a worktree <= 1.5x a same-folder claim",
+                1.5,
+                true,
+            ),
+            (
+                1_000,
+                "claim via remote / floor",
+                "claim through a remote <= 1.5x fetch+push floor",
+                1.5,
+                true,
+            ),
         ],
         ok,
     );
@@ -639,4 +668,170 @@ fn mcp_vs_processes(dir: &Path, n: usize) -> McpRows {
         server: served,
         processes: t.elapsed(),
     }
+}
+
+/// `git` with a fixed identity and no user configuration, in `dir`.
+fn git(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new("git");
+    c.args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "bench")
+        .env("GIT_AUTHOR_EMAIL", "bench@localhost")
+        .env("GIT_COMMITTER_NAME", "bench")
+        .env("GIT_COMMITTER_EMAIL", "bench@localhost")
+        .stdin(Stdio::null());
+    c
+}
+
+fn git_ok(dir: &Path, args: &[&str]) -> String {
+    let out = git(dir, args).output().expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The coordination-store rows, on a 1k-task plan: claim+release pairs in a same-folder
+/// workspace (outside git), in a git worktree (the store under the common git dir), and in
+/// a clone whose claims go through a remote served by a real `git daemon` on 127.0.0.1,
+/// with the floor that remote allows: one `git fetch` of one ref plus one `git push` of one
+/// ref, timed as processes in the same run against the same server.
+fn store_rows(runs: usize, results: &mut Vec<(usize, String, f64)>) {
+    let n = 1_000;
+    let text = generate(n);
+    let target = claim_target(n);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+
+    let plain = root.join("plain");
+    std::fs::create_dir_all(&plain).unwrap();
+    std::fs::write(plain.join("TASKS.md"), &text).unwrap();
+    let (same, _) = claim_pairs(&plain, &target, runs);
+    report(results, n, "claim (same folder)", &same, None);
+
+    let main = root.join("main");
+    std::fs::create_dir_all(&main).unwrap();
+    git_ok(&main, &["init", "-q", "-b", "main"]);
+    std::fs::write(main.join("TASKS.md"), &text).unwrap();
+    git_ok(&main, &["add", "TASKS.md"]);
+    git_ok(&main, &["commit", "-q", "-m", "plan"]);
+    let wt = root.join("wt");
+    git_ok(
+        &main,
+        &["worktree", "add", "-q", "-b", "wt", wt.to_str().unwrap()],
+    );
+    let (in_wt, _) = claim_pairs(&wt, &target, runs);
+    report(results, n, "claim (worktree)", &in_wt, None);
+    let ratio = secs(&in_wt) / secs(&same);
+    println!("{n:>7} {:<28} {:>10.2}x", "claim worktree / same", ratio);
+    results.push((n, "claim in a worktree / claim".to_string(), ratio));
+
+    // A bare repository served by git daemon, and a clone whose claims go through it.
+    let srv = root.join("srv");
+    let bare = srv.join("plan.git");
+    std::fs::create_dir_all(&bare).unwrap();
+    git_ok(&bare, &["init", "-q", "--bare", "-b", "main"]);
+    git_ok(&main, &["push", "-q", bare.to_str().unwrap(), "main"]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let exec_path = git_ok(root, &["--exec-path"]);
+    let mut daemon = Command::new(Path::new(&exec_path).join("git-daemon"))
+        .args([
+            "--enable=receive-pack",
+            "--export-all",
+            &format!("--base-path={}", srv.display()),
+            "--listen=127.0.0.1",
+            &format!("--port={port}"),
+            "--reuseaddr",
+            srv.to_str().unwrap(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("git daemon");
+    let t0 = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "git daemon did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let clone = root.join("clone");
+    git_ok(
+        root,
+        &[
+            "clone",
+            "-q",
+            &format!("git://127.0.0.1:{port}/plan.git"),
+            clone.to_str().unwrap(),
+        ],
+    );
+    let remote_cmd = |args: &[&str]| {
+        let mut c = baton_cmd(&clone, args);
+        c.arg("--remote")
+            .arg("origin")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null");
+        c
+    };
+    run_ok(remote_cmd(&["claim", &target, "--instance", "7"]));
+    run_ok(remote_cmd(&["release", &target, "--instance", "7"]));
+    let mut remote = Vec::new();
+    for _ in 0..runs {
+        remote.push(run_ok(remote_cmd(&["claim", &target, "--instance", "7"])));
+        run_ok(remote_cmd(&["release", &target, "--instance", "7"]));
+    }
+    report(results, n, "claim (through a remote)", &remote, None);
+    // The floor: fetch one ref, push one ref (a new commit each time, leased on the last).
+    let tree = git_ok(&clone, &["hash-object", "-w", "-t", "tree", "--stdin"]);
+    let mut last = String::new();
+    let mut floor = Vec::new();
+    for k in 0..=runs {
+        let commit = git_ok(&clone, &["commit-tree", &tree, "-m", &format!("floor {k}")]);
+        let t = Instant::now();
+        let fetched = git(
+            &clone,
+            &[
+                "fetch",
+                "-q",
+                "origin",
+                "+refs/baton/floor:refs/baton-floor",
+            ],
+        )
+        .stderr(Stdio::null())
+        .status()
+        .expect("git fetch");
+        let lease = format!("--force-with-lease=refs/baton/floor:{last}");
+        let pushed = git(
+            &clone,
+            &[
+                "push",
+                "-q",
+                &lease,
+                "origin",
+                &format!("{commit}:refs/baton/floor"),
+            ],
+        )
+        .status()
+        .expect("git push");
+        let d = t.elapsed();
+        assert!(pushed.success() && (k == 0 || fetched.success()));
+        last = commit;
+        if k > 0 {
+            floor.push(d);
+        }
+    }
+    report(results, n, "fetch+push one ref (floor)", &floor, None);
+    let ratio = secs(&remote) / secs(&floor);
+    println!("{n:>7} {:<28} {:>10.2}x", "claim remote / floor", ratio);
+    results.push((n, "claim via remote / floor".to_string(), ratio));
+    let _ = daemon.kill();
+    let _ = daemon.wait();
 }

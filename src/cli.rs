@@ -44,6 +44,9 @@ pub struct Global {
     /// Seconds to wait for the workspace lock before giving up with exit 4.
     #[arg(long, global = true, default_value_t = 10.0, value_name = "SECS")]
     pub wait: f64,
+    /// Keep the claims on this git remote too (overrides `remote:` in .baton.yaml).
+    #[arg(long, global = true, env = "BATON_REMOTE", value_name = "NAME")]
+    pub remote: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -87,6 +90,8 @@ pub enum Command {
     Reopen(ReopenArgs),
     /// Archive every research and spec file the lifecycle rules make eligible.
     Archive(ArchiveArgs),
+    /// The journal: who claimed, released, finished what, in which checkout, when.
+    Log(LogArgs),
     /// Serve these commands as MCP tools on stdin/stdout, for coding agents (one server per agent).
     Mcp,
     /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell).
@@ -113,6 +118,19 @@ pub enum Agent {
     Cursor,
     /// Any other harness: a block in AGENTS.md.
     Generic,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Only events of instance N.
+    #[arg(long, short = 'i', value_name = "N")]
+    pub instance: Option<u32>,
+    /// Only events about this task (ref, number, or anything `baton show` takes).
+    #[arg(long, value_name = "REF")]
+    pub task: Option<String>,
+    /// Only events since WHEN: a date (2026-01-15), a time (RFC 3339), or an age (30m, 2h, 3d).
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -277,6 +295,7 @@ impl Command {
             Command::Status => "status",
             Command::List(_) => "list",
             Command::Show(_) => "show",
+            Command::Log(_) => "log",
             Command::Next(_) => "next",
             Command::Claim(_) => "claim",
             Command::Release(_) => "release",
@@ -419,7 +438,7 @@ fn subcommand(args: &[std::ffi::OsString]) -> Option<&'static (&'static str, Aug
 }
 
 /// The global options that take a value as the next word (`Global`).
-const GLOBAL_VALUES: &[&str] = &["--root", "--color", "--wait"];
+const GLOBAL_VALUES: &[&str] = &["--root", "--color", "--wait", "--remote"];
 
 /// Each subcommand's name and the function that adds its arguments.
 type Augment = fn(clap::Command) -> clap::Command;
@@ -443,6 +462,7 @@ const SUBCOMMANDS: &[(&str, Augment)] = &[
     ("done", DoneArgs::augment_args),
     ("reopen", ReopenArgs::augment_args),
     ("archive", ArchiveArgs::augment_args),
+    ("log", LogArgs::augment_args),
     ("mcp", |c| c),
     ("completions", CompletionsArgs::augment_args),
     ("man", |c| c),

@@ -38,6 +38,9 @@ pub struct Config {
     pub rules: BTreeMap<String, Severity>,
     /// Overrides of the mark table, one box character each (`crate::marks`).
     pub marks: BTreeMap<String, MarkState>,
+    /// A git remote that keeps the claims too (refs `refs/baton/claims/*`), so that clones
+    /// on other machines share them. Also `--remote NAME` or `BATON_REMOTE`.
+    pub remote: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -73,6 +76,7 @@ impl Default for Config {
             ess: EssConfig::default(),
             rules: BTreeMap::new(),
             marks: BTreeMap::new(),
+            remote: None,
         }
     }
 }

@@ -18,6 +18,8 @@ pub struct Ctx {
     pub wait: Duration,
     /// The command name, for the JSON envelope.
     pub command: String,
+    /// The git remote that keeps the claims (`--remote`, `BATON_REMOTE`, `remote:`).
+    pub remote: Option<String>,
 }
 
 impl Ctx {
@@ -41,10 +43,15 @@ impl Ctx {
         };
         lock::acquire(
             &self.ws.lock_dirs(),
-            &self.ws.state_dir(),
+            &self.ws.store_dir(),
             self.wait,
             waiting,
         )
+    }
+
+    /// The remote that keeps the claims, if one is configured.
+    pub fn remote(&self) -> Option<&str> {
+        self.remote.as_deref().filter(|r| !r.is_empty())
     }
 
     pub fn now_secs(&self) -> i64 {
@@ -70,6 +77,9 @@ impl crate::txn::Scope for Ctx {
     }
 
     fn sweep(&self) {
+        if self.ws.store_dir() != self.ws.state_dir() {
+            crate::atomic::cleanup(&self.ws.store_dir());
+        }
         self.ws.sweep(true);
     }
 }

@@ -5,6 +5,7 @@ pub mod agents;
 pub mod atomic;
 pub mod cache;
 pub mod check;
+pub mod claims;
 pub mod cli;
 pub mod clock;
 pub mod commands;
@@ -129,7 +130,10 @@ pub fn context(
     if !(global.wait.is_finite() && global.wait >= 0.0) {
         return Err(error::usage("--wait takes a number of seconds, 0 or more").into());
     }
+    // The git remote that keeps the claims: `--remote`/`BATON_REMOTE`, else `remote:`.
+    let remote = global.remote.clone().or_else(|| ws.config.remote.clone());
     Ok(context::Ctx {
+        remote,
         ws,
         format,
         style,

@@ -55,6 +55,11 @@ pub const RULES: &[Rule] = &[
     ),
     rule("stale_claim", W, "a claim older than stale_after"),
     rule(
+        "claim_disagrees_with_store",
+        E,
+        "a tag the coordination store contradicts (held in another checkout, or released there)",
+    ),
+    rule(
         "coordination_drift",
         E,
         "the coordination table disagrees with the claims in the file",

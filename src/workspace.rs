@@ -7,6 +7,7 @@ use crate::cache::Cache;
 use crate::config::{self, Config};
 use crate::error::{invalid, not_found};
 use crate::model::{Document, ParseEnv};
+use crate::store;
 use crate::text;
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
@@ -78,8 +79,63 @@ impl Workspace {
         self.root.join(rel)
     }
 
+    /// This checkout's own state (parse cache, session snapshots).
     pub fn state_dir(&self) -> PathBuf {
         self.root.join(STATE_DIR)
+    }
+
+    /// Where the coordination store lives (lock, claims, journal): under the common git
+    /// dir when the workspace is in a git repository (one store for every worktree), else
+    /// `state_dir`.
+    pub fn store_dir(&self) -> PathBuf {
+        self.place().dir.clone()
+    }
+
+    /// The coordination store's place and this checkout, found once per process (files
+    /// read, no `git` run).
+    pub fn place(&self) -> &'static store::Place {
+        static PLACE: std::sync::OnceLock<(PathBuf, store::Place)> = std::sync::OnceLock::new();
+        let (root, place) = PLACE.get_or_init(|| (self.root.clone(), self.find_place()));
+        if *root == self.root {
+            place
+        } else {
+            // Another workspace in the same process (tests): not cached.
+            Box::leak(Box::new(self.find_place()))
+        }
+    }
+
+    fn find_place(&self) -> store::Place {
+        let git = store::git::find(&self.root);
+        let path = std::fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
+        let here = store::Checkout {
+            path: path.to_string_lossy().into_owned(),
+            branch: git.as_ref().and_then(store::git::branch),
+            host: store::git::host(),
+        };
+        match &git {
+            Some(g) => {
+                let (dir, ns) = store::git_store_dir(g, &path);
+                store::Place {
+                    dir,
+                    legacy: Some(self.state_dir()),
+                    here,
+                    git,
+                    ns,
+                }
+            }
+            None => store::Place {
+                dir: self.state_dir(),
+                legacy: None,
+                here,
+                git,
+                ns: String::new(),
+            },
+        }
+    }
+
+    /// The claim store, as it is now (read under the store lock to change it).
+    pub fn claims(&self) -> store::ClaimStore {
+        store::ClaimStore::load(self.place())
     }
 
     /// Read a workspace file as UTF-8 text.
@@ -208,11 +264,16 @@ impl Workspace {
         Ok(out)
     }
 
-    /// The folders the workspace lock is taken on: the root, and when the tasks file is a
-    /// link, the folder of the file it points to (another workspace sharing the same plan
-    /// locks that folder too, so the two never edit it at once).
+    /// The folders the workspace lock is taken on: in a git repository the common git dir,
+    /// which every worktree of the repository shares and which no `git clean` or
+    /// `rm -rf .baton` removes; elsewhere the root. When the tasks file is a link, also the
+    /// folder of the file it points to (another workspace sharing the same plan locks that
+    /// folder too, so the two never edit it at once).
     pub fn lock_dirs(&self) -> Vec<PathBuf> {
-        let mut dirs = vec![self.root.clone()];
+        let mut dirs = vec![match &self.place().git {
+            Some(g) => g.common_dir.clone(),
+            None => self.root.clone(),
+        }];
         let tasks = self.abs(self.tasks_rel());
         if crate::atomic::is_link(&tasks)
             && let Ok(real) = std::fs::canonicalize(&tasks)

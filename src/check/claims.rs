@@ -15,6 +15,7 @@ pub fn check(c: &mut Checker) {
     done_but_claimed(c);
     unknown_instance(c);
     stale_claim(c);
+    store_disagrees(c);
     coordination(c);
 }
 
@@ -328,6 +329,81 @@ fn stale_claim(c: &mut Checker) {
             .help(format!(
                 "finish it, release it (`baton release {r} --instance {n}`), or let another instance take it with `baton claim {r} --steal`"
             ));
+            c.push(d);
+        }
+    }
+}
+
+/// A tag in this file that the coordination store contradicts: the task is held in
+/// another checkout, or this checkout's claim was released there (by `release --force`,
+/// `--steal`, `--force` or `done` elsewhere). The store decides: the fix removes the tag.
+fn store_disagrees(c: &mut Checker) {
+    if !c.on("claim_disagrees_with_store") {
+        return;
+    }
+    let doc = &c.docs.tasks;
+    let ledger = &c.docs.ledger;
+    // The journal's last event per task, for claims ended elsewhere: read only when a tag
+    // has no entry in the store (the journal can be long).
+    let last_cell: std::cell::OnceCell<std::collections::HashMap<String, crate::store::Event>> =
+        std::cell::OnceCell::new();
+    let last = || {
+        last_cell.get_or_init(|| {
+            let events = crate::store::journal::read(&c.ws.store_dir())
+                .map(|(e, _)| e)
+                .unwrap_or_default();
+            events
+                .into_iter()
+                .filter_map(|e| Some((e.task.as_ref()?.key.clone(), e)))
+                .collect()
+        })
+    };
+    for (i, t) in doc.tasks.iter().enumerate() {
+        if t.done || t.claims.is_empty() {
+            continue;
+        }
+        let key = crate::store::key(t.number.as_deref(), &t.reference);
+        let far = ledger.elsewhere(&key);
+        for cl in &t.claims {
+            let n = cl.instance;
+            let why = if let Some(e) = far.first() {
+                format!(
+                    "the store says Instance {} holds it in another checkout, {}",
+                    e.instance,
+                    e.checkout().map(|k| k.describe()).unwrap_or_default()
+                )
+            } else if ledger.since(n, &t.reference).is_none()
+                && let Some(e) = last().get(&key)
+                && matches!(e.event.as_str(), "released" | "done" | "stolen" | "forced")
+                && (e.from.contains(&n) || e.instance != Some(n))
+                && ledger.here().is_some_and(|h| !h.same(Some(&e.checkout)))
+            {
+                format!(
+                    "the store has no such claim: the journal's last word on it is `{}` by {} in {}",
+                    e.event,
+                    e.instance
+                        .map(|m| format!("Instance {m}"))
+                        .unwrap_or_else(|| "baton".into()),
+                    e.checkout.describe()
+                )
+            } else {
+                continue;
+            };
+            let tag = doc.text[cl.range.clone()].to_string();
+            let d = Diagnostic::new(
+                "claim_disagrees_with_store",
+                Location::span(doc, cl.range.clone()),
+                format!("{} carries `{tag}`, but {why}", task_name(doc, i)),
+            )
+            .help(format!(
+                "the store decides: remove `{tag}` (`baton check --fix`), then `baton next` for other work"
+            ))
+            .edits(
+                doc,
+                format!("remove `{tag}`"),
+                vec![edits::remove_tag(&doc.text, cl.range.clone())],
+                vec![i],
+            );
             c.push(d);
         }
     }

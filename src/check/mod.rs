@@ -194,7 +194,7 @@ impl Docs {
         Ok(Docs {
             tasks,
             instances,
-            ledger: ClaimStore::load(ws),
+            ledger: ws.claims(),
             now,
         })
     }

@@ -5,6 +5,8 @@ use crate::context::Ctx;
 use crate::lifecycle::{self, SweepOptions};
 use crate::model::edits;
 use crate::output::{Outcome, render, wire};
+use crate::store::journal;
+use crate::text;
 use crate::txn::{self, Planned};
 
 pub fn run(ctx: &Ctx, args: ArchiveArgs) -> anyhow::Result<Outcome> {
@@ -21,6 +23,18 @@ pub fn run(ctx: &Ctx, args: ArchiveArgs) -> anyhow::Result<Outcome> {
         })
     })?;
     let plan = committed.value;
+    if committed.written {
+        let events = journal::archived(
+            plan.archived
+                .iter()
+                .map(|a| (text::slash_path(&a.from), text::slash_path(&a.to))),
+            None,
+            ctx.now,
+            ws.place(),
+            &ctx.command,
+        );
+        journal::append(&ws.store_dir(), &events)?;
+    }
     let data = wire::ArchiveData {
         dry_run: args.dry_run,
         archived: wire::archived(&plan),

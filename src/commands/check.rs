@@ -5,7 +5,6 @@ use crate::cli::CheckArgs;
 use crate::context::Ctx;
 use crate::error::{BatonError, Kind};
 use crate::output::{Outcome, render, wire};
-use crate::store::ClaimStore;
 use crate::txn::{self, Planned};
 
 pub fn run(ctx: &Ctx, args: CheckArgs) -> anyhow::Result<Outcome> {
@@ -44,10 +43,10 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> anyhow::Result<Outcome> {
         let remaining = if written {
             let docs = Docs::load(ws, now)?;
             // Tags the fixes removed are no longer claims: drop their ledger entries.
-            let mut ledger = ClaimStore::load(ws);
+            let mut ledger = ws.claims();
             super::claim::reconcile(&mut ledger, &docs.tasks);
             let _lock = ctx.lock()?;
-            if let Some(note) = super::done::unsaved(ledger.save(ws)) {
+            if let Some(note) = super::done::unsaved(ledger.save()) {
                 eprintln!("baton: warning: {note}");
             }
             check::run_rules(ws, &docs)

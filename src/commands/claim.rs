@@ -1,35 +1,18 @@
 //! `baton claim REF --instance N`: take a task or a whole section, atomically.
 
 use super::require_instance;
+pub use crate::claims::{ClaimOpts, Plan, Rules, plan_claim, reconcile};
 use crate::cli::ClaimArgs;
 use crate::context::Ctx;
 use crate::edit::Edit;
-use crate::error::{BatonError, refused};
+use crate::error::refused;
 use crate::model::Document;
 use crate::model::deps::{self, Deps};
 use crate::model::edits;
 use crate::model::refs::{self, Target};
-use crate::model::tasks::ClaimUnit;
 use crate::output::{Outcome, render, wire};
-use crate::store::ClaimStore;
+use crate::store::{ClaimStore, Event};
 use crate::txn::{self, Changeset, Planned};
-
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ClaimOpts {
-    pub also: bool,
-    pub steal: bool,
-    pub force: bool,
-}
-
-/// The result of planning a claim or a release on one document.
-pub struct Plan {
-    pub action: &'static str,
-    pub target: Option<Target>,
-    pub edits: Vec<Edit>,
-    pub took_over: Vec<u32>,
-    /// Ledger keys (task or section refs) whose claims this adds for the instance.
-    pub recorded: Vec<(String, String)>,
-}
 
 pub fn run(ctx: &Ctx, args: ClaimArgs) -> anyhow::Result<Outcome> {
     let n = require_instance(args.instance.instance, "claim")?;
@@ -39,10 +22,50 @@ pub fn run(ctx: &Ctx, args: ClaimArgs) -> anyhow::Result<Outcome> {
         force: args.force,
     };
     let reference = args.target.reference;
+    let rules = Rules::of(&ctx.ws, ctx.now);
     execute(ctx, n, args.dry_run, |doc, ledger| {
         let target = refs::resolve(doc, &reference)?;
-        plan_claim(ctx, doc, ledger, target, n, opts)
+        // A task that waits for unfinished work is refused (`next` never offers one).
+        if let Target::Task(i) = target
+            && !opts.force
+            && !doc.tasks[i].done
+            && !doc.claimants(i).contains(&n)
+        {
+            refuse_blocked(doc, i)?;
+        }
+        plan_claim(&rules, doc, ledger, target, n, opts)
     })
+}
+
+/// Refuse (exit 3) a claim of task `i` while it waits for unfinished work, naming it.
+fn refuse_blocked(doc: &Document, i: usize) -> anyhow::Result<()> {
+    let deps = Deps::build_for(doc, i);
+    let blockers = deps.blockers(doc, i);
+    if blockers.is_empty() {
+        return Ok(());
+    }
+    let t = &doc.tasks[i];
+    let names: Vec<String> = blockers
+        .iter()
+        .take(5)
+        .map(|w| deps::describe(doc, w))
+        .collect();
+    let more = blockers.len().saturating_sub(5);
+    Err(refused(format!(
+        "task {} `{}` is blocked: it waits for {}{}",
+        t.reference,
+        doc.label(i),
+        names.join(", "),
+        if more > 0 { format!(" and {more} more") } else { String::new() }
+    ))
+    .hint(format!(
+        "pick a ready task with `baton next`; see what blocks it with `baton show {}`; claim it anyway with `--force`",
+        t.reference
+    ))
+    .detail(serde_json::json!({
+        "blocked_by": blockers.iter().map(|w| crate::output::waits::wait(doc, &deps, w)).collect::<Vec<_>>()
+    }))
+    .into())
 }
 
 /// What a claim-like command carries through its transaction.
@@ -91,8 +114,26 @@ pub fn execute(
             // what it wrote. (A copy read before the lock would be stale whenever another
             // instance is waiting too, and reading it costs them the CPU they need.)
             let mut doc = ws.load_tasks()?;
-            let ledger = ClaimStore::load(ws);
-            let plan = planner(&doc, &ledger)?;
+            let (ledger, plan) = crate::store::decide(
+                ws.place(),
+                ctx.remote(),
+                ctx.now,
+                dry_run,
+                |r, m| tagged(&doc, r, m),
+                |ledger| {
+                    let plan = planner(&doc, ledger)?;
+                    let mut keyed: Vec<(String, Event)> = Vec::new();
+                    if ctx.remote().is_some() {
+                        keyed.extend(unpublished_tags(ctx, &doc, ledger, plan.subject.as_ref()));
+                    }
+                    keyed.extend(
+                        events(ctx, n, &plan)
+                            .into_iter()
+                            .filter_map(|e| Some((e.task.as_ref()?.key.clone(), e))),
+                    );
+                    Ok((plan, keyed))
+                },
+            )?;
             let mut changes = Changeset::default();
             let mut applied = Vec::new();
             if !plan.edits.is_empty() {
@@ -152,9 +193,10 @@ pub fn execute(
         (None, _) => (ws.load_tasks()?, None),
     };
     let mut durable = committed.durable;
-    if committed.written {
-        // Still under the lock (the ledger read with the file is still current): another
-        // command's cleanup must not remove the ledger's temp file, and two ledger updates
+    let store_only = !dry_run && !committed.written && !plan.taken_elsewhere.is_empty();
+    if committed.written || store_only {
+        // Still under the lock (the store read with the file is still current): another
+        // command's cleanup must not remove the store's temp file, and two store updates
         // must not overwrite each other. The cache entry is written meanwhile; the files
         // they replace are removed after the lock.
         let replaced = std::thread::scope(|s| {
@@ -166,11 +208,14 @@ pub fn execute(
                 e => (None, e),
             };
             let mut replaced = vec![entry.and_then(|e| e.write_aside())];
-            for (key, title) in &plan.recorded {
-                ledger.record(n, key, title, ctx.now);
+            for id in &plan.recorded {
+                ledger.record(n, id, ctx.now);
+            }
+            for key in &plan.taken_elsewhere {
+                ledger.take_elsewhere(key);
             }
             reconcile(&mut ledger, &after);
-            let saved = ledger.save_aside(ws);
+            let saved = journal(ctx, n, &plan).and_then(|()| ledger.save_aside());
             replaced.extend(writer.map(|w| w.join().ok().flatten()));
             saved.map(|old| {
                 replaced.push(old);
@@ -217,7 +262,12 @@ pub fn execute(
         dry_run,
         task,
         section,
-        took_over: plan.took_over.clone(),
+        took_over: plan
+            .took_over
+            .iter()
+            .chain(&plan.took_over_elsewhere)
+            .copied()
+            .collect(),
         changes: txn::preview(&committed.changes),
     };
     let out = Outcome::new(ctx, &data, render::claim);
@@ -226,278 +276,88 @@ pub fn execute(
     out
 }
 
-/// Drop ledger entries whose tag is gone from the document.
-pub fn reconcile(ledger: &mut ClaimStore, doc: &Document) {
-    let tagged = doc
-        .tasks
+/// Whether `doc` tags the task or heading `reference` for `instance`.
+pub fn tagged(doc: &Document, reference: &str, instance: u32) -> bool {
+    let has = |claims: &[crate::model::tasks::Claim]| claims.iter().any(|c| c.instance == instance);
+    doc.tasks
         .iter()
-        .map(|t| (&t.claims, &t.reference))
-        .chain(doc.sections.iter().map(|s| (&s.claims, &s.reference)));
-    let held: std::collections::HashSet<(u32, &str)> = tagged
-        .flat_map(|(claims, key)| claims.iter().map(move |c| (c.instance, key.as_str())))
-        .collect();
-    ledger.reconcile(|inst, key| held.contains(&(inst, key)));
+        .any(|t| *t.reference == *reference && has(&t.claims))
+        || doc
+            .sections
+            .iter()
+            .any(|s| *s.reference == *reference && has(&s.claims))
 }
 
-fn since_text(ctx: &Ctx, ledger: &ClaimStore, inst: u32, key: &str) -> String {
-    match ledger.since(inst, key) {
-        Some(t) => format!(
-            " since {} ({} ago)",
-            t.format("%Y-%m-%d %H:%M"),
-            crate::clock::age(ctx.now_secs() - t.timestamp())
-        ),
-        None => " (since an unknown time: the tag was not written by baton)".into(),
-    }
-}
-
-fn is_stale(ctx: &Ctx, ledger: &ClaimStore, inst: u32, key: &str) -> bool {
-    ledger.since(inst, key).is_some_and(|t| {
-        ctx.now_secs() - t.timestamp() > ctx.ws.config.stale_after().as_secs() as i64
-    })
-}
-
-/// Plan claiming `target` for instance `n`.
-pub fn plan_claim(
+/// With a remote: the tags of this file whose task the remote knows no claim of (written
+/// by hand, merged in, or from before the remote was configured), as `claimed` events to
+/// publish, so that no claim stays local-only. A task the remote holds for another
+/// checkout is left to `check`.
+fn unpublished_tags(
     ctx: &Ctx,
     doc: &Document,
     ledger: &ClaimStore,
-    target: Target,
-    n: u32,
-    opts: ClaimOpts,
-) -> anyhow::Result<Plan> {
-    let (key, label, holders) = match target {
-        Target::Task(i) => {
-            let t = &doc.tasks[i];
-            if t.done {
-                return Err(refused(format!(
-                    "task {} `{}` is already done",
-                    t.reference,
-                    doc.label(i)
-                ))
-                .hint("pick another with `baton next`, or `baton reopen` it first")
-                .into());
-            }
-            let heading = doc.heading_claims(i);
-            if doc.claimants(i).contains(&n) {
-                return Ok(Plan::unchanged(target));
-            }
-            if !opts.force {
-                refuse_blocked(doc, i)?;
-            }
-            if let Some(&m) = heading.iter().find(|&&m| m != n) {
-                return Err(refused(format!(
-                    "task {} `{}` is claimed by Instance {m} through its section heading",
-                    t.reference,
-                    doc.label(i)
-                ))
-                .hint("pick another task with `baton next`, or ask that instance to release the section")
-                .into());
-            }
-            let holders: Vec<(u32, String)> = t
-                .claims
+    subject: Option<&crate::store::TaskId>,
+) -> Vec<(String, Event)> {
+    let known: std::collections::HashSet<&str> = ledger.claims.iter().map(|e| e.key()).collect();
+    let tagged = doc
+        .tasks
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.done && !t.claims.is_empty())
+        .map(|(i, t)| (crate::claims::task_id(doc, i), t.claims[0].instance))
+        .chain(
+            doc.sections
                 .iter()
-                .map(|c| (c.instance, t.reference.to_string()))
-                .collect();
-            (t.reference.to_string(), doc.label(i), holders)
-        }
-        Target::Section(s) => {
-            let sec = &doc.sections[s];
-            if sec.claims.iter().any(|c| c.instance == n) {
-                return Ok(Plan::unchanged(target));
-            }
-            // Open tasks inside held by someone else (by tag or a nested heading) block a heading claim.
-            let within = |off: usize| off > sec.range.start && off < sec.end;
-            let mut inside: Vec<String> = (0..doc.tasks.len())
-                .filter(|&i| !doc.tasks[i].done && within(doc.tasks[i].item.start))
-                .filter_map(|i| {
-                    let t = &doc.tasks[i];
-                    t.claims.iter().find(|c| c.instance != n).map(|c| {
-                        format!(
-                            "{} `{}` (Instance {})",
-                            t.reference,
-                            doc.label(i),
-                            c.instance
-                        )
-                    })
-                })
-                .collect();
-            inside.extend(
-                doc.sections
-                    .iter()
-                    .filter(|k| within(k.range.start))
-                    .filter_map(|k| {
-                        k.claims.iter().find(|c| c.instance != n).map(|c| {
-                            format!(
-                                "section {} `{}` (Instance {})",
-                                k.reference, k.title, c.instance
-                            )
-                        })
-                    }),
-            );
-            if !inside.is_empty() {
-                return Err(refused(format!(
-                    "cannot claim the section `{}`: tasks in it are held by other instances: {}",
-                    sec.title,
-                    inside.join(", ")
-                ))
-                .hint("claim a single task instead, or wait until they are released")
-                .into());
-            }
-            let holders = sec
-                .claims
-                .iter()
-                .map(|c| (c.instance, sec.reference.to_string()))
-                .collect();
-            (sec.reference.to_string(), sec.title.to_string(), holders)
-        }
-    };
-    let others: Vec<(u32, String)> = holders.into_iter().filter(|(m, _)| *m != n).collect();
-    if !others.is_empty() {
-        let all_stale = others.iter().all(|(m, k)| is_stale(ctx, ledger, *m, k));
-        let allowed = opts.force || (opts.steal && all_stale);
-        if !allowed {
-            let who: Vec<String> = others
-                .iter()
-                .map(|(m, k)| format!("Instance {m}{}", since_text(ctx, ledger, *m, k)))
-                .collect();
-            let hint = if opts.steal {
-                "the claim is not stale yet: take it anyway with `--force`, or pick another task with `baton next`".to_string()
-            } else if all_stale {
-                "the claim is stale: take it over with `--steal`".to_string()
-            } else {
-                "pick another task with `baton next`; take over a stale claim with `--steal`, any claim with `--force`".to_string()
-            };
-            return Err(BatonError::new(
-                crate::error::Kind::Refused,
-                format!("`{label}` is held by {}", who.join(" and ")),
+                .enumerate()
+                .filter(|(_, s)| !s.claims.is_empty())
+                .map(|(k, s)| (crate::claims::section_id(doc, k), s.claims[0].instance)),
+        );
+    tagged
+        .filter(|(id, _)| {
+            !known.contains(id.key.as_str()) && subject.is_none_or(|s| s.key != id.key)
+        })
+        .map(|(id, m)| {
+            let key = id.key.clone();
+            let e = Event::new(
+                "claimed",
+                Some(m),
+                ctx.now,
+                Some(id),
+                ctx.ws.place(),
+                &ctx.command,
             )
-            .hint(hint)
-            .detail(serde_json::json!({
-                "holders": others.iter().map(|(m, k)| serde_json::json!({
-                    "instance": m,
-                    "since": ledger.since(*m, k).map(|t| t.to_rfc3339()),
-                })).collect::<Vec<_>>()
-            }))
-            .into());
-        }
-    }
-    // max_claims
-    if !opts.also {
-        let held: Vec<ClaimUnit> = doc
-            .claim_units(n)
-            .into_iter()
-            .filter(|u| match u {
-                ClaimUnit::Task(i) => !doc.tasks[*i].done,
-                ClaimUnit::Section(_) => true,
-            })
-            .collect();
-        let max = ctx.ws.config.max_claims;
-        if held.len() >= max {
-            let names: Vec<String> = held
-                .iter()
-                .map(|u| match u {
-                    ClaimUnit::Task(i) => {
-                        format!("{} `{}`", doc.tasks[*i].reference, doc.label(*i))
-                    }
-                    ClaimUnit::Section(s) => format!(
-                        "{} `{}`",
-                        doc.sections[*s].reference, doc.sections[*s].title
-                    ),
-                })
-                .collect();
-            let first = match held[0] {
-                ClaimUnit::Task(i) => doc.tasks[i].reference.clone(),
-                ClaimUnit::Section(s) => doc.sections[s].reference.clone(),
-            };
-            return Err(refused(format!(
-                "Instance {n} already holds {} claim{} (max_claims is {max}): {}",
-                held.len(),
-                if held.len() == 1 { "" } else { "s" },
-                names.join(", ")
-            ))
-            .hint(format!(
-                "finish it with `baton done {first} --instance {n}` or release it with `baton release {first} --instance {n}`; `--also` holds both"
-            ))
-            .into());
-        }
-    }
-    // A takeover turns the first holder's tag into ours and drops the rest; otherwise insert.
-    let tags = match target {
-        Target::Task(i) => &doc.tasks[i].claims,
-        Target::Section(s) => &doc.sections[s].claims,
-    };
-    let mut edit_list = Vec::new();
-    let mut others_tags = tags.iter().filter(|c| c.instance != n);
-    match others_tags.next() {
-        Some(first) => {
-            edit_list.push(Edit::replace(first.range.clone(), edits::tag(n)));
-            edit_list.extend(others_tags.map(|c| edits::remove_tag(&doc.text, c.range.clone())));
-        }
-        None => edit_list.push(match target {
-            Target::Task(i) => edits::claim_task(doc, i, n),
-            Target::Section(s) => edits::claim_section(doc, s, n),
-        }),
-    }
-    Ok(Plan {
-        action: "claimed",
-        target: Some(target),
-        edits: edit_list,
-        took_over: others.iter().map(|(m, _)| *m).collect(),
-        recorded: vec![(key, label)],
-    })
+            .detail("adopted: tagged in TASKS.md, not yet on the remote");
+            (key, e)
+        })
+        .collect()
 }
 
-/// Refuse (exit 3) a claim of task `i` while it waits for unfinished work, naming it.
-fn refuse_blocked(doc: &Document, i: usize) -> anyhow::Result<()> {
-    let deps = Deps::build_for(doc, i);
-    let blockers = deps.blockers(doc, i);
-    if blockers.is_empty() {
+/// The events a claim-like plan causes.
+fn events(ctx: &Ctx, n: u32, plan: &Plan) -> Vec<Event> {
+    let Some(kind) = plan.event else {
+        return Vec::new();
+    };
+    let mut from = plan.took_over.clone();
+    from.extend(plan.took_over_elsewhere.iter().copied());
+    vec![
+        Event::new(
+            kind,
+            Some(n),
+            ctx.now,
+            plan.subject.clone(),
+            ctx.ws.place(),
+            &ctx.command,
+        )
+        .from(from),
+    ]
+}
+
+/// Record what a claim-like plan did in the journal (under the store lock).
+fn journal(ctx: &Ctx, n: u32, plan: &Plan) -> anyhow::Result<()> {
+    crate::store::Synced::settled(ctx.ws.place());
+    let evs = events(ctx, n, plan);
+    if evs.is_empty() {
         return Ok(());
     }
-    let t = &doc.tasks[i];
-    let names: Vec<String> = blockers
-        .iter()
-        .take(5)
-        .map(|w| deps::describe(doc, w))
-        .collect();
-    let more = blockers.len().saturating_sub(5);
-    Err(refused(format!(
-        "task {} `{}` is blocked: it waits for {}{}",
-        t.reference,
-        doc.label(i),
-        names.join(", "),
-        if more > 0 { format!(" and {more} more") } else { String::new() }
-    ))
-    .hint(format!(
-        "pick a ready task with `baton next`; see what blocks it with `baton show {}`; claim it anyway with `--force`",
-        t.reference
-    ))
-    .detail(serde_json::json!({
-        "blocked_by": blockers.iter().map(|w| crate::output::waits::wait(doc, &deps, w)).collect::<Vec<_>>()
-    }))
-    .into())
-}
-
-impl Plan {
-    /// Already as asked: nothing to write.
-    pub fn unchanged(target: Target) -> Plan {
-        Plan {
-            action: "unchanged",
-            target: Some(target),
-            edits: Vec::new(),
-            took_over: Vec::new(),
-            recorded: Vec::new(),
-        }
-    }
-
-    /// `next --claim` found no ready task.
-    pub fn none() -> Plan {
-        Plan {
-            action: "none",
-            target: None,
-            edits: Vec::new(),
-            took_over: Vec::new(),
-            recorded: Vec::new(),
-        }
-    }
+    crate::store::journal::append(&ctx.ws.store_dir(), &evs)
 }

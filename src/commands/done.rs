@@ -2,6 +2,7 @@
 
 use super::claim::reconcile;
 use super::require_instance;
+use crate::claims;
 use crate::cli::DoneArgs;
 use crate::context::Ctx;
 use crate::error::usage;
@@ -9,7 +10,8 @@ use crate::lifecycle::{self, DoneOptions};
 use crate::model::refs::{self, Target};
 use crate::model::{Document, edits};
 use crate::output::{Outcome, render, wire};
-use crate::store::ClaimStore;
+use crate::store::{Event, journal};
+use crate::text;
 use crate::txn::{self, Changeset, Planned};
 
 /// Resolve `reference` to a task (a section is refused).
@@ -33,16 +35,38 @@ pub fn run(ctx: &Ctx, args: DoneArgs) -> anyhow::Result<Outcome> {
         force: args.force,
     };
     let reference = args.target.reference;
+    let rules = claims::Rules::of(ws, ctx.now);
     let committed = txn::transact(ctx, args.dry_run, || {
         let doc = ws.load_tasks()?;
         let i = task_ref(&doc, &reference, "done")?;
         if doc.tasks[i].done {
             return Ok(Planned {
                 changes: Changeset::default(),
-                value: (doc, i, None),
+                value: (doc, i, None, Vec::new(), None, None),
             });
         }
-        let plan = lifecycle::plan_done(ws, &doc, i, n, opts)?;
+        // A task held in another checkout is that checkout's to finish (`--force` overrides).
+        let id = claims::task_id(&doc, i);
+        let (store, (far, plan)) = crate::store::decide(
+            ws.place(),
+            ctx.remote(),
+            ctx.now,
+            args.dry_run,
+            |r, m| super::claim::tagged(&doc, r, m),
+            |store| {
+                let far = claims::refuse_if_elsewhere(&rules, store, &doc, i, n, opts.force)?;
+                let plan = lifecycle::plan_done(ws, &doc, i, n, opts)?;
+                let e = Event::new(
+                    "done",
+                    Some(n),
+                    ctx.now,
+                    Some(id.clone()),
+                    ws.place(),
+                    &ctx.command,
+                );
+                Ok(((far, plan), vec![(id.key.clone(), e)]))
+            },
+        )?;
         let mut instances = vec![n];
         instances.extend(plan.released.iter().copied());
         let (all, after) =
@@ -51,17 +75,41 @@ pub fn run(ctx: &Ctx, args: DoneArgs) -> anyhow::Result<Outcome> {
         let changes = lifecycle::done_changeset(&doc, &plan, all)?;
         Ok(Planned {
             changes,
-            value: (after, i, Some(plan)),
+            value: (after, i, Some(plan), far, Some(id), Some(store)),
         })
     })?;
-    let (after, i, plan) = committed.value;
+    let (after, i, plan, far, id, store) = committed.value;
     let mut ledger_note = None;
     if committed.written {
         // `after` is the model of what was written: keep it warm in the cache.
         ws.cache_tasks(&after, &committed.changes);
-        let mut ledger = ClaimStore::load(ws);
+        let mut ledger = store.unwrap_or_else(|| ws.claims());
+        crate::store::Synced::settled(ws.place());
+        let mut from = plan
+            .as_ref()
+            .map(|p| p.released.clone())
+            .unwrap_or_default();
+        for key in &far {
+            from.extend(ledger.take_elsewhere(key).iter().map(|e| e.instance));
+        }
         reconcile(&mut ledger, &after);
-        ledger_note = unsaved(ledger.save(ws));
+        let place = ws.place();
+        let mut events =
+            vec![Event::new("done", Some(n), ctx.now, id, place, &ctx.command).from(from)];
+        if let Some(sweep) = plan.as_ref().and_then(|p| p.sweep.as_ref()) {
+            events.extend(journal::archived(
+                sweep
+                    .archived
+                    .iter()
+                    .map(|a| (text::slash_path(&a.from), text::slash_path(&a.to))),
+                Some(n),
+                ctx.now,
+                place,
+                &ctx.command,
+            ));
+        }
+        journal::append(&place.dir, &events)?;
+        ledger_note = unsaved(ledger.save());
     }
     let file = crate::text::slash_path(&after.rel_path);
     let mut check = wire::LinkChecker::new(&ws.root);

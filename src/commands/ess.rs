@@ -8,7 +8,7 @@ use crate::output::{Outcome, render, wire};
 use crate::sessions::ess::{self, COMPLETE};
 use crate::sessions::verify::Verdict;
 use crate::sessions::{checks, git, snapshot::Snapshot};
-use crate::store::ClaimStore;
+use crate::store::{Event, journal};
 use crate::txn::{self, Planned};
 
 pub fn run(ctx: &Ctx, args: EssArgs) -> anyhow::Result<Outcome> {
@@ -51,7 +51,17 @@ pub fn run(ctx: &Ctx, args: EssArgs) -> anyhow::Result<Outcome> {
     } else {
         checks::run_all(&ws.root, &ws.state_dir(), cfg_checks, timeout)
     };
+    // The journal says who finished what since this instance's last entry.
+    let journal = {
+        let _lock = ctx.remote().map(|_| ctx.lock()).transpose()?;
+        crate::store::read_journal(ws.place(), ctx.remote())
+    };
+    let events = journal.as_ref().map(|j| j.events.as_slice()).unwrap_or(&[]);
+    let acted = ess::Acted::from_journal(events, n);
+    let shared_note = shared_folder_note(ws, events, n, snapshot.as_ref());
     let input = ess::Input {
+        acted,
+        shared_note,
         instance: n,
         title: title.clone(),
         summary: args.summary.clone(),
@@ -64,18 +74,43 @@ pub fn run(ctx: &Ctx, args: EssArgs) -> anyhow::Result<Outcome> {
         check_timeout: timeout,
         now: ctx.now,
     };
+    let place = ws.place();
     let committed = txn::transact(ctx, args.dry_run, || {
-        let plan = ess::plan(ws, &input)?;
+        // The claims ess gives back are the store's too (with a remote: pushed first).
+        let doc = ws.load_tasks()?;
+        let (ledger, (plan, events)) = crate::store::decide(
+            place,
+            ctx.remote(),
+            ctx.now,
+            args.dry_run,
+            |r, m| super::claim::tagged(&doc, r, m),
+            |_| {
+                let plan = ess::plan(ws, &input)?;
+                let events = row_events(ctx, &doc, n, &plan.rows);
+                let keyed = events
+                    .iter()
+                    .filter_map(|e| Some((e.task.as_ref()?.key.clone(), e.clone())))
+                    .collect();
+                Ok(((plan, events), keyed))
+            },
+        )?;
         Ok(Planned {
             changes: plan.changes.clone(),
-            value: plan,
+            value: (plan, events, ledger),
         })
     })?;
-    let plan = committed.value;
+    let (plan, mut events, mut ledger) = committed.value;
     if committed.written {
-        let mut ledger = ClaimStore::load(ws);
+        crate::store::Synced::settled(place);
         super::claim::reconcile(&mut ledger, &plan.after);
-        notes.extend(super::done::unsaved(ledger.save(ws)));
+        events.push(
+            Event::new("session", Some(n), ctx.now, None, place, &ctx.command).detail(format!(
+                "Session {} in {}",
+                plan.session, plan.instance_file
+            )),
+        );
+        journal::append(&place.dir, &events)?;
+        notes.extend(super::done::unsaved(ledger.save()));
         Snapshot::remove(ws, n);
     }
     notes.extend(plan.notes.iter().cloned());
@@ -195,4 +230,71 @@ pub fn run(ctx: &Ctx, args: EssArgs) -> anyhow::Result<Outcome> {
         BatonError::new(Kind::Failed, format!("{}; {written}", what.join("; ")))
             .hint("fix what failed (see the fixes above), then carry on; the entry is not lost"),
     ))
+}
+
+/// In a folder other instances work in too, the files changed since the session started
+/// are not all this instance's: say so, naming who else acted here meanwhile.
+fn shared_folder_note(
+    ws: &crate::workspace::Workspace,
+    events: &[Event],
+    n: u32,
+    snapshot: Option<&Snapshot>,
+) -> Option<String> {
+    let here = &ws.place().here;
+    let start = events
+        .iter()
+        .rposition(|e| e.event == "session" && e.instance == Some(n))
+        .map_or(0, |p| p + 1);
+    let since = snapshot.map(|s| s.started_at);
+    let mut others: Vec<u32> = events[start..]
+        .iter()
+        .filter(|e| here.same(Some(&e.checkout)) && since.is_none_or(|t| e.at >= t))
+        .filter_map(|e| e.instance)
+        .filter(|&m| m != n)
+        .collect();
+    others.sort_unstable();
+    others.dedup();
+    if others.is_empty() {
+        return None;
+    }
+    let who: Vec<String> = others.iter().map(|m| format!("Instance {m}")).collect();
+    Some(format!(
+        "{} also worked in this folder during the session: the files listed are this folder's changes, not only Instance {n}'s",
+        who.join(", ")
+    ))
+}
+
+/// The events of the claims an `ess` gives back: `done` for a ticked task whose tag it
+/// removes, `released` for one still open.
+fn row_events(ctx: &Ctx, doc: &crate::model::Document, n: u32, rows: &[ess::Row]) -> Vec<Event> {
+    rows.iter()
+        .filter(|r| r.released)
+        .map(|r| {
+            let id = doc
+                .tasks
+                .iter()
+                .position(|t| *t.reference == *r.reference)
+                .map(|i| crate::claims::task_id(doc, i))
+                .or_else(|| {
+                    doc.sections
+                        .iter()
+                        .position(|s| *s.reference == *r.reference)
+                        .map(|s| crate::claims::section_id(doc, s))
+                })
+                .unwrap_or_else(|| crate::store::TaskId::new(None, &r.reference, &r.label));
+            let kind = if r.status == COMPLETE {
+                "done"
+            } else {
+                "released"
+            };
+            Event::new(
+                kind,
+                Some(n),
+                ctx.now,
+                Some(id),
+                ctx.ws.place(),
+                &ctx.command,
+            )
+        })
+        .collect()
 }

@@ -10,6 +10,7 @@ pub mod done;
 pub mod ess;
 pub mod init;
 pub mod list;
+pub mod log;
 pub mod next;
 pub mod release;
 pub mod reopen;
@@ -58,6 +59,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::Done(a) => done::run(ctx, a),
         Command::Reopen(a) => reopen::run(ctx, a),
         Command::Archive(a) => archive::run(ctx, a),
+        Command::Log(a) => log::run(ctx, a),
         c @ (Command::Mcp | Command::Completions(_) | Command::Man) => Err(usage(format!(
             "`baton {}` runs on its own, not in a workspace",
             c.name()

@@ -2,18 +2,21 @@
 
 use super::claim::{Plan, execute};
 use super::require_instance;
+use crate::claims;
 use crate::cli::ReleaseArgs;
 use crate::context::Ctx;
 use crate::error::refused;
+use crate::model::Document;
 use crate::model::edits;
 use crate::model::refs::{self, Target};
 use crate::output::Outcome;
+use crate::store::ClaimStore;
 
 pub fn run(ctx: &Ctx, args: ReleaseArgs) -> anyhow::Result<Outcome> {
     let n = require_instance(args.instance.instance, "release")?;
     let reference = args.target.reference;
     let force = args.force;
-    execute(ctx, n, args.dry_run, |doc, _| {
+    execute(ctx, n, args.dry_run, |doc, ledger| {
         let target = refs::resolve(doc, &reference)?;
         let (tags, label) = match target {
             Target::Task(i) => (&doc.tasks[i].claims, doc.label(i)),
@@ -44,7 +47,7 @@ pub fn run(ctx: &Ctx, args: ReleaseArgs) -> anyhow::Result<Outcome> {
                 .into());
             }
             if others.is_empty() {
-                return Ok(Plan::unchanged(target));
+                return release_elsewhere(doc, ledger, target, n, force, &reference);
             }
             if !force {
                 let who: Vec<String> = others.iter().map(|m| format!("Instance {m}")).collect();
@@ -64,8 +67,57 @@ pub fn run(ctx: &Ctx, args: ReleaseArgs) -> anyhow::Result<Outcome> {
             action: "released",
             target: Some(target),
             edits: edit_list,
-            took_over: if mine { Vec::new() } else { others },
+            took_over: if mine { Vec::new() } else { others.clone() },
+            took_over_elsewhere: Vec::new(),
             recorded: Vec::new(),
+            taken_elsewhere: Vec::new(),
+            event: Some("released"),
+            subject: Some(claims::target_id(doc, target)),
         })
+    })
+}
+
+/// Release a claim of `target` made in another checkout (`--force` only): the store
+/// forgets it; that checkout's tag is reported by its `check` and removed by `check --fix`.
+fn release_elsewhere(
+    doc: &Document,
+    ledger: &ClaimStore,
+    target: Target,
+    n: u32,
+    force: bool,
+    reference: &str,
+) -> anyhow::Result<Plan> {
+    let id = claims::target_id(doc, target);
+    let far = ledger.elsewhere(&id.key);
+    if far.is_empty() {
+        return Ok(Plan::unchanged(target));
+    }
+    let who: Vec<String> = far
+        .iter()
+        .map(|e| {
+            format!(
+                "Instance {} in another checkout, {}",
+                e.instance,
+                e.checkout().map(|c| c.describe()).unwrap_or_default()
+            )
+        })
+        .collect();
+    if !force {
+        return Err(refused(format!("`{}` is held by {}", id.title, who.join(" and ")))
+            .hint(format!(
+                "release it in that checkout; to release it from here, run `baton release {reference} --instance {n} --force`"
+            ))
+            .into());
+    }
+    Ok(Plan {
+        action: "released",
+        target: Some(target),
+        edits: Vec::new(),
+        took_over: Vec::new(),
+        took_over_elsewhere: far.iter().map(|e| e.instance).collect(),
+        recorded: Vec::new(),
+        taken_elsewhere: vec![id.key.clone()],
+        event: Some("released"),
+        subject: Some(id),
     })
 }

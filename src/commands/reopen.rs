@@ -6,6 +6,7 @@ use crate::context::Ctx;
 use crate::lifecycle;
 use crate::model::edits;
 use crate::output::{Outcome, render, wire};
+use crate::store::{Event, journal};
 use crate::txn::{self, Changeset, Planned};
 
 pub fn run(ctx: &Ctx, args: ReopenArgs) -> anyhow::Result<Outcome> {
@@ -32,6 +33,18 @@ pub fn run(ctx: &Ctx, args: ReopenArgs) -> anyhow::Result<Outcome> {
         })
     })?;
     let (after, i, reopened) = committed.value;
+    if committed.written {
+        let id = crate::claims::task_id(&after, i);
+        let e = Event::new(
+            "reopened",
+            None,
+            ctx.now,
+            Some(id),
+            ws.place(),
+            &ctx.command,
+        );
+        journal::append(&ws.store_dir(), &[e])?;
+    }
     let file = crate::text::slash_path(&after.rel_path);
     let mut check = wire::LinkChecker::new(&ws.root);
     let data = wire::DoneData {

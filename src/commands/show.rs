@@ -23,14 +23,19 @@ pub fn run(ctx: &Ctx, args: RefArg) -> anyhow::Result<Outcome> {
             .into());
         }
     };
+    let (store, warning) =
+        crate::store::load_for_reading(ctx.ws.place(), ctx.remote(), ctx.now, || ctx.lock())?;
+    let held_elsewhere = super::status::elsewhere_of_tasks(ctx, &store, &doc, [i]);
     let mut check = wire::LinkChecker::new(&ctx.ws.root);
     let (waits_for, waited_by) = waits::of_task(&doc, &Deps::build(&doc), i);
     let data = wire::ShowData {
         task: Some(wire::task(&doc, &file, i, &mut check)),
         waits_for,
         waited_by,
+        held_elsewhere,
     };
-    let out = Outcome::new(ctx, &data, |d, s| render::show(d, s, &doc));
+    let out = Outcome::new(ctx, &data, |d, s| render::show(d, s, &doc))
+        .map(|o| o.warn(warning.into_iter().collect()));
     crate::output::leak_at_exit(data);
     crate::output::leak_at_exit(doc);
     out

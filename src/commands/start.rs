@@ -1,14 +1,13 @@
 //! `baton start --instance N`: the session-start briefing, and the snapshot `ess` uses.
 
 use super::require_instance;
-use super::status::held_claims;
+use super::status::claims_of;
 use crate::cli::StartArgs;
 use crate::context::Ctx;
 use crate::model::deps::Deps;
 use crate::model::session::InstanceDoc;
 use crate::output::{Outcome, render, waits, wire};
 use crate::sessions::{brief, git, snapshot::Snapshot};
-use crate::store::ClaimStore;
 
 const NEXT_SHOWN: usize = 3;
 
@@ -17,9 +16,13 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
     let ws = &ctx.ws;
     let doc = ws.load_tasks()?;
     let file = crate::text::slash_path(&doc.rel_path);
-    let ledger = ClaimStore::load(ws);
+    let (ledger, stale_warning) =
+        crate::store::load_for_reading(ws.place(), ctx.remote(), ctx.now, || ctx.lock())?;
     let files = ws.instance_files()?;
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = stale_warning.into_iter().collect();
+    // Claims made in other checkouts (worktrees, clones), by instance.
+    let mut far = super::status::elsewhere_claims(ctx, &ledger);
+    let elsewhere = crate::claims::Elsewhere::new(&ledger);
 
     let mut docs: Vec<(u32, String, InstanceDoc)> = Vec::new();
     for f in &files {
@@ -36,6 +39,7 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
 
     let mut ids = doc.instances_named();
     ids.extend(docs.iter().map(|d| d.0));
+    ids.extend(far.keys().copied());
     let mut units = doc.claim_units_all();
     let others = ids
         .into_iter()
@@ -46,7 +50,7 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
                 instance: m,
                 file: d.map(|d| d.1.clone()),
                 latest: d.and_then(|d| d.2.latest()).map(wire::entry),
-                claims: held_claims(ctx, &doc, &ledger, m, units.remove(&m).unwrap_or_default()),
+                claims: claims_of(ctx, &doc, &ledger, m, &mut units, &mut far),
                 coordination: doc
                     .coordination
                     .as_ref()
@@ -59,7 +63,7 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
     let mut check = wire::LinkChecker::new(&ws.root);
     let deps = Deps::build(&doc);
     let next = (0..doc.tasks.len())
-        .filter(|&i| deps.is_ready(&doc, i, Some(n)))
+        .filter(|&i| crate::claims::is_ready(&doc, &deps, &elsewhere, i, Some(n)))
         .take(NEXT_SHOWN)
         .map(|i| wire::task(&doc, &file, i, &mut check))
         .collect();
@@ -78,7 +82,7 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
     let data = wire::StartData {
         instance: n,
         file: own.map(|d| d.1.clone()),
-        claims: held_claims(ctx, &doc, &ledger, n, units.remove(&n).unwrap_or_default()),
+        claims: claims_of(ctx, &doc, &ledger, n, &mut units, &mut far),
         last_session: own.and_then(|d| d.2.latest()).map(wire::entry),
         others,
         next,

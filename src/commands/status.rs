@@ -12,11 +12,14 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
     let ws = &ctx.ws;
     let doc = ws.load_tasks()?;
     let file = crate::text::slash_path(&doc.rel_path);
-    let ledger = ClaimStore::load(ws);
+    let (ledger, stale_warning) =
+        crate::store::load_for_reading(ws.place(), ctx.remote(), ctx.now, || ctx.lock())?;
     let files = ws.instance_files()?;
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = stale_warning.into_iter().collect();
+    let mut far = elsewhere_claims(ctx, &ledger);
 
     let mut ids = doc.instances_named();
+    ids.extend(far.keys().copied());
     ids.extend(files.iter().map(|f| f.instance));
     let mut units = doc.claim_units_all();
 
@@ -34,7 +37,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
             wire::InstanceStatus {
                 instance: n,
                 file: f.map(|f| crate::text::slash_path(&f.rel)),
-                claims: held_claims(ctx, &doc, &ledger, n, units.remove(&n).unwrap_or_default()),
+                claims: claims_of(ctx, &doc, &ledger, n, &mut units, &mut far),
                 coordination: doc
                     .coordination
                     .as_ref()
@@ -50,8 +53,9 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
     let done = doc.tasks.iter().filter(|t| t.done).count();
     let mut check = wire::LinkChecker::new(&ws.root);
     let deps = Deps::build(&doc);
+    let elsewhere = crate::claims::Elsewhere::new(&ledger);
     let next = (0..doc.tasks.len())
-        .find(|&i| deps.is_ready(&doc, i, None))
+        .find(|&i| crate::claims::is_ready(&doc, &deps, &elsewhere, i, None))
         .map(|i| wire::task(&doc, &file, i, &mut check));
     let blocked = waits::blocked(&doc, &deps, None);
     let data = wire::StatusData {
@@ -120,9 +124,79 @@ pub fn held_claims(
                 since: since.map(|t| t.to_rfc3339()),
                 age_secs: age,
                 stale: age.is_some_and(|a| a > stale_after),
+                elsewhere: None,
             }
         })
         .collect()
+}
+
+/// Every claim instance `n` holds: its tags here (taken out of `units`), then the claims
+/// it holds in other checkouts (taken out of `far`).
+pub fn claims_of(
+    ctx: &Ctx,
+    doc: &Document,
+    ledger: &crate::store::ClaimStore,
+    n: u32,
+    units: &mut std::collections::BTreeMap<u32, Vec<ClaimUnit>>,
+    far: &mut std::collections::BTreeMap<u32, Vec<wire::HeldClaim>>,
+) -> Vec<wire::HeldClaim> {
+    let mut c = held_claims(ctx, doc, ledger, n, units.remove(&n).unwrap_or_default());
+    c.extend(far.remove(&n).unwrap_or_default());
+    c
+}
+
+/// The claims made in other checkouts, by instance.
+pub fn elsewhere_claims(
+    ctx: &Ctx,
+    ledger: &crate::store::ClaimStore,
+) -> std::collections::BTreeMap<u32, Vec<wire::HeldClaim>> {
+    let mut out: std::collections::BTreeMap<u32, Vec<wire::HeldClaim>> = Default::default();
+    for e in ledger.all_elsewhere() {
+        out.entry(e.instance)
+            .or_default()
+            .push(held_elsewhere(ctx, e, 0));
+    }
+    out
+}
+
+/// The claims made in other checkouts of the tasks `tasks` of `doc` (their lines here).
+pub fn elsewhere_of_tasks(
+    ctx: &Ctx,
+    ledger: &crate::store::ClaimStore,
+    doc: &Document,
+    tasks: impl IntoIterator<Item = usize>,
+) -> Vec<wire::HeldClaim> {
+    let far = crate::claims::Elsewhere::new(ledger);
+    if far.is_empty() {
+        return Vec::new();
+    }
+    tasks
+        .into_iter()
+        .flat_map(|i| far.of_task(doc, i).into_iter().map(move |e| (i, e)))
+        .map(|(i, e)| held_elsewhere(ctx, e, doc.tasks[i].line))
+        .collect()
+}
+
+fn held_elsewhere(ctx: &Ctx, e: &crate::store::Entry, line: usize) -> wire::HeldClaim {
+    let stale_after = ctx.ws.config.stale_after().as_secs() as i64;
+    let age = e.since().map(|t| ctx.now_secs() - t.timestamp());
+    wire::HeldClaim {
+        scope: if e.key().starts_with("s:") {
+            "section"
+        } else {
+            "task"
+        },
+        reference: e.task.clone(),
+        label: match &e.number {
+            Some(n) => format!("{n} {}", e.title),
+            None => e.title.clone(),
+        },
+        line,
+        since: e.since().map(|t| t.to_rfc3339()),
+        age_secs: age,
+        stale: age.is_some_and(|a| a > stale_after),
+        elsewhere: e.checkout().cloned(),
+    }
 }
 
 /// Open/done counts per top-level section (a title heading shared by every task is skipped).

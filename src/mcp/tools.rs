@@ -476,6 +476,9 @@ pub fn command_line(
         argv.push(format!("--root={}", root.display()));
     }
     argv.push(format!("--wait={}", global.wait));
+    if let Some(remote) = &global.remote {
+        argv.push(format!("--remote={remote}"));
+    }
     argv.extend(tool.words.iter().map(|w| w.to_string()));
     let mut positional = None;
     let flag = |p: &Param| match p.ty {
@@ -641,6 +644,7 @@ mod tests {
             json: false,
             color: crate::cli::ColorChoice::Never,
             wait: 3.0,
+            remote: None,
         };
         let ess = TOOLS.iter().find(|t| t.name == "ess").unwrap();
         let args = json!({"instance": 2, "title": "-T", "summary": "S", "decision": ["-a", "b"], "dry_run": true, "keep_claims": false});

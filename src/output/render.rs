@@ -1,6 +1,8 @@
 //! Human output for every command, in one place.
 
-use super::wire::{CheckData, ClaimData, DiagnosticWire, ListData, StatusData, TaskData, TaskWire};
+use super::wire::{
+    CheckData, ClaimData, DiagnosticWire, ListData, LogData, StatusData, TaskData, TaskWire,
+};
 use super::{Style, waits};
 use crate::clock;
 use crate::model::{Document, Str};
@@ -67,7 +69,34 @@ pub fn list(d: &ListData, s: &Style) -> String {
     if d.tasks.is_empty() {
         out.push_str("no tasks match\n");
     }
+    elsewhere(&mut out, &d.held_elsewhere, s);
     out
+}
+
+/// Claims made in other checkouts, below a listing or a task.
+fn elsewhere(out: &mut String, claims: &[super::wire::HeldClaim], s: &Style) {
+    if claims.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "held in other checkouts (not tagged in this file):");
+    for c in claims {
+        let age = match c.age_secs {
+            Some(a) => format!("{} ago", clock::age(a)),
+            None => "age unknown".into(),
+        };
+        let at = c
+            .elsewhere
+            .as_ref()
+            .map(|k| k.describe())
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {} {}  ({age})  {}",
+            s.cyan(&c.reference),
+            c.label,
+            s.dim(&at)
+        );
+    }
 }
 
 fn task_detail(t: &TaskWire, s: &Style, doc: Option<&Document>) -> String {
@@ -163,6 +192,7 @@ pub fn show(d: &super::wire::ShowData, s: &Style, doc: &Document) -> String {
             let _ = writeln!(out, "  {head}: {}{at}{state}", waits::describe(w));
         }
     }
+    elsewhere(&mut out, &d.held_elsewhere, s);
     out
 }
 
@@ -529,9 +559,19 @@ fn held(out: &mut String, claims: &[super::wire::HeldClaim], indent: &str, s: &S
             String::new()
         };
         let scope = if c.scope == "section" { "section " } else { "" };
+        let far = c
+            .elsewhere
+            .as_ref()
+            .map(|k| {
+                format!(
+                    "  {}",
+                    s.dim(&format!("in another checkout: {}", k.describe()))
+                )
+            })
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{indent}{} {scope}{}  ({age}){stale}",
+            "{indent}{} {scope}{}  ({age}){stale}{far}",
             s.cyan(&c.reference),
             c.label
         );
@@ -813,6 +853,46 @@ pub fn archive(d: &super::wire::ArchiveData, s: &Style) -> String {
     }
     if d.dry_run {
         out.push_str(&preview(&d.changes, s));
+    }
+    out
+}
+
+pub fn log(d: &LogData, s: &Style) -> String {
+    let mut out = String::new();
+    if d.events.is_empty() {
+        let _ = writeln!(out, "no events");
+    }
+    for e in &d.events {
+        let task = e
+            .task
+            .as_ref()
+            .map(|t| match &t.number {
+                Some(n) => format!("{n} {}", t.title),
+                None => t.title.clone(),
+            })
+            .or_else(|| e.detail.clone())
+            .unwrap_or_default();
+        let from = if e.from.is_empty() {
+            String::new()
+        } else {
+            let who: Vec<String> = e.from.iter().map(|m| format!("Instance {m}")).collect();
+            format!(" (from {})", who.join(", "))
+        };
+        let place = match &e.checkout.branch {
+            Some(b) => format!("{} [{b}]", e.checkout.path),
+            None => e.checkout.path.clone(),
+        };
+        let who = e
+            .instance
+            .map(|n| format!("Instance {n}"))
+            .unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            out,
+            "{}  {who:<12} {:<9} {task}{from}  {}",
+            e.at.format("%Y-%m-%d %H:%M"),
+            e.event,
+            s.dim(&place)
+        );
     }
     out
 }

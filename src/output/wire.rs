@@ -249,6 +249,7 @@ pub fn write_list(
     file: &str,
     tasks: &[usize],
     check: &mut LinkChecker,
+    elsewhere: &[HeldClaim],
 ) -> std::io::Result<()> {
     const CHUNK: usize = 1 << 16;
     let mut out = Vec::with_capacity(CHUNK + 4096);
@@ -295,8 +296,19 @@ pub fn write_list(
             out.clear();
         }
     }
-    out.extend_from_slice(b"]}");
+    out.extend_from_slice(b"]");
+    write_elsewhere(&mut out, elsewhere);
+    out.push(b'}');
     w.write_all(&out)
+}
+
+/// `,"held_elsewhere":[...]` when tasks of this file are held in other checkouts (the
+/// field is left out otherwise, as serde leaves it out of `ListData` and `TaskData`).
+fn write_elsewhere(out: &mut Vec<u8>, elsewhere: &[HeldClaim]) {
+    if !elsewhere.is_empty() {
+        out.extend_from_slice(b",\"held_elsewhere\":");
+        serde_json::to_writer(&mut *out, elsewhere).expect("claims serialise");
+    }
 }
 
 /// Hand-written compact JSON, byte-identical to serde_json's (tests compare the two).
@@ -375,11 +387,17 @@ pub mod json {
 pub struct ListData<'a> {
     pub file: &'a str,
     pub tasks: Vec<TaskWire<'a>>,
+    /// Claims of the listed tasks made in other checkouts (the tags are in their files).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub held_elsewhere: Vec<HeldClaim>,
 }
 
 #[derive(Serialize)]
 pub struct TaskData<'a> {
     pub task: Option<TaskWire<'a>>,
+    /// Claims of the task made in other checkouts (the tags are in their files).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub held_elsewhere: Vec<HeldClaim>,
 }
 
 impl TaskData<'_> {
@@ -390,6 +408,7 @@ impl TaskData<'_> {
             Some(t) => t.write_json(out),
             None => out.extend_from_slice(b"null"),
         }
+        write_elsewhere(out, &self.held_elsewhere);
         out.push(b'}');
     }
 }
@@ -400,6 +419,9 @@ pub struct ShowData<'a> {
     pub task: Option<TaskWire<'a>>,
     pub waits_for: Vec<super::waits::WaitWire>,
     pub waited_by: Vec<super::waits::WaitWire>,
+    /// Claims of the task made in other checkouts (the tags are in their files).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub held_elsewhere: Vec<HeldClaim>,
 }
 
 #[derive(Serialize, Clone)]
@@ -420,6 +442,10 @@ pub struct HeldClaim {
     pub since: Option<String>,
     pub age_secs: Option<i64>,
     pub stale: bool,
+    /// The checkout the claim was made in, when it is not this one (its tag is in that
+    /// checkout's TASKS.md, not in this file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elsewhere: Option<crate::store::Checkout>,
 }
 
 #[derive(Serialize)]
@@ -867,22 +893,47 @@ mod tests {
             );
         }
         let mut out = Vec::new();
-        write_list(&mut out, &doc, "docs/tasks/TASKS.md", &all, &mut check).unwrap();
+        // With a claim held in another checkout, written by hand as serde writes it.
+        let far = vec![HeldClaim {
+            scope: "task",
+            reference: "abcde".into(),
+            label: "1.2 \"Quoted\"".into(),
+            line: 3,
+            since: None,
+            age_secs: None,
+            stale: false,
+            elsewhere: Some(crate::store::Checkout {
+                path: "/w/t".into(),
+                branch: Some("b".into()),
+                host: "h".into(),
+            }),
+        }];
+        write_list(
+            &mut out,
+            &doc,
+            "docs/tasks/TASKS.md",
+            &all,
+            &mut check,
+            &far,
+        )
+        .unwrap();
         let data = ListData {
             file: "docs/tasks/TASKS.md",
             tasks,
+            held_elsewhere: far,
         };
         assert_eq!(out, serde_json::to_vec(&data).unwrap());
         // Subsets, out of order: sections come and go and come back.
         for subset in [vec![], vec![9, 0, 4, 1, 5, 3, 9, 0]] {
             let mut out = Vec::new();
-            write_list(&mut out, &doc, "f", &subset, &mut check).unwrap();
+            write_list(&mut out, &doc, "f", &subset, &mut check, &[]).unwrap();
             let data = ListData {
                 file: "f",
                 tasks: subset
                     .iter()
                     .map(|&i| task(&doc, "f", i, &mut check))
                     .collect(),
+                held_elsewhere: Vec::new(),
             };
             assert_eq!(out, serde_json::to_vec(&data).unwrap());
         }
@@ -897,7 +948,7 @@ mod tests {
         let big = Document::parse_default(&big, "TASKS.md");
         let all: Vec<usize> = (0..big.tasks.len()).collect();
         let mut out = Vec::new();
-        write_list(&mut out, &big, "TASKS.md", &all, &mut check).unwrap();
+        write_list(&mut out, &big, "TASKS.md", &all, &mut check, &[]).unwrap();
         assert!(out.len() > 3 << 16);
         let data = ListData {
             file: "TASKS.md",
@@ -905,13 +956,29 @@ mod tests {
                 .iter()
                 .map(|&i| task(&big, "TASKS.md", i, &mut check))
                 .collect(),
+            held_elsewhere: Vec::new(),
         };
         assert_eq!(out, serde_json::to_vec(&data).unwrap());
         for task in [None, Some(super::task(&doc, "f", 2, &mut check))] {
-            let data = TaskData { task };
+            let data = TaskData {
+                task,
+                held_elsewhere: Vec::new(),
+            };
             let mut out = Vec::new();
             data.write_json(&mut out);
             assert_eq!(out, serde_json::to_vec(&data).unwrap());
         }
     }
+}
+
+#[derive(Serialize)]
+pub struct LogData {
+    /// Oldest first; each has an `event` field (`claimed`, `released`, `done`, ...).
+    pub events: Vec<crate::store::Event>,
+    /// `local` (the store's journal file) or `remote` (the remote's refs).
+    pub source: &'static str,
+    /// Journal lines or commits that could not be read.
+    pub skipped: usize,
+    /// With a remote: when its state was read.
+    pub fetched_at: Option<String>,
 }

@@ -35,6 +35,50 @@ pub struct Input {
     pub checks: Vec<CheckResult>,
     pub check_timeout: std::time::Duration,
     pub now: DateTime<FixedOffset>,
+    /// What the journal says happened since the instance's last entry.
+    pub acted: Acted,
+    /// Said in the entry under its files: other instances worked in this folder meanwhile.
+    pub shared_note: Option<String>,
+}
+
+/// The journal's account of the tasks finished since an instance's last entry, by task
+/// identity (`store::TaskId::key`): who finished what is credited to whoever did it.
+#[derive(Debug, Clone, Default)]
+pub struct Acted {
+    /// Finished by this instance.
+    pub done_by_me: std::collections::HashSet<String>,
+    /// Finished by another instance (which one).
+    pub done_by_others: std::collections::HashMap<String, u32>,
+}
+
+impl Acted {
+    /// From the journal: the events since `instance`'s last `session` event.
+    pub fn from_journal(events: &[crate::store::Event], instance: u32) -> Acted {
+        let start = events
+            .iter()
+            .rposition(|e| e.event == "session" && e.instance == Some(instance))
+            .map_or(0, |p| p + 1);
+        let mut a = Acted::default();
+        for e in &events[start..] {
+            let Some(t) = &e.task else { continue };
+            match (e.event.as_str(), e.instance) {
+                ("done", Some(m)) if m == instance => {
+                    a.done_by_others.remove(&t.key);
+                    a.done_by_me.insert(t.key.clone());
+                }
+                ("done", Some(m)) => {
+                    a.done_by_me.remove(&t.key);
+                    a.done_by_others.insert(t.key.clone(), m);
+                }
+                ("reopened", _) => {
+                    a.done_by_me.remove(&t.key);
+                    a.done_by_others.remove(&t.key);
+                }
+                _ => {}
+            }
+        }
+        a
+    }
 }
 
 /// A row of the session's task table, with where it came from.
@@ -155,20 +199,27 @@ fn rows(
     for (i, t) in doc.tasks.iter().enumerate() {
         let mine_tag = t.claims.iter().any(|c| c.instance == n);
         let others_tag = t.claims.iter().any(|c| c.instance != n);
+        let key = || crate::store::key(t.number.as_deref(), &t.reference);
         if t.done {
-            let ticked_now = match &input.snapshot {
-                Some(s) => match s.task(&t.reference) {
-                    Some(st) => {
-                        !st.done
-                            && (st.claimed_by.is_empty() || st.claimed_by.contains(&n))
-                            && !others_tag
-                    }
-                    None => !others_tag,
-                },
-                None => false,
-            };
+            // The journal credits a finished task to the instance that finished it.
+            let by_me =
+                !input.acted.done_by_me.is_empty() && input.acted.done_by_me.contains(&key());
+            let by_other = !input.acted.done_by_others.is_empty()
+                && input.acted.done_by_others.contains_key(&key());
+            let ticked_now = !by_other
+                && match &input.snapshot {
+                    Some(s) => match s.task(&t.reference) {
+                        Some(st) => {
+                            !st.done
+                                && (st.claimed_by.is_empty() || st.claimed_by.contains(&n))
+                                && !others_tag
+                        }
+                        None => !others_tag,
+                    },
+                    None => false,
+                };
             let from_ledger = ledger_keys.contains(&t.reference.as_str());
-            if mine_tag || ticked_now || from_ledger {
+            if mine_tag || by_me || ticked_now || from_ledger {
                 rows.push(Row {
                     reference: t.reference.to_string(),
                     label: doc.label(i),
@@ -275,7 +326,7 @@ pub fn plan(ws: &Workspace, input: &Input) -> anyhow::Result<Plan> {
     let n = input.instance;
     let mut notes = Vec::new();
     let doc = ws.load_tasks()?;
-    let ledger = ClaimStore::load(ws);
+    let ledger = ws.claims();
     let tasks_rel = ws.tasks_rel();
 
     // 1. Tasks.
@@ -359,6 +410,11 @@ pub fn plan(ws: &Workspace, input: &Input) -> anyhow::Result<Plan> {
         entry.files_created = f.created.clone();
         entry.files_modified = f.modified.clone();
         entry.files_deleted = f.deleted.clone();
+    }
+    if let (Some(note), Some(_)) = (&input.shared_note, &files) {
+        entry
+            .extra
+            .push(("Files by others".into(), vec![note.clone()]));
     }
     if !input.checks.is_empty() {
         entry.extra.push((

@@ -49,6 +49,17 @@ fn setup(rule: &str, kind: &str) -> Ws {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    if rule == "claim_disagrees_with_store" {
+        // The store holds task 1.1 (trigger) or 1.2 (near miss) for Instance 1 in another
+        // checkout.
+        let task = if kind == "trigger" { "1.1" } else { "1.2" };
+        ws.write(
+            ".baton/claims.json",
+            format!(
+                r##"{{"version":2,"claims":[{{"instance":1,"task":"x","key":"#{task}","number":"{task}","title":"t","claimed_at":"2026-01-15T09:00:00+00:00","checkout":{{"path":"/elsewhere/wt1","branch":"wt1","host":"h"}}}}]}}"##
+            ),
+        );
+    }
     ws
 }
 
@@ -100,8 +111,8 @@ fn fixes_match_the_golden_trees() {
         assert_tree_eq(ws.path(), &golden);
     }
     assert_eq!(
-        seen, 5,
-        "done_but_claimed, coordination_drift, broken_link, done_links_active_spec and too_many_sessions have golden trees"
+        seen, 6,
+        "done_but_claimed, coordination_drift, broken_link, done_links_active_spec, too_many_sessions and claim_disagrees_with_store have golden trees"
     );
 }
 

@@ -21,12 +21,13 @@ const LAYERS: &[&[&str]] = &[
     &["model"],
     // What the model is stored and changed through: the parse cache and transactions.
     &["cache", "txn"],
-    // A workspace: its root, files, and the parsed plan.
-    &["workspace"],
-    // Who holds what, and since when.
+    // The coordination store: who holds what, where and since when; the journal; the
+    // remote through git refs.
     &["store"],
-    // Services.
-    &["lifecycle", "sessions", "check", "agents"],
+    // A workspace: its root, files, the parsed plan, where its store is.
+    &["workspace"],
+    // Services: who may claim what, the lifecycle, sessions, the rules, agent files.
+    &["claims", "lifecycle", "sessions", "check", "agents"],
     // The interface: argument types, rendering, the command context, the commands, the
     // MCP server (which runs the commands).
     &["cli", "output", "context", "commands", "mcp"],

@@ -14,5 +14,7 @@ mod props;
 mod read;
 mod ready;
 mod reliability;
+mod remote;
 mod sessions;
 mod shell;
+mod store;
