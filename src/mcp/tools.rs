@@ -178,6 +178,32 @@ pub const TOOLS: &[Tool] = &[
         changes: Changes::Never,
     },
     Tool {
+        name: "log",
+        words: &["log"],
+        about: "The journal of who did what: every claim, release, steal, done, reopen, archive and session entry, with the instance, the task, the checkout (path, branch, host), the time and the command, across every worktree (and every machine when a remote keeps the claims). Read-only. Filters combine.",
+        params: &[
+            p(
+                "instance",
+                Ty::Int,
+                "Only events of this instance (a filter: BATON_INSTANCE does not apply).",
+                Cli::Long("instance"),
+            ),
+            p(
+                "task",
+                Ty::Str,
+                "Only events about this task: a ref, number, `L<line>` or title fragment, as `show` takes.",
+                Cli::Long("task"),
+            ),
+            p(
+                "since",
+                Ty::Str,
+                "Only events since WHEN: a date (2026-01-15), an RFC 3339 time, or an age (30m, 2h, 3d).",
+                Cli::Long("since"),
+            ),
+        ],
+        changes: Changes::Never,
+    },
+    Tool {
         name: "next",
         words: &["next"],
         about: "The next ready task (open, unclaimed, not a checklist item). With `claim: true` it is claimed for you in the same locked step, so two agents never get the same task: the usual way to pick up work. Refused when you already hold max_claims tasks (finish or release first, or pass `also`).",
