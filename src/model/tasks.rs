@@ -235,7 +235,9 @@ impl Document {
                             head.map(|head| {
                                 let near = r.start..text::line_end(text, head.mark_range.start);
                                 let parent = frames.iter().rev().find_map(|f| f.task);
-                                let line = lines.line_near(r.start, &mut line_at);
+                                // The marker's line: an item's range can start at the
+                                // line break before an indented bullet.
+                                let line = lines.line_near(head.mark_range.start, &mut line_at);
                                 tasks.push(Task {
                                     section,
                                     item: r.clone(),

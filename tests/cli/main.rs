@@ -7,6 +7,7 @@ mod cache;
 mod check;
 mod claims;
 mod concurrency;
+mod edges;
 mod lifecycle;
 mod props;
 mod read;

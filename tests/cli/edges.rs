@@ -1,0 +1,131 @@
+//! The rough edges of issue 17, each reproduced through the real binary.
+
+use crate::support::Ws;
+use std::path::{Path, PathBuf};
+
+/// The tasks of `list --json` as (line, mark, title).
+fn listed(ws: &Ws) -> Vec<(usize, String, String)> {
+    let (code, doc) = ws.json(&["list"]);
+    assert_eq!(code, 0, "{doc}");
+    doc["data"]["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .map(|t| {
+            (
+                t["line"].as_u64().expect("line") as usize,
+                t["mark"].as_str().expect("mark").to_string(),
+                t["title"].as_str().expect("title").to_string(),
+            )
+        })
+        .collect()
+}
+
+// --- 2. line numbers under tabs ------------------------------------------------------
+
+#[test]
+fn tab_indented_children_report_their_own_lines() {
+    let ws = Ws::with_tasks("- [ ] Parent\n\t- [ ] Child A\n\t- [ ] Child B\n");
+    let lines: Vec<usize> = listed(&ws).iter().map(|t| t.0).collect();
+    assert_eq!(lines, [1, 2, 3]);
+    ws.ok(&["claim", "L2", "--instance", "1"]);
+    assert_eq!(
+        ws.read("TASKS.md"),
+        "- [ ] Parent\n\t- [ ] [Instance 1] Child A\n\t- [ ] Child B\n"
+    );
+}
+
+/// Every task `list` reports sits on a line holding its marker `[m]`.
+fn assert_lines_hold_markers(name: &str, text: &str) -> usize {
+    let ws = Ws::with_tasks(text);
+    let (code, doc) = ws.json(&["list"]);
+    if code != 0 {
+        // A file baton refuses (not UTF-8) has no lines to check.
+        return 0;
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let tasks = doc["data"]["tasks"].as_array().expect("tasks");
+    for t in tasks {
+        let line = t["line"].as_u64().expect("line") as usize;
+        let marker = format!("[{}]", t["mark"].as_str().expect("mark"));
+        let held = lines.get(line - 1).copied().unwrap_or("");
+        assert!(
+            held.contains(&marker),
+            "{name}: task {} reported on line {line}, which is {held:?}",
+            t["title"]
+        );
+    }
+    tasks.len()
+}
+
+/// The corpus of real task files, where there is one: `BATON_CORPUS`, else
+/// `../shared/corpus` beside the repository.
+fn corpus() -> Option<PathBuf> {
+    let dir = std::env::var_os("BATON_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    dir.is_dir().then_some(dir)
+}
+
+#[test]
+fn every_reported_line_holds_its_tasks_marker() {
+    let mut checked = 0;
+    // Hand-made shapes: tabs before bullets, tabs after them, loose and nested lists.
+    for (name, text) in [
+        ("tabs", "- [ ] Parent\n\t- [ ] Child A\n\t- [ ] Child B\n"),
+        (
+            "tabs-deep",
+            "# P\n\n- [ ] a\n\t- [ ] b\n\t\t- [x] c\n\t- [ ] d\n- [ ] e\n",
+        ),
+        ("tabs-crlf", "- [ ] a\r\n\t- [ ] b\r\n\r\n\t- [ ] c\r\n"),
+        (
+            "loose",
+            "1. [ ] one\n\n   - [ ] nested\n\n     text\n\n2. [ ] two\n",
+        ),
+        ("quote", "> - [ ] quoted\n>\t- [ ] quoted child\n"),
+    ] {
+        checked += assert_lines_hold_markers(name, text);
+    }
+    // Generated plans with tab-indented subtasks.
+    for seed in 0..6u32 {
+        let mut text = String::from("# Plan\n\n");
+        for i in 0..40u32 {
+            let depth = (i * 7 + seed) % 3;
+            let indent = ["", "\t", "\t\t"][depth as usize];
+            let mark = if (i + seed) % 5 == 0 { 'x' } else { ' ' };
+            if i % 9 == 0 {
+                text.push_str(&format!("\n## Phase {i}\n\n"));
+            }
+            text.push_str(&format!("{indent}- [{mark}] {i}.{seed} task {i}\n"));
+        }
+        checked += assert_lines_hold_markers(&format!("generated {seed}"), &text);
+    }
+    if let Some(dir) = corpus() {
+        for e in std::fs::read_dir(&dir).expect("corpus") {
+            let p = e.expect("entry").path();
+            if p.extension().is_some_and(|x| x == "md")
+                && let Ok(text) = std::fs::read_to_string(&p)
+            {
+                checked += assert_lines_hold_markers(&p.display().to_string(), &text);
+            }
+        }
+    }
+    assert!(checked > 200, "only {checked} tasks checked");
+}
+
+// --- 11. README install line ---------------------------------------------------------
+
+/// `cargo install` re-resolves dependencies unless told to use Cargo.lock.
+#[test]
+fn readme_installs_with_the_versions_cargo_lock_pins() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let installs: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.trim_start().starts_with("cargo install"))
+        .collect();
+    assert!(!installs.is_empty(), "README has an install line");
+    for l in installs {
+        assert!(l.contains("--locked"), "{l}");
+    }
+}
