@@ -21,6 +21,7 @@ pub mod sessions;
 pub mod store;
 pub mod text;
 pub mod txn;
+pub mod usage;
 pub mod workspace;
 
 use std::time::Duration;
@@ -38,6 +39,14 @@ pub fn run() -> i32 {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind as K;
+            if json && e.kind() == K::DisplayVersion {
+                return output::emit(
+                    output::Format::Json,
+                    output::Style { color: false },
+                    "",
+                    &output::Outcome::version(env!("CARGO_PKG_VERSION")),
+                );
+            }
             if matches!(
                 e.kind(),
                 K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
@@ -50,20 +59,13 @@ pub fn run() -> i32 {
                 };
             }
             if json {
-                let msg = e.to_string();
-                let first = msg
-                    .lines()
-                    .next()
-                    .unwrap_or("")
-                    .trim_start_matches("error: ")
-                    .to_string();
-                let err =
-                    anyhow::Error::new(error::usage(first).hint("run `baton --help` for usage"));
+                let named = cli::command_named(&args);
+                let err = anyhow::Error::new(usage::from_clap(&e, named));
                 // The command the line names, when it names one.
                 return output::emit_error(
                     output::Format::Json,
                     output::Style { color: false },
-                    cli::command_named(&args).unwrap_or(""),
+                    named.unwrap_or(""),
                     &err,
                 );
             }

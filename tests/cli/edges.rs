@@ -129,3 +129,27 @@ fn readme_installs_with_the_versions_cargo_lock_pins() {
         assert!(l.contains("--locked"), "{l}");
     }
 }
+
+// --- 9. --json gaps ------------------------------------------------------------------
+
+#[test]
+fn json_usage_errors_keep_the_missing_argument_and_clap_tips() {
+    let ws = Ws::with_tasks("- [ ] a\n");
+    let (code, doc) = ws.json(&["claim"]);
+    assert_eq!(code, 2, "{doc}");
+    let msg = doc["error"]["message"].as_str().expect("message");
+    assert!(msg.contains("<REF>"), "{msg}");
+
+    let (code, doc) = ws.json(&["lsit"]);
+    assert_eq!(code, 2, "{doc}");
+    let hint = doc["error"]["hint"].as_str().expect("hint");
+    assert!(hint.contains("baton list"), "{hint}");
+}
+
+#[test]
+fn version_with_json_is_one_document() {
+    let ws = Ws::new();
+    let (code, doc) = ws.json(&["--version"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["data"]["version"], env!("CARGO_PKG_VERSION"), "{doc}");
+}
