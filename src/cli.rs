@@ -62,6 +62,9 @@ pub enum Command {
     /// Show one task: section, links, claim, line.
     Show(RefArg),
     /// The next ready task (open, unclaimed, not a checklist item); `--claim` takes it.
+    ///
+    /// With nothing ready it exits 0 with `data.task: null` (and `data.action: "none"` with
+    /// `--claim`): an empty answer, not a failure.
     Next(NextArgs),
     /// Claim a task (or a whole section by its heading) for an instance.
     Claim(ClaimArgs),

@@ -23,6 +23,7 @@ impl Ctx {
         let format = self.format;
         let style = self.style;
         let command = self.command.clone();
+        self.ws.ignore_state_dir();
         lock::acquire(
             &self.ws.state_dir(),
             self.wait,

@@ -80,6 +80,16 @@ impl Workspace {
         self.root.join(STATE_DIR)
     }
 
+    /// Give `.baton/` a `.gitignore` of its own (best effort), so that a workspace made by
+    /// hand does not show it in `git status`.
+    pub fn ignore_state_dir(&self) {
+        let gi = self.state_dir().join(".gitignore");
+        if !gi.exists() {
+            let _ = std::fs::create_dir_all(self.state_dir());
+            let _ = std::fs::write(gi, "*\n");
+        }
+    }
+
     /// Read a workspace file as UTF-8 text.
     pub fn read_text(&self, rel: &Path) -> anyhow::Result<String> {
         let bytes = std::fs::read(self.abs(rel)).map_err(|e| {

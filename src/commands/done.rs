@@ -77,6 +77,7 @@ pub fn run(ctx: &Ctx, args: DoneArgs) -> anyhow::Result<Outcome> {
         archived: sweep.map(wire::archived).unwrap_or_default(),
         skipped: sweep.map(wire::skipped).unwrap_or_default(),
         changes: txn::preview(&committed.changes),
+        stays_archived: Vec::new(),
     };
     let warnings = sweep.map(|s| s.skipped_messages()).unwrap_or_default();
     Ok(Outcome::new(ctx, &data, render::done)?.warn(warnings))

@@ -153,3 +153,79 @@ fn version_with_json_is_one_document() {
     assert_eq!(code, 0, "{doc}");
     assert_eq!(doc["data"]["version"], env!("CARGO_PKG_VERSION"), "{doc}");
 }
+
+// --- 10. smaller items ---------------------------------------------------------------
+
+#[test]
+fn release_force_says_whose_claim_it_released() {
+    let ws = Ws::with_tasks("- [ ] 1.1 a\n");
+    ws.ok(&["claim", "1.1", "--instance", "2"]);
+    let out = ws.ok(&["release", "1.1", "--instance", "1", "--force"]);
+    assert!(!out.contains("took over"), "{out}");
+    assert!(out.contains("Instance 2's claim"), "{out}");
+}
+
+#[test]
+fn reopen_mentions_archived_files_only_when_the_task_links_one() {
+    let ws = Ws::with_tasks("- [x] 1.1 plain task\n");
+    let out = ws.ok(&["reopen", "1.1"]);
+    assert!(out.starts_with("reopened"), "{out}");
+    assert!(!out.contains("archived"), "{out}");
+    let ws = Ws::with_tasks("- [x] 1.2 Implement it (spec: [101_X.md](archive/specs/101_X.md))\n");
+    ws.write("archive/specs/101_X.md", "# X\n");
+    let out = ws.ok(&["reopen", "1.2"]);
+    assert!(
+        out.contains("archive/specs/101_X.md stays archived"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_state_folder_ignores_itself_in_git() {
+    let ws = Ws::with_tasks("- [ ] 1.1 a\n");
+    ws.ok(&["claim", "1.1", "--instance", "1"]);
+    assert_eq!(ws.read(".baton/.gitignore"), "*\n");
+}
+
+#[test]
+fn next_with_nothing_ready_is_documented_and_consistent() {
+    let ws = Ws::with_tasks("- [x] 1.1 a\n");
+    for args in [&["next"][..], &["next", "--claim", "--instance", "1"]] {
+        let (code, doc) = ws.json(args);
+        assert_eq!(code, 0, "{args:?}: {doc}");
+        assert!(doc["data"]["task"].is_null(), "{args:?}: {doc}");
+    }
+    let help = ws.ok(&["next", "--help"]);
+    assert!(help.contains("exits 0"), "{help}");
+}
+
+/// Another program holds the lock: the message names no PID of an earlier baton run, and
+/// a fractional `--wait` is printed as given.
+#[test]
+fn the_lock_message_names_no_stale_pid_and_the_wait_as_given() {
+    use std::io::BufRead;
+    let ws = Ws::with_tasks("- [ ] 1.1 a\n- [ ] 1.2 b\n");
+    ws.ok(&["claim", "1.1", "--instance", "1"]);
+    let earlier = ws.read(".baton/lock").trim().to_string();
+    assert!(!earlier.is_empty());
+    let mut holder = std::process::Command::new("flock")
+        .arg(ws.abs(".baton/lock"))
+        .args(["sh", "-c", "echo locked; exec sleep 60"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("flock runs");
+    let mut line = String::new();
+    std::io::BufReader::new(holder.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "locked\n");
+    let (code, _, err) = ws.run(&["--wait", "1.5", "claim", "1.2", "--instance", "2"]);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        !err.contains(&earlier),
+        "names the earlier run's pid {earlier}: {err}"
+    );
+    assert!(err.contains("up to 1.5s"), "{err}");
+}
