@@ -63,6 +63,33 @@ impl Changeset {
         Ok(())
     }
 
+    /// Bring the `**Last Updated**:` date of `rel` to `today` when this changeset edits
+    /// `rel` and leaves that line alone (`crate::model::stamp`).
+    pub fn stamp_last_updated(&mut self, rel: &Path, today: &str) {
+        for step in &mut self.steps {
+            if let Step::Write {
+                rel: r,
+                original: Some(original),
+                new,
+                edits,
+            } = step
+                && r.as_path() == rel
+                && let Some(e) = crate::model::stamp::last_updated_edit(original, today)
+                && !edits
+                    .iter()
+                    .any(|x| x.range.start <= e.range.end && e.range.start <= x.range.end)
+            {
+                let mut all = edits.clone();
+                all.push(e);
+                all.sort_by_key(|x| (x.range.start, x.range.end));
+                if let Ok(text) = crate::edit::apply(original, &all) {
+                    *new = Rc::new(text);
+                    *edits = all;
+                }
+            }
+        }
+    }
+
     pub fn create(&mut self, rel: &Path, content: String) {
         self.steps.push(Step::Write {
             rel: rel.to_path_buf(),
@@ -345,10 +372,11 @@ pub fn transact<T>(
     dry_run: bool,
     plan: impl FnMut() -> anyhow::Result<Planned<T>>,
 ) -> anyhow::Result<Committed<T>> {
-    transact_with(ctx, dry_run, plan, None::<fn(&Changeset, &mut T)>)
+    transact_with(ctx, dry_run, plan, None::<fn(&Changeset, &mut T)>, true)
 }
 
-/// `transact`, running `during` on this thread while the changes are committed on another
+/// `transact` for claims, leaving the `**Last Updated**:` date alone (a release gives back
+/// the bytes its claim found), running `during` on this thread while the changes are committed on another
 /// (writing and syncing a large file takes as long as deriving its new model from the old
 /// one). `during` sees the changes and the plan's value; the value it leaves is the one
 /// returned once the commit succeeds.
@@ -358,7 +386,7 @@ pub fn transact_overlapping<T>(
     plan: impl FnMut() -> anyhow::Result<Planned<T>>,
     during: impl FnMut(&Changeset, &mut T),
 ) -> anyhow::Result<Committed<T>> {
-    transact_with(ctx, dry_run, plan, Some(during))
+    transact_with(ctx, dry_run, plan, Some(during), false)
 }
 
 fn transact_with<T>(
@@ -366,13 +394,21 @@ fn transact_with<T>(
     dry_run: bool,
     mut plan: impl FnMut() -> anyhow::Result<Planned<T>>,
     mut during: Option<impl FnMut(&Changeset, &mut T)>,
+    stamp: bool,
 ) -> anyhow::Result<Committed<T>> {
     let lock = ctx.lock()?;
     let ws = &ctx.ws;
     atomic::cleanup(&ws.state_dir());
     atomic::cleanup(&ws.abs(ws.instance_dir()));
     for attempt in 0..MAX_ATTEMPTS {
-        let Planned { changes, mut value } = plan()?;
+        let Planned {
+            mut changes,
+            mut value,
+        } = plan()?;
+        if stamp {
+            let today = ctx.now.format("%Y-%m-%d").to_string();
+            changes.stamp_last_updated(&ctx.ws.tasks_rel(), &today);
+        }
         if dry_run || changes.is_empty() {
             return Ok(Committed {
                 value,

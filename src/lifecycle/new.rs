@@ -429,6 +429,11 @@ pub fn insert_tasks(
                 let at = text::line_start(text, t.range.start);
                 Edit::insert(at, format!("## {want}{n}{n}{body}{n}"))
             }
+            None if footer_start(text).is_some() => {
+                // Before a closing `---` and `**Last Updated**` footer.
+                let at = footer_start(text).expect("just found");
+                Edit::insert(at, format!("## {want}{n}{n}{body}{n}"))
+            }
             None => {
                 let prefix = if text.is_empty()
                     || text.as_str() == text::BOM
@@ -481,7 +486,10 @@ pub fn insert_tasks(
             (end, indent.to_string(), bullet, false)
         }
         None => {
+            // The section's own text ends before a closing `---` (the rule between
+            // sections, or above a footer).
             let from = sec.range.start;
+            let own_end = rule_after(text, sec.range.end, own_end).unwrap_or(own_end);
             let end = from + text[from..own_end].trim_end().len();
             (end, String::new(), '-', true)
         }
@@ -525,6 +533,59 @@ pub fn insert_tasks(
         section: sec.title.to_string(),
         created: false,
     })
+}
+
+/// Whether `line` is a thematic break: three or more `-`, `*` or `_` (one of them), with
+/// blanks between, indented less than four columns.
+fn is_rule(line: &str) -> bool {
+    let l = line.trim_end_matches(['\r', '\n']);
+    let body = l.trim_start_matches(' ');
+    if l.len() - body.len() > 3 {
+        return false;
+    }
+    let Some(c) = body.chars().next().filter(|c| matches!(c, '-' | '*' | '_')) else {
+        return false;
+    };
+    body.chars().all(|x| x == c || x == ' ' || x == '\t') && body.matches(c).count() >= 3
+}
+
+/// The start of the first thematic break line in `text[from..to]` that follows a blank
+/// line (a rule, not a setext underline), outside code fences.
+fn rule_after(text: &str, from: usize, to: usize) -> Option<usize> {
+    let mut at = from;
+    let mut blank_before = false;
+    let mut fenced = false;
+    for line in text[from..to].split_inclusive('\n') {
+        let t = line.trim();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            fenced = !fenced;
+        }
+        if !fenced && blank_before && is_rule(line) {
+            return Some(at);
+        }
+        blank_before = t.is_empty();
+        at += line.len();
+    }
+    None
+}
+
+/// Where a closing footer starts: a last thematic break followed by nothing but blank
+/// lines and `**Last Updated**` lines.
+fn footer_start(text: &str) -> Option<usize> {
+    let mut at = 0;
+    let mut found = None;
+    let mut blank_before = true;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if blank_before && is_rule(line) {
+            found = Some(at);
+        } else if !t.is_empty() && !t.starts_with("**Last Updated") {
+            found = None;
+        }
+        blank_before = t.is_empty();
+        at += line.len();
+    }
+    found
 }
 
 #[cfg(test)]

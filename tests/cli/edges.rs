@@ -229,3 +229,66 @@ fn the_lock_message_names_no_stale_pid_and_the_wait_as_given() {
     );
     assert!(err.contains("up to 1.5s"), "{err}");
 }
+
+// --- 7. where new tasks go; the Last Updated line -------------------------------------
+
+#[test]
+fn new_tasks_go_under_the_backlog_of_a_fresh_init_file() {
+    let ws = Ws::new();
+    ws.ok(&["init", "--instances", "3"]);
+    ws.ok(&["research", "new", "SQLite vs Postgres"]);
+    ws.ok(&["spec", "new", "Storage"]);
+    let text = ws.read("TASKS.md");
+    let backlog = text.find("## Backlog").expect("backlog");
+    let footer = text.rfind("\n---\n").expect("footer rule");
+    assert!(footer > backlog, "{text}");
+    for t in ["Research SQLite", "Write storage spec", "Implement storage"] {
+        let at = text.find(t).unwrap_or_else(|| panic!("{t} in {text}"));
+        assert!(
+            at > backlog && at < footer,
+            "{t} is not in the backlog:\n{text}"
+        );
+    }
+    assert!(
+        text.find("Research SQLite") < text.find("Write storage spec"),
+        "new tasks go at the end of the list:\n{text}"
+    );
+    assert!(
+        text.trim_end().ends_with("**Last Updated**: 2026-01-15"),
+        "{text}"
+    );
+}
+
+#[test]
+fn every_edit_but_a_claim_brings_the_last_updated_line_to_today() {
+    let ws = Ws::with_tasks(
+        "# Tasks\n\n- [ ] 1.1 a\n- [ ] 1.2 b\n\n---\n\n**Last Updated**: 2025-12-31\n",
+    );
+    let on = |date: &str, args: &[&str]| {
+        let out = ws
+            .cmd()
+            .env("BATON_NOW", format!("{date}T09:00:00+00:00"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    // A claim leaves the date alone: its release must give back the bytes it found.
+    on("2026-02-01", &["claim", "1.1", "--instance", "1"]);
+    assert!(
+        ws.read("TASKS.md")
+            .ends_with("**Last Updated**: 2025-12-31\n")
+    );
+    on("2026-02-03", &["done", "1.1", "--instance", "1"]);
+    assert_eq!(
+        ws.read("TASKS.md"),
+        "# Tasks\n\n- [x] 1.1 a\n- [ ] 1.2 b\n\n---\n\n**Last Updated**: 2026-02-03\n"
+    );
+    // A read-only command writes nothing.
+    on("2026-02-04", &["list"]);
+    assert!(ws.read("TASKS.md").ends_with("2026-02-03\n"));
+}
