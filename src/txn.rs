@@ -49,6 +49,7 @@ impl Changeset {
         if edits.is_empty() {
             return Ok(());
         }
+        refuse_conflicts(rel, original)?;
         let new = crate::edit::apply(original, &edits)
             .map_err(|e| anyhow::anyhow!("internal: planning an edit of {}: {e}", rel.display()))?;
         if new == **original {
@@ -363,6 +364,22 @@ pub struct Committed<T> {
 }
 
 const MAX_ATTEMPTS: usize = 8;
+
+/// A file holding git's merge-conflict markers is never edited: the markers are what the
+/// user must resolve, and an edit could land on either side of them.
+pub fn refuse_conflicts(rel: &Path, text: &str) -> anyhow::Result<()> {
+    let lines = text::conflict_lines(text);
+    if lines.is_empty() {
+        return Ok(());
+    }
+    Err(refused(format!(
+        "{} holds merge-conflict markers on lines {}",
+        text::slash_path(rel),
+        text::line_list(&lines)
+    ))
+    .hint("resolve the merge (keep the lines you want, delete the markers), then run `baton check`")
+    .into())
+}
 
 /// Run `plan` under the workspace lock and commit what it returns. `plan` must read every
 /// file it changes itself (so that it sees the state under the lock). When a file changed

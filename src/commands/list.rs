@@ -9,6 +9,7 @@ use crate::output::{Format, Outcome, render, wire};
 pub fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<Outcome> {
     let doc = ctx.ws.load_tasks()?;
     let filter = TaskFilter::new(&args.filters)?;
+    let warnings = super::conflict_warning(&doc);
     let file = crate::text::slash_path(&doc.rel_path);
     let tasks: Vec<usize> = (0..doc.tasks.len())
         .filter(|&i| {
@@ -30,7 +31,8 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::stream(move |w| {
             let mut check = wire::LinkChecker::new(&root);
             wire::write_list(w, doc, &file, &tasks, &mut check)
-        }));
+        })
+        .warn(warnings));
     }
     // The human lines show no links: none is resolved.
     let tasks = tasks
@@ -38,7 +40,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<Outcome> {
         .map(|&i| wire::task_row(&doc, &file, i))
         .collect();
     let data = wire::ListData { file: &file, tasks };
-    let out = Outcome::new(ctx, &data, render::list);
+    let out = Outcome::new(ctx, &data, render::list).map(|o| o.warn(warnings));
     crate::output::leak_at_exit(data);
     crate::output::leak_at_exit(doc);
     out

@@ -96,3 +96,17 @@ pub fn require_instance(i: Option<u32>, command: &str) -> anyhow::Result<u32> {
         .into()),
     }
 }
+
+/// The warning read-only commands give for a tasks file holding merge-conflict markers
+/// (editing commands refuse it: `txn::refuse_conflicts`).
+pub fn conflict_warning(doc: &Document) -> Vec<String> {
+    let lines = crate::text::conflict_lines(&doc.text);
+    if lines.is_empty() {
+        return Vec::new();
+    }
+    vec![format!(
+        "{} holds merge-conflict markers on lines {}: tasks between them may be listed twice; resolve the merge before editing",
+        crate::text::slash_path(&doc.rel_path),
+        crate::text::line_list(&lines)
+    )]
+}

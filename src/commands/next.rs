@@ -18,7 +18,8 @@ pub fn run(ctx: &Ctx, args: NextArgs) -> anyhow::Result<Outcome> {
         let data = wire::TaskData {
             task: i.map(|i| wire::task(&doc, &file, i, &mut check)),
         };
-        let out = Outcome::task(ctx, &data, render::next);
+        let out =
+            Outcome::task(ctx, &data, render::next).map(|o| o.warn(super::conflict_warning(&doc)));
         crate::output::leak_at_exit(data);
         crate::output::leak_at_exit(doc);
         return out;

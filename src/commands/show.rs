@@ -26,7 +26,8 @@ pub fn run(ctx: &Ctx, args: RefArg) -> anyhow::Result<Outcome> {
     let data = wire::TaskData {
         task: Some(wire::task(&doc, &file, i, &mut check)),
     };
-    let out = Outcome::task(ctx, &data, |d, s| render::show(d, s, &doc));
+    let out = Outcome::task(ctx, &data, |d, s| render::show(d, s, &doc))
+        .map(|o| o.warn(super::conflict_warning(&doc)));
     crate::output::leak_at_exit(data);
     crate::output::leak_at_exit(doc);
     out

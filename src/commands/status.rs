@@ -13,7 +13,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
     let file = crate::text::slash_path(&doc.rel_path);
     let ledger = ClaimStore::load(ws);
     let files = ws.instance_files()?;
-    let mut warnings = Vec::new();
+    let mut warnings = super::conflict_warning(&doc);
 
     let mut ids = doc.instances_named();
     ids.extend(files.iter().map(|f| f.instance));

@@ -292,3 +292,51 @@ fn every_edit_but_a_claim_brings_the_last_updated_line_to_today() {
     on("2026-02-04", &["list"]);
     assert!(ws.read("TASKS.md").ends_with("2026-02-03\n"));
 }
+
+// --- 3. merge-conflict markers -------------------------------------------------------
+
+const CONFLICTED: &str = "# Tasks\n\n<<<<<<< HEAD\n- [ ] 1.1 a\n=======\n- [ ] 1.1 a, edited\n>>>>>>> theirs\n- [ ] 1.2 b\n";
+
+#[test]
+fn editing_commands_refuse_a_file_with_conflict_markers() {
+    let ws = Ws::with_tasks(CONFLICTED);
+    for args in [
+        &["claim", "1.2", "--instance", "1"][..],
+        &["next", "--claim", "--instance", "1"],
+        &["done", "1.2", "--instance", "1", "--force"],
+        &["research", "new", "Topic"],
+    ] {
+        let (code, doc) = ws.json(args);
+        assert_eq!(code, 3, "{args:?}: {doc}");
+        let msg = doc["error"]["message"].as_str().unwrap();
+        assert!(msg.contains("3, 5, 7"), "{args:?}: {msg}");
+        assert!(
+            doc["error"]["hint"]
+                .as_str()
+                .unwrap()
+                .contains("resolve the merge"),
+            "{doc}"
+        );
+        assert_eq!(ws.read("TASKS.md"), CONFLICTED, "{args:?}");
+    }
+}
+
+#[test]
+fn check_reports_conflict_markers_and_read_commands_warn() {
+    let ws = Ws::with_tasks(CONFLICTED);
+    let (code, doc) = ws.json(&["check"]);
+    assert_eq!(code, 1, "{doc}");
+    let d = doc["data"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "merge_conflict")
+        .unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(d["severity"], "error", "{d}");
+    for args in [&["list"][..], &["status"], &["show", "1.2"], &["next"]] {
+        let (code, doc) = ws.json(args);
+        assert_eq!(code, 0, "{args:?}: {doc}");
+        let w = doc["warnings"].to_string();
+        assert!(w.contains("merge-conflict markers"), "{args:?}: {doc}");
+    }
+}
