@@ -28,6 +28,10 @@ pub struct Config {
     pub stale_after: String,
     /// Session entries kept in an instance file.
     pub sessions_kept: usize,
+    /// How `ess` numbers sessions: `global` (one sequence across instances),
+    /// `per_instance` (each instance counts from 1), or `auto` (per instance when two
+    /// instances each have a Session 1 entry, global otherwise).
+    pub session_numbering: SessionNumbering,
     pub ess: EssConfig,
     /// Per-rule severity for `check`: `error`, `warning` or `off`.
     pub rules: BTreeMap<String, Severity>,
@@ -48,6 +52,15 @@ pub struct EssConfig {
     /// Commands run by `ess` (through `sh -c`), each with `check_timeout`.
     pub checks: Vec<String>,
     pub check_timeout: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionNumbering {
+    #[default]
+    Auto,
+    Global,
+    PerInstance,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -71,6 +84,7 @@ impl Default for Config {
             max_claims: 1,
             stale_after: "24h".into(),
             sessions_kept: 3,
+            session_numbering: SessionNumbering::Auto,
             ess: EssConfig::default(),
             rules: BTreeMap::new(),
         }

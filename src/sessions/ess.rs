@@ -257,11 +257,10 @@ fn history(ws: &Workspace) -> Vec<(u32, String)> {
     }
     if let Ok(rd) = std::fs::read_dir(ws.abs(&ws.config.archive.sessions)) {
         for e in rd.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
             let content = std::fs::read(e.path())
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default();
-            if let Some(s) = super::archived_max(&name, Some(&content)) {
+            if let Some(s) = super::archived_max(&content) {
                 out.push((s, content));
             }
         }
@@ -304,7 +303,7 @@ pub fn plan(ws: &Workspace, input: &Input) -> anyhow::Result<Plan> {
     };
 
     // 4. The entry (its number first: verification needs it).
-    let session_no = super::next_session_number(ws)?;
+    let session_no = super::next_session_number(ws, n)?;
     let date = input.now.format("%Y-%m-%d").to_string();
     let own = text::slash_path(&own_rel);
     let mut files = input.files.clone();

@@ -340,3 +340,63 @@ fn check_reports_conflict_markers_and_read_commands_warn() {
         assert!(w.contains("merge-conflict markers"), "{args:?}: {doc}");
     }
 }
+
+// --- 1. session numbers from entry headings, global or per instance -------------------
+
+/// An entry heading and a little body.
+fn entry(date: &str, n: u32, title: &str) -> String {
+    format!("\n### {date} (Session {n} - {title})\n\n**Summary**: {title}.\n")
+}
+
+/// A workspace made by `init`, with these entries appended to each instance's history.
+fn with_history(entries: &[(u32, &[(u32, &str)])]) -> Ws {
+    let ws = Ws::new();
+    ws.ok(&["init", "--instances", "2"]);
+    for (inst, es) in entries {
+        let rel = format!("instance_{inst:03}.md");
+        let mut text = ws.read(&rel);
+        // Newest first.
+        for (n, date) in es.iter().rev() {
+            text.push_str(&entry(date, *n, "work"));
+        }
+        ws.write(&rel, text);
+    }
+    ws
+}
+
+/// The session number of instance `n`'s newest entry, as `ess` wrote it.
+fn ess_number(ws: &Ws, n: &str) -> String {
+    let (code, doc) = ws.json(&["ess", "--instance", n, "--title", "Next", "--summary", "S."]);
+    assert!(code == 0 || code == 1, "{doc}");
+    let text = ws.read(&format!("instance_00{n}.md"));
+    let at = text
+        .find("- Next)")
+        .unwrap_or_else(|| panic!("no entry:\n{text}"));
+    let open = text[..at].rfind("(Session ").expect("heading");
+    text[open + "(Session ".len()..at].trim().to_string()
+}
+
+#[test]
+fn session_numbers_come_from_entry_headings_never_file_names() {
+    let ws = with_history(&[(1, &[(1, "2025-12-20")]), (2, &[(3, "2025-12-26")])]);
+    ws.write(
+        "archive/sessions/instance_002_session_2025-12-25_2.md",
+        entry("2025-12-25", 2, "archived"),
+    );
+    assert_eq!(ess_number(&ws, "2"), "4");
+}
+
+#[test]
+fn per_instance_numbering_is_detected_and_can_be_set() {
+    // Each instance counts from 1: detected.
+    let per = &[
+        (1u32, &[(1u32, "2025-12-20"), (2, "2025-12-21")][..]),
+        (2, &[(1, "2025-12-20")][..]),
+    ];
+    let ws = with_history(per);
+    assert_eq!(ess_number(&ws, "2"), "2");
+    // Set to global, the same files number across instances.
+    let ws = with_history(per);
+    ws.write(".baton.yaml", "session_numbering: global\n");
+    assert_eq!(ess_number(&ws, "2"), "3");
+}
