@@ -204,8 +204,10 @@ backlog_section: Backlog          # where new tasks go without --section
 max_claims: 1                     # claims one instance may hold at a time
 stale_after: 24h                  # a claim older than this is stale
 sessions_kept: 3                  # session entries kept in an instance file
+session_numbering: auto           # global | per_instance | auto (per instance when two
+                                  # instances each have a Session 1 entry)
 ess:
-  checks: []                      # commands `baton ess` runs, e.g. ["cargo test"]
+  checks: []                      # commands `ess` runs, e.g. ["cargo test"]
   check_timeout: 10m
 rules: {}                         # per-rule severity for `baton check`: error | warning | off
 "#;

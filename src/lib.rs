@@ -88,10 +88,18 @@ pub fn run() -> i32 {
         }
     };
     // `init` makes a workspace where there is none yet: --root or the current directory.
-    let ws = if let cli::Command::Init(_) = &cli.command {
-        commands::init::workspace(cli.global.root.as_deref(), &cwd)
-    } else {
-        workspace::Workspace::discover(cli.global.root.as_deref(), &cwd)
+    let ws = match &cli.command {
+        cli::Command::Init(_) => commands::init::workspace(cli.global.root.as_deref(), &cwd),
+        // The defaults need no workspace.
+        cli::Command::Config(a) if a.defaults => {
+            workspace::Workspace::discover(cli.global.root.as_deref(), &cwd).or_else(|_| {
+                Ok(workspace::Workspace {
+                    root: cwd.clone(),
+                    config: config::Config::default(),
+                })
+            })
+        }
+        _ => workspace::Workspace::discover(cli.global.root.as_deref(), &cwd),
     };
     let ws = match ws {
         Ok(ws) => ws,

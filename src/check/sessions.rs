@@ -110,7 +110,7 @@ pub fn check(c: &mut Checker) {
                     ),
                 )
                 .help(format!(
-                    "move this entry and the older ones to {}/ (`{command}` rotates them, as `baton ess` does)",
+                    "move this entry and the older ones to {}/ (`{command}` rotates them, as `ess` does)",
                     c.ws.config.archive.sessions.trim_end_matches('/')
                 ))
                 .fix(Fix {

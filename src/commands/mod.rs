@@ -3,6 +3,7 @@
 pub mod archive;
 pub mod check;
 pub mod claim;
+pub mod config;
 pub mod done;
 pub mod ess;
 pub mod init;
@@ -39,6 +40,7 @@ pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::Done(a) => done::run(ctx, a),
         Command::Reopen(a) => reopen::run(ctx, a),
         Command::Archive(a) => archive::run(ctx, a),
+        Command::Config(a) => config::run(ctx, a),
     }
 }
 
@@ -91,7 +93,8 @@ pub fn require_instance(i: Option<u32>, command: &str) -> anyhow::Result<u32> {
             "`baton {command}` needs to know which instance you are"
         ))
         .hint(format!(
-            "pass `--instance N` (or set BATON_INSTANCE=N), e.g. `baton {command} ... --instance 1`"
+            "pass `--instance N` (or set BATON_INSTANCE=N), e.g. `{} --instance 1`",
+            this_line()
         ))
         .into()),
     }
@@ -109,4 +112,22 @@ pub fn conflict_warning(doc: &Document) -> Vec<String> {
         crate::text::slash_path(&doc.rel_path),
         crate::text::line_list(&lines)
     )]
+}
+
+/// This process's command line as `baton ...`, each word quoted where the shell needs it
+/// (for hints that repeat the line with something added).
+fn this_line() -> String {
+    let mut out = String::from("baton");
+    for w in std::env::args().skip(1) {
+        out.push(' ');
+        if !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./:=@".contains(c))
+        {
+            out.push_str(&w);
+        } else {
+            out.push_str(&format!("\"{}\"", w.replace('"', "\\\"")));
+        }
+    }
+    out
 }

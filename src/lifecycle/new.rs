@@ -39,11 +39,13 @@ pub enum Place<'a> {
     Named(&'a str),
 }
 
-fn check_title(title: &str) -> anyhow::Result<&str> {
+fn check_title<'t>(title: &'t str, command: &str) -> anyhow::Result<&'t str> {
     let t = title.trim();
     if t.is_empty() {
         return Err(usage("the title is empty")
-            .hint("pass a title, e.g. `baton spec new \"Proxy rotation\"`")
+            .hint(format!(
+                "pass a title, e.g. `baton {command} \"Proxy rotation\"`"
+            ))
             .into());
     }
     if t.contains(['\n', '\r']) {
@@ -114,7 +116,7 @@ pub fn plan_research(
     section: Option<&str>,
     now: DateTime<FixedOffset>,
 ) -> anyhow::Result<NewPlan> {
-    let title = check_title(title)?;
+    let title = check_title(title, "research new")?;
     let dirs = Dirs::new(&ws.config);
     let rdir = dirs.research.clone().ok_or_else(|| {
         refused("research_dir is configured outside the workspace")
@@ -161,7 +163,7 @@ pub fn plan_spec(
     now: DateTime<FixedOffset>,
     cwd: &Path,
 ) -> anyhow::Result<NewPlan> {
-    let title = check_title(title)?;
+    let title = check_title(title, "spec new")?;
     let dirs = Dirs::new(&ws.config);
     let sdir = dirs.specs.clone().ok_or_else(|| {
         refused("specs_dir is configured outside the workspace")
@@ -351,7 +353,7 @@ fn resolve_research(
             slash_path(&file),
             ws.config.research_dir
         ))
-        .hint("move the notes into the research folder first, or create them with `baton research new`")
+        .hint("move the notes into the research folder first, or create them with `baton research new TITLE`")
         .into());
     }
     if let Err(why) = symlink_free(&ws.root, &file) {

@@ -537,7 +537,7 @@ pub fn start(d: &super::wire::StartData, s: &Style) -> String {
     if let Some(r) = &d.snapshot.replaced {
         let _ = writeln!(
             out,
-            "  (replaced the snapshot of a session started {r} that never ran `baton ess`)"
+            "  (replaced the snapshot of a session started {r} that never ran `ess`)"
         );
     }
     let _ = writeln!(

@@ -400,3 +400,190 @@ fn per_instance_numbering_is_detected_and_can_be_set() {
     ws.write(".baton.yaml", "session_numbering: global\n");
     assert_eq!(ess_number(&ws, "2"), "3");
 }
+
+// --- 8. every hint names a command that parses -----------------------------------------
+
+/// Every `` `baton ...` `` in a string literal of the source (hints, help lines, next
+/// steps, templates), with `{...}` format arguments and the upper-case placeholders the
+/// reader fills in (REF, N, TITLE, ...) replaced by sample values.
+fn commands_named_in_the_source() -> Vec<(String, String)> {
+    fn walk(d: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (k, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            let mut rest = line;
+            while let Some(at) = rest.find("`baton ") {
+                let tail = &rest[at + 1..];
+                let Some(end) = tail.find('`') else { break };
+                let where_ = format!("{}:{}", f.display(), k + 1);
+                out.push((where_, tail[..end].to_string()));
+                rest = &tail[end + 1..];
+            }
+        }
+    }
+    out
+}
+
+/// Shell-like words of `line`: double quotes group.
+fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut any = false;
+    for c in line.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                any = true;
+            }
+            ' ' if !quoted => {
+                if any || !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+                any = false;
+            }
+            c => cur.push(c),
+        }
+    }
+    if any || !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// `command` with its subcommand placeholder (`baton {command}`) filled by `sub`.
+fn sample(command: &str, sub: &str) -> Vec<String> {
+    let mut s = command.replace("\\\"", "\"");
+    for (from, to) in [
+        ("baton {command}", format!("baton {sub}").as_str()),
+        ("baton {c}", format!("baton {sub}").as_str()),
+        ("baton {}", format!("baton {sub}").as_str()),
+        ("{n}", "2"),
+        ("{instance}", "2"),
+    ] {
+        s = s.replace(from, to);
+    }
+    // Any other format argument: a reference or a title.
+    while let (Some(a), Some(b)) = (s.find('{'), s.find('}')) {
+        if b < a {
+            break;
+        }
+        s.replace_range(a..=b, "1.1");
+    }
+    words(&s)
+        .into_iter()
+        .map(|w| match w.as_str() {
+            "REF" | "REF|FILE" => "1.1".to_string(),
+            "N" => "2".to_string(),
+            "TITLE" | "TEXT" | "T" | "S" | "DIR" | "WHAT HAPPENED" => "x".to_string(),
+            _ => w,
+        })
+        .collect()
+}
+
+#[test]
+fn every_command_the_source_names_parses() {
+    let named = commands_named_in_the_source();
+    assert!(named.len() > 40, "only {} found", named.len());
+    let mut bad = Vec::new();
+    for (at, command) in &named {
+        // A subcommand placeholder stands for some subcommand: one must fit.
+        let mut first_error = None;
+        for sub in ["status", "research new", "claim"] {
+            let args: Vec<std::ffi::OsString> =
+                sample(command, sub).into_iter().map(Into::into).collect();
+            match baton::cli::parse(&args) {
+                Ok(_) => first_error = None,
+                Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelp => first_error = None,
+                Err(e) => {
+                    first_error.get_or_insert(e.to_string());
+                    continue;
+                }
+            }
+            break;
+        }
+        if let Some(e) = first_error {
+            bad.push(format!(
+                "{at}: `{command}`: {}",
+                e.lines().next().unwrap_or("")
+            ));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "commands that do not parse:\n{}",
+        bad.join("\n")
+    );
+}
+
+#[test]
+fn config_prints_the_effective_configuration_and_every_default() {
+    let ws = Ws::with_tasks("- [ ] a\n");
+    ws.write(".baton.yaml", "max_claims: 2\n");
+    let out = ws.ok(&["config"]);
+    assert!(out.contains("max_claims: 2"), "{out}");
+    let (code, doc) = ws.json(&["config", "--defaults"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["data"]["config"]["max_claims"], 1, "{doc}");
+    // Every key a .baton.yaml may hold is printed, and what is printed parses back.
+    let defaults = ws.ok(&["config", "--defaults"]);
+    for key in [
+        "tasks_file",
+        "backlog_section",
+        "sessions_kept",
+        "session_numbering",
+        "rules",
+    ] {
+        assert!(defaults.contains(&format!("{key}:")), "{key}: {defaults}");
+    }
+    ws.write(".baton.yaml", &defaults);
+    ws.ok(&["status"]);
+}
+
+#[test]
+fn hints_name_commands_that_work() {
+    // An empty research title is answered with research new, not spec new.
+    let ws = Ws::with_tasks("## Backlog\n\n- [ ] a\n");
+    let (code, doc) = ws.json(&["research", "new", ""]);
+    assert_eq!(code, 2, "{doc}");
+    let hint = doc["error"]["hint"].as_str().unwrap();
+    assert!(hint.contains("baton research new \""), "{hint}");
+    // A heading claim is finished through its tasks; the hint's command succeeds.
+    let ws = Ws::with_tasks(
+        "# P\n\n## Phase 1\n\n- [ ] 1.1 a\n- [ ] 1.2 b\n\n## Phase 2\n\n- [ ] 2.1 c\n",
+    );
+    ws.ok(&["claim", "Phase 1", "--instance", "1"]);
+    let (code, doc) = ws.json(&["claim", "2.1", "--instance", "1"]);
+    assert_eq!(code, 3, "{doc}");
+    let hint = doc["error"]["hint"].as_str().unwrap().to_string();
+    let at = hint
+        .find("`baton done ")
+        .unwrap_or_else(|| panic!("{hint}"));
+    let cmd = &hint[at + 1..at + 1 + hint[at + 1..].find('`').unwrap()];
+    assert!(!cmd.contains("s:"), "done on a heading is refused: {hint}");
+    let args: Vec<&str> = cmd.split(' ').skip(1).collect();
+    ws.ok(&args);
+    // Without an instance, the hint repeats the line with one.
+    let (code, doc) = ws.json(&["claim", "2.1"]);
+    assert_eq!(code, 2, "{doc}");
+    let hint = doc["error"]["hint"].as_str().unwrap();
+    assert!(hint.contains("claim 2.1 --instance 1`"), "{hint}");
+}
