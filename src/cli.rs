@@ -235,6 +235,10 @@ pub struct EssArgs {
     /// Skip the archive sweep.
     #[arg(long)]
     pub no_archive: bool,
+    /// Write a new entry even if `ess` already wrote one since `start` (which it replaces
+    /// otherwise).
+    #[arg(long)]
+    pub new: bool,
     /// Show what would change and write nothing (checks are not run).
     #[arg(long)]
     pub dry_run: bool,

@@ -59,6 +59,10 @@ pub fn run(ctx: &Ctx, args: EssArgs) -> anyhow::Result<Outcome> {
         keep_claims: args.keep_claims,
         no_archive: args.no_archive,
         snapshot: snapshot.clone(),
+        replace: snapshot
+            .as_ref()
+            .and_then(|s| s.ess_session)
+            .filter(|_| !args.new),
         files: files.clone(),
         checks: check_results.clone(),
         check_timeout: timeout,
@@ -76,7 +80,11 @@ pub fn run(ctx: &Ctx, args: EssArgs) -> anyhow::Result<Outcome> {
         let mut ledger = ClaimStore::load(ws);
         super::claim::reconcile(&mut ledger, &plan.after);
         ledger.save(ws)?;
-        Snapshot::remove(ws, n);
+        // The session goes on until the next `start`: a second `ess` replaces this entry.
+        if let Some(mut s) = snapshot.clone() {
+            s.ess_session = Some(plan.session);
+            s.save(ws)?;
+        }
     }
     notes.extend(plan.notes.iter().cloned());
     for (line, msg) in &plan.unparsed {

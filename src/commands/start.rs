@@ -86,7 +86,10 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
             started_at: snap.started_at.to_rfc3339(),
             git_head: snap.git_head.clone(),
             tasks: snap.tasks.len(),
-            replaced: previous.map(|p| p.started_at.to_rfc3339()),
+            // A session that ran `ess` ended properly.
+            replaced: previous
+                .filter(|p| p.ess_session.is_none())
+                .map(|p| p.started_at.to_rfc3339()),
         },
     };
     Ok(Outcome::new(ctx, &data, render::start)?.warn(warnings))

@@ -587,3 +587,70 @@ fn hints_name_commands_that_work() {
     let hint = doc["error"]["hint"].as_str().unwrap();
     assert!(hint.contains("claim 2.1 --instance 1`"), "{hint}");
 }
+
+// --- 5. ess twice in one session ------------------------------------------------------
+
+#[test]
+fn a_second_ess_in_one_session_replaces_its_entry() {
+    let ws = Ws::new();
+    ws.ok(&["init", "--instances", "2"]);
+    ws.ok(&["start", "--instance", "1"]);
+    let ess = |title: &str, extra: &[&str]| {
+        let mut a = vec![
+            "ess",
+            "--instance",
+            "1",
+            "--title",
+            title,
+            "--summary",
+            "S.",
+        ];
+        a.extend_from_slice(extra);
+        let (code, doc) = ws.json(&a);
+        assert!(code == 0 || code == 1, "{doc}");
+        assert_eq!(doc["data"]["written"], true, "{doc}");
+    };
+    let headings = || -> Vec<String> {
+        ws.read("instance_001.md")
+            .lines()
+            .filter(|l| l.starts_with("### ") && l.contains("(Session "))
+            .map(|l| l[l.find('(').unwrap()..].to_string())
+            .collect()
+    };
+    ess("First", &[]);
+    assert_eq!(headings(), ["(Session 1 - First)"]);
+    ess("First, fixed", &[]);
+    assert_eq!(headings(), ["(Session 1 - First, fixed)"]);
+    ess("Another", &["--new"]);
+    assert_eq!(
+        headings(),
+        ["(Session 2 - Another)", "(Session 1 - First, fixed)"]
+    );
+    ess("Another, fixed", &[]);
+    assert_eq!(
+        headings(),
+        ["(Session 2 - Another, fixed)", "(Session 1 - First, fixed)"]
+    );
+    // A new start is a new session.
+    ws.ok(&["start", "--instance", "1"]);
+    ess("Third", &[]);
+    assert_eq!(
+        headings(),
+        [
+            "(Session 3 - Third)",
+            "(Session 2 - Another, fixed)",
+            "(Session 1 - First, fixed)"
+        ]
+    );
+    let text = ws.read("instance_001.md");
+    assert_eq!(
+        text.matches("\n---\n").count(),
+        2 + text
+            .split("## Session History")
+            .next()
+            .unwrap()
+            .matches("\n---\n")
+            .count(),
+        "{text}"
+    );
+}
