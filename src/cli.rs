@@ -281,6 +281,9 @@ pub struct ResearchNewArgs {
     /// The section the task goes under (default: `backlog_section`, created if missing).
     #[arg(long, value_name = "TEXT")]
     pub section: Option<String>,
+    /// Attach the note to this existing task (adds its link) instead of adding a task.
+    #[arg(long, value_name = "REF", conflicts_with = "section")]
+    pub task: Option<String>,
     /// Show what would change and write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -303,6 +306,9 @@ pub struct SpecNewArgs {
     /// The section the tasks go under (default: the research task's section, else `backlog_section`).
     #[arg(long, value_name = "TEXT")]
     pub section: Option<String>,
+    /// Attach the spec to this existing task (adds its link) instead of adding tasks.
+    #[arg(long, value_name = "REF", conflicts_with = "section")]
+    pub task: Option<String>,
     /// Show what would change and write nothing.
     #[arg(long)]
     pub dry_run: bool,

@@ -114,9 +114,11 @@ pub fn plan_research(
     doc: &Document,
     title: &str,
     section: Option<&str>,
+    task: Option<&str>,
     now: DateTime<FixedOffset>,
 ) -> anyhow::Result<NewPlan> {
     let title = check_title(title, "research new")?;
+    let adopt = task.map(|r| adopted_task(doc, r)).transpose()?;
     let dirs = Dirs::new(&ws.config);
     let rdir = dirs.research.clone().ok_or_else(|| {
         refused("research_dir is configured outside the workspace")
@@ -147,23 +149,86 @@ pub fn plan_research(
         format!("- [ ] Research {}", in_sentence(title)),
         format!("  (research: [{name}]({link}))"),
     ];
+    if let Some(i) = adopt {
+        let ins = link_task(doc, i, &format!("(research: [{name}]({link}))"));
+        return finish_adopted(ws, doc, path, content, ins, None, i);
+    }
     let place = Place::Named(section.unwrap_or(&ws.config.backlog_section));
     let ins = insert_tasks(doc, place, &[item])?;
     finish(ws, doc, path, content, ins, None, 1)
 }
 
+/// The task `--task REF` names.
+fn adopted_task(doc: &Document, reference: &str) -> anyhow::Result<usize> {
+    match crate::model::refs::resolve(doc, reference)? {
+        crate::model::refs::Target::Task(i) => Ok(i),
+        crate::model::refs::Target::Section(s) => Err(usage(format!(
+            "`{reference}` names the heading `{}`, not a task",
+            doc.sections[s].title
+        ))
+        .hint("pass a task's ref, number or `L<line>` to --task")
+        .into()),
+    }
+}
+
+/// The edit that adds `link` to task `i` on a continuation line under its first line.
+fn link_task(doc: &Document, i: usize, link: &str) -> Insertion {
+    let text = doc.text.as_str();
+    let t = &doc.tasks[i];
+    let ls = text::line_start(text, t.mark_range.start);
+    let indent: String = text[ls..t.mark_range.start]
+        .chars()
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let n = nl(text);
+    let eol = text::line_end(text, t.mark_range.start);
+    let nlen = text::newline_len_at(text, eol);
+    let edit = if nlen == 0 {
+        Edit::insert(eol, format!("{n}{indent}{link}"))
+    } else {
+        Edit::insert(eol + nlen, format!("{indent}{link}{n}"))
+    };
+    Insertion {
+        edit,
+        section: t
+            .section
+            .map(|s| doc.sections[s].title.to_string())
+            .unwrap_or_default(),
+        created: false,
+    }
+}
+
+/// `finish` for a file attached to task `i`: no task is added, and the plan reports `i`.
+fn finish_adopted(
+    ws: &Workspace,
+    doc: &Document,
+    path: PathBuf,
+    content: String,
+    ins: Insertion,
+    research: Option<PathBuf>,
+    i: usize,
+) -> anyhow::Result<NewPlan> {
+    let mut plan = finish(ws, doc, path, content, ins, research, 0)?;
+    let start = doc.tasks[i].item.start;
+    plan.inserted = start..start + 1;
+    Ok(plan)
+}
+
 /// Plan `baton spec new TITLE [--from-research REF|FILE]`: the numbered spec and its
 /// spec-writing and implementation tasks. `cwd` resolves a relative FILE.
+#[allow(clippy::too_many_arguments)] // the command's options, each one plain
 pub fn plan_spec(
     ws: &Workspace,
     doc: &Document,
     title: &str,
     from_research: Option<&str>,
     section: Option<&str>,
+    task: Option<&str>,
     now: DateTime<FixedOffset>,
     cwd: &Path,
 ) -> anyhow::Result<NewPlan> {
     let title = check_title(title, "spec new")?;
+    let adopt = task.map(|r| adopted_task(doc, r)).transpose()?;
     let dirs = Dirs::new(&ws.config);
     let sdir = dirs.specs.clone().ok_or_else(|| {
         refused("specs_dir is configured outside the workspace")
@@ -226,6 +291,10 @@ pub fn plan_spec(
             format!("  (spec: [{name}]({link}))"),
         ],
     ];
+    if let Some(i) = adopt {
+        let ins = link_task(doc, i, &format!("(spec: [{name}]({link}))"));
+        return finish_adopted(ws, doc, path, content, ins, research.map(|(r, _)| r), i);
+    }
     let place = match (section, research.as_ref().and_then(|(_, s)| *s)) {
         (Some(s), _) => Place::Named(s),
         (None, Some(s)) => Place::Section(s),

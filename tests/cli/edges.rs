@@ -654,3 +654,48 @@ fn a_second_ess_in_one_session_replaces_its_entry() {
         "{text}"
     );
 }
+
+// --- 6. research new / spec new adopt an existing task ---------------------------------
+
+#[test]
+fn research_and_spec_new_can_adopt_an_existing_task() {
+    let src = "# Tasks\n\n## Backlog\n\n- [ ] [Instance 1] 1.3 Research SQLite vs Postgres for the store\n- [ ] 1.4 Build the store\n";
+    let ws = Ws::with_tasks(src);
+    let (code, doc) = ws.json(&["research", "new", "SQLite vs Postgres", "--task", "1.3"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["data"]["tasks"][0]["number"], "1.3", "{doc}");
+    assert!(ws.exists("docs/research/sqlite_vs_postgres.md"));
+    let (_, list) = ws.json(&["list"]);
+    assert_eq!(
+        list["data"]["tasks"].as_array().unwrap().len(),
+        2,
+        "no task added: {list}"
+    );
+    let (code, shown) = ws.json(&["show", "sqlite"]);
+    assert_eq!(code, 0, "one task matches: {shown}");
+    let links = shown["data"]["task"]["links"].to_string();
+    assert!(
+        links.contains("docs/research/sqlite_vs_postgres.md"),
+        "{links}"
+    );
+    assert!(
+        shown["data"]["task"]["claimed_by"] == serde_json::json!([1]),
+        "{shown}"
+    );
+
+    let (code, doc) = ws.json(&["spec", "new", "Store", "--task", "1.4"]);
+    assert_eq!(code, 0, "{doc}");
+    let (_, list) = ws.json(&["list"]);
+    assert_eq!(list["data"]["tasks"].as_array().unwrap().len(), 2, "{list}");
+    let (_, shown) = ws.json(&["show", "1.4"]);
+    assert!(
+        shown["data"]["task"]["links"]
+            .to_string()
+            .contains("101_STORE.md"),
+        "{shown}"
+    );
+    assert_eq!(
+        ws.read("TASKS.md"),
+        "# Tasks\n\n## Backlog\n\n- [ ] [Instance 1] 1.3 Research SQLite vs Postgres for the store\n  (research: [sqlite_vs_postgres.md](docs/research/sqlite_vs_postgres.md))\n- [ ] 1.4 Build the store\n  (spec: [101_STORE.md](docs/specs/101_STORE.md))\n"
+    );
+}
