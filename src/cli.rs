@@ -92,6 +92,9 @@ pub enum Command {
     Archive(ArchiveArgs),
     /// The effective configuration (.baton.yaml over the defaults); `--defaults` prints every key at its default.
     Config(ConfigArgs),
+    /// The instances: `instance list` shows them, `instance add N` adds one (its session file and coordination row).
+    #[command(subcommand)]
+    Instance(InstanceCommand),
 }
 
 #[derive(Debug, Args)]
@@ -263,6 +266,8 @@ impl Command {
             Command::Reopen(_) => "reopen",
             Command::Archive(_) => "archive",
             Command::Config(_) => "config",
+            Command::Instance(InstanceCommand::Add(_)) => "instance add",
+            Command::Instance(InstanceCommand::List) => "instance list",
         }
     }
 }
@@ -347,6 +352,24 @@ pub struct ArchiveArgs {
     pub dry_run: bool,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum InstanceCommand {
+    /// Add instance N: its session file from the template and a coordination row.
+    Add(InstanceAddArgs),
+    /// The instances the workspace declares, by session file and coordination row.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct InstanceAddArgs {
+    /// The instance number.
+    #[arg(value_name = "N", value_parser = clap::value_parser!(u32).range(1..=999))]
+    pub number: u32,
+    /// Show what would change and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
     /// Print every key at its default instead (works outside a workspace too).
@@ -423,6 +446,9 @@ const SUBCOMMANDS: &[(&str, Augment)] = &[
     ("reopen", ReopenArgs::augment_args),
     ("archive", ArchiveArgs::augment_args),
     ("config", ConfigArgs::augment_args),
+    ("instance", |c| {
+        InstanceCommand::augment_subcommands(c).subcommand_required(true)
+    }),
 ];
 
 /// The root command with the global options and only the subcommand of `entry`.

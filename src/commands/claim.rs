@@ -245,6 +245,7 @@ pub fn plan_claim(
     n: u32,
     opts: ClaimOpts,
 ) -> anyhow::Result<Plan> {
+    super::instance::require_declared(&ctx.ws, doc, n)?;
     let (key, label, holders) = match target {
         Target::Task(i) => {
             let t = &doc.tasks[i];

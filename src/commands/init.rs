@@ -44,7 +44,7 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> anyhow::Result<Outcome> {
                 names.join(", "),
                 if names.len() == 1 { "s" } else { "" }
             ))
-            .hint("use it (`baton status`), or run `baton init --root DIR` in an empty folder")
+            .hint("use it (`baton status`; add an instance with `baton instance add N`), or run `baton init --root DIR` in an empty folder")
             .into());
         }
         Ok(Planned {

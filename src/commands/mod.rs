@@ -7,6 +7,7 @@ pub mod config;
 pub mod done;
 pub mod ess;
 pub mod init;
+pub mod instance;
 pub mod list;
 pub mod next;
 pub mod release;
@@ -41,6 +42,7 @@ pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::Reopen(a) => reopen::run(ctx, a),
         Command::Archive(a) => archive::run(ctx, a),
         Command::Config(a) => config::run(ctx, a),
+        Command::Instance(c) => instance::run(ctx, c),
     }
 }
 

@@ -699,3 +699,60 @@ fn research_and_spec_new_can_adopt_an_existing_task() {
         "# Tasks\n\n## Backlog\n\n- [ ] [Instance 1] 1.3 Research SQLite vs Postgres for the store\n  (research: [sqlite_vs_postgres.md](docs/research/sqlite_vs_postgres.md))\n- [ ] 1.4 Build the store\n  (spec: [101_STORE.md](docs/specs/101_STORE.md))\n"
     );
 }
+
+// --- 4. instances that do not exist; instance add / list ------------------------------
+
+#[test]
+fn undeclared_instances_are_refused_and_can_be_added() {
+    let ws = Ws::new();
+    ws.ok(&["init", "--instances", "3"]);
+    ws.ok(&["research", "new", "Topic"]);
+    let before = ws.read("TASKS.md");
+    let (code, doc) = ws.json(&["claim", "Research topic", "--instance", "9"]);
+    assert_eq!(code, 3, "{doc}");
+    assert!(
+        doc["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("baton instance add 9"),
+        "{doc}"
+    );
+    assert_eq!(ws.read("TASKS.md"), before, "nothing written");
+    // init on a workspace points at instance add.
+    let (code, doc) = ws.json(&["init", "--instances", "4"]);
+    assert_eq!(code, 3, "{doc}");
+    assert!(
+        doc["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("baton instance add"),
+        "{doc}"
+    );
+
+    let (code, doc) = ws.json(&["instance", "add", "9"]);
+    assert_eq!(code, 0, "{doc}");
+    assert!(
+        ws.read("instance_009.md").starts_with("# Instance 9"),
+        "{}",
+        ws.read("instance_009.md")
+    );
+    assert!(
+        ws.read("TASKS.md")
+            .contains("| 3 | Available |\n| 9 | Available |\n"),
+        "{}",
+        ws.read("TASKS.md")
+    );
+    let (code, doc) = ws.json(&["instance", "list"]);
+    assert_eq!(code, 0, "{doc}");
+    let ids: Vec<u64> = doc["data"]["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["instance"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [1, 2, 3, 9]);
+    ws.ok(&["claim", "Research topic", "--instance", "9"]);
+    assert_eq!(ws.json(&["check"]).0, 0, "no error left");
+    // Adding it again is refused.
+    assert_eq!(ws.json(&["instance", "add", "9"]).0, 3);
+}
