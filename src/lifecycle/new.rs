@@ -151,11 +151,11 @@ pub fn plan_research(
     ];
     if let Some(i) = adopt {
         let ins = link_task(doc, i, &format!("(research: [{name}]({link}))"));
-        return finish_adopted(ws, doc, path, content, ins, None, i);
+        return finish(ws, doc, path, content, ins, None, Added::Linked(i));
     }
     let place = Place::Named(section.unwrap_or(&ws.config.backlog_section));
     let ins = insert_tasks(doc, place, &[item])?;
-    finish(ws, doc, path, content, ins, None, 1)
+    finish(ws, doc, path, content, ins, None, Added::Tasks(1))
 }
 
 /// The task `--task REF` names.
@@ -198,20 +198,12 @@ fn link_task(doc: &Document, i: usize, link: &str) -> Insertion {
     }
 }
 
-/// `finish` for a file attached to task `i`: no task is added, and the plan reports `i`.
-fn finish_adopted(
-    ws: &Workspace,
-    doc: &Document,
-    path: PathBuf,
-    content: String,
-    ins: Insertion,
-    research: Option<PathBuf>,
-    i: usize,
-) -> anyhow::Result<NewPlan> {
-    let mut plan = finish(ws, doc, path, content, ins, research, 0)?;
-    let start = doc.tasks[i].item.start;
-    plan.inserted = start..start + 1;
-    Ok(plan)
+/// What `finish` expects the tasks edit to have done.
+enum Added {
+    /// Added this many tasks.
+    Tasks(usize),
+    /// Linked the file from this existing task (which the plan then reports).
+    Linked(usize),
 }
 
 /// Plan `baton spec new TITLE [--from-research REF|FILE]`: the numbered spec and its
@@ -293,7 +285,15 @@ pub fn plan_spec(
     ];
     if let Some(i) = adopt {
         let ins = link_task(doc, i, &format!("(spec: [{name}]({link}))"));
-        return finish_adopted(ws, doc, path, content, ins, research.map(|(r, _)| r), i);
+        return finish(
+            ws,
+            doc,
+            path,
+            content,
+            ins,
+            research.map(|(r, _)| r),
+            Added::Linked(i),
+        );
     }
     let place = match (section, research.as_ref().and_then(|(_, s)| *s)) {
         (Some(s), _) => Place::Named(s),
@@ -301,7 +301,15 @@ pub fn plan_spec(
         (None, None) => Place::Named(&ws.config.backlog_section),
     };
     let ins = insert_tasks(doc, place, &items)?;
-    finish(ws, doc, path, content, ins, research.map(|(r, _)| r), 2)
+    finish(
+        ws,
+        doc,
+        path,
+        content,
+        ins,
+        research.map(|(r, _)| r),
+        Added::Tasks(2),
+    )
 }
 
 fn finish(
@@ -311,8 +319,12 @@ fn finish(
     content: String,
     ins: Insertion,
     research: Option<PathBuf>,
-    expect: usize,
+    want: Added,
 ) -> anyhow::Result<NewPlan> {
+    let expect = match want {
+        Added::Tasks(k) => k,
+        Added::Linked(_) => 0,
+    };
     let mut changes = Changeset::default();
     changes.create(&path, content);
     let start = ins.edit.range.start;
@@ -332,7 +344,12 @@ fn finish(
         changes,
         path,
         tasks_text,
-        inserted: start..start + len,
+        // A linked task is reported as the one the file went to (its start is before the
+        // edit, so the same in both texts).
+        inserted: match want {
+            Added::Tasks(_) => start..start + len,
+            Added::Linked(i) => doc.tasks[i].item.start..doc.tasks[i].item.start + 1,
+        },
         section: ins.section,
         section_created: ins.created,
         research,
