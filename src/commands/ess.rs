@@ -14,6 +14,8 @@ use crate::txn::{self, Planned};
 pub fn run(ctx: &Ctx, args: EssArgs) -> anyhow::Result<Outcome> {
     let n = require_instance(args.instance.instance, "ess")?;
     let ws = &ctx.ws;
+    // Before the checks run: `ess` would create the session file of an unknown instance.
+    super::instance::require_declared(ws, &ws.load_tasks()?, n)?;
     let title = args.title.trim().to_string();
     if title.is_empty() || title.contains(['\n', '\r']) {
         return Err(usage("--title takes one non-empty line")

@@ -15,6 +15,7 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
     let n = require_instance(args.instance.instance, "start")?;
     let ws = &ctx.ws;
     let doc = ws.load_tasks()?;
+    super::instance::require_declared(ws, &doc, n)?;
     let file = crate::text::slash_path(&doc.rel_path);
     let ledger = ClaimStore::load(ws);
     let files = ws.instance_files()?;

@@ -718,6 +718,13 @@ fn undeclared_instances_are_refused_and_can_be_added() {
         "{doc}"
     );
     assert_eq!(ws.read("TASKS.md"), before, "nothing written");
+    for args in [
+        &["start", "--instance", "9"][..],
+        &["ess", "--instance", "9", "--title", "T", "--summary", "S."],
+    ] {
+        assert_eq!(ws.json(args).0, 3, "{args:?}");
+    }
+    assert!(!ws.exists("instance_009.md"));
     // init on a workspace points at instance add.
     let (code, doc) = ws.json(&["init", "--instances", "4"]);
     assert_eq!(code, 3, "{doc}");
