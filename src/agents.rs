@@ -10,7 +10,7 @@ use std::path::Path;
 use std::rc::Rc;
 
 pub const BEGIN: &str =
-    "<!-- baton:begin (written by `baton init --agent`; edits inside are replaced) -->";
+    "<!-- baton:begin (written by baton init --agent; edits inside are replaced) -->";
 pub const END: &str = "<!-- baton:end -->";
 
 /// The workflow rules, each pointing at the command that enforces it.
@@ -92,6 +92,8 @@ impl Agent {
 pub struct Plan {
     pub changes: Changeset,
     pub kept: Vec<String>,
+    /// The command that plans these files again, for hints.
+    again: String,
 }
 
 /// Plan the files of `agent` in the workspace at `root`, reading what exists there.
@@ -99,6 +101,7 @@ pub fn plan(root: &Path, agent: Agent) -> anyhow::Result<Plan> {
     let mut p = Plan {
         changes: Changeset::default(),
         kept: Vec::new(),
+        again: format!("baton init --agent {}", agent.name()),
     };
     match agent {
         Agent::Claude => {
@@ -167,7 +170,8 @@ fn block(root: &Path, p: &mut Plan, rel: &str) -> anyhow::Result<()> {
                 "{rel} has one of baton's markers without the other"
             ))
             .hint(format!(
-                "put back both `{BEGIN}` and `{END}` lines in {rel} (or remove both), then run `baton init --agent` again"
+                "put back both `{BEGIN}` and `{END}` lines in {rel} (or remove both), then run `{}` again",
+                p.again
             ))
             .into());
         }
@@ -191,7 +195,8 @@ fn mcp_json(root: &Path, p: &mut Plan, rel: &str) -> anyhow::Result<()> {
                 "{rel} is not a JSON object baton can add to: {why}"
             ))
             .hint(format!(
-                "fix {rel} (or move it away), then run `baton init --agent` again"
+                "fix {rel} (or move it away), then run `{}` again",
+                p.again
             )),
         )
     };
@@ -326,6 +331,7 @@ mod tests {
         let mut p = Plan {
             changes: Changeset::default(),
             kept: Vec::new(),
+            again: "baton init --agent claude".into(),
         };
         mcp_json(dir.path(), &mut p, ".mcp.json").unwrap();
         match p.changes.steps.first() {

@@ -65,6 +65,9 @@ pub enum Command {
     /// Show one task: section, links, claim, line.
     Show(RefArg),
     /// The next ready task (open, unclaimed, not a checklist item); `--claim` takes it.
+    ///
+    /// With nothing ready it exits 0 with `data.task: null` (and `data.action: "none"` with
+    /// `--claim`): an empty answer, not a failure.
     Next(NextArgs),
     /// Claim a task (or a whole section by its heading) for an instance.
     Claim(ClaimArgs),
@@ -92,6 +95,11 @@ pub enum Command {
     Archive(ArchiveArgs),
     /// The journal: who claimed, released, finished what, in which checkout, when.
     Log(LogArgs),
+    /// The effective configuration (.baton.yaml over the defaults); `--defaults` prints every key at its default.
+    Config(ConfigArgs),
+    /// The instances: `instance list` shows them, `instance add N` adds one (its session file and coordination row).
+    #[command(subcommand)]
+    Instance(InstanceCommand),
     /// Serve these commands as MCP tools on stdin/stdout, for coding agents (one server per agent).
     Mcp,
     /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell).
@@ -284,6 +292,10 @@ pub struct EssArgs {
     /// Skip the archive sweep.
     #[arg(long)]
     pub no_archive: bool,
+    /// Write a new entry even if `ess` already wrote one since `start` (which it replaces
+    /// otherwise).
+    #[arg(long)]
+    pub new: bool,
     /// Show what would change and write nothing (checks are not run).
     #[arg(long)]
     pub dry_run: bool,
@@ -311,6 +323,9 @@ impl Command {
             Command::Mcp => "mcp",
             Command::Completions(_) => "completions",
             Command::Man => "man",
+            Command::Config(_) => "config",
+            Command::Instance(InstanceCommand::Add(_)) => "instance add",
+            Command::Instance(InstanceCommand::List) => "instance list",
         }
     }
 }
@@ -329,6 +344,9 @@ pub struct ResearchNewArgs {
     /// The section the task goes under (default: `backlog_section`, created if missing).
     #[arg(long, value_name = "TEXT")]
     pub section: Option<String>,
+    /// Attach the note to this existing task (adds its link) instead of adding a task.
+    #[arg(long, value_name = "REF", conflicts_with = "section")]
+    pub task: Option<String>,
     /// Show what would change and write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -351,6 +369,9 @@ pub struct SpecNewArgs {
     /// The section the tasks go under (default: the research task's section, else `backlog_section`).
     #[arg(long, value_name = "TEXT")]
     pub section: Option<String>,
+    /// Attach the spec to this existing task (adds its link) instead of adding tasks.
+    #[arg(long, value_name = "REF", conflicts_with = "section")]
+    pub task: Option<String>,
     /// Show what would change and write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -387,6 +408,31 @@ pub struct ArchiveArgs {
     /// List each move and each edited line, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InstanceCommand {
+    /// Add instance N: its session file from the template and a coordination row.
+    Add(InstanceAddArgs),
+    /// The instances the workspace declares, by session file and coordination row.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct InstanceAddArgs {
+    /// The instance number.
+    #[arg(value_name = "N", value_parser = clap::value_parser!(u32).range(1..=999))]
+    pub number: u32,
+    /// Show what would change and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Print every key at its default instead (works outside a workspace too).
+    #[arg(long)]
+    pub defaults: bool,
 }
 
 /// Parse the command line. Building clap's whole tree (every subcommand and its
@@ -463,6 +509,10 @@ const SUBCOMMANDS: &[(&str, Augment)] = &[
     ("reopen", ReopenArgs::augment_args),
     ("archive", ArchiveArgs::augment_args),
     ("log", LogArgs::augment_args),
+    ("config", ConfigArgs::augment_args),
+    ("instance", |c| {
+        InstanceCommand::augment_subcommands(c).subcommand_required(true)
+    }),
     ("mcp", |c| c),
     ("completions", CompletionsArgs::augment_args),
     ("man", |c| c),

@@ -33,6 +33,10 @@ pub struct Config {
     pub stale_after: String,
     /// Session entries kept in an instance file.
     pub sessions_kept: usize,
+    /// How `ess` numbers sessions: `global` (one sequence across instances),
+    /// `per_instance` (each instance counts from 1), or `auto` (per instance when two
+    /// instances each have a Session 1 entry, global otherwise).
+    pub session_numbering: SessionNumbering,
     pub ess: EssConfig,
     /// Per-rule severity for `check`: `error`, `warning` or `off`.
     pub rules: BTreeMap<String, Severity>,
@@ -60,6 +64,15 @@ pub struct EssConfig {
     pub check_timeout: Option<String>,
 }
 
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionNumbering {
+    #[default]
+    Auto,
+    Global,
+    PerInstance,
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -73,6 +86,7 @@ impl Default for Config {
             max_claims: 1,
             stale_after: "24h".into(),
             sessions_kept: 3,
+            session_numbering: SessionNumbering::Auto,
             ess: EssConfig::default(),
             rules: BTreeMap::new(),
             marks: BTreeMap::new(),
@@ -130,7 +144,7 @@ impl Config {
                 "{FILE_NAME}: tasks_file `{t}` is outside the workspace; baton only edits files inside its root"
             ))
             .hint(format!(
-                "move the plan inside the workspace and set tasks_file to its path there, or run baton where the plan is (`baton --root DIR ...`, DIR holding TASKS.md or docs/tasks/TASKS.md); a link inside the workspace also works: `ln -s {t} TASKS.md`, then remove tasks_file"
+                "move the plan inside the workspace and set tasks_file to its path there, or run baton where the plan is (`baton --root DIR status`, DIR holding TASKS.md or docs/tasks/TASKS.md); a link inside the workspace also works: `ln -s {t} TASKS.md`, then remove tasks_file"
             ))
             .into());
         }
@@ -241,8 +255,10 @@ backlog_section: Backlog          # where new tasks go without --section
 max_claims: 1                     # claims one instance may hold at a time
 stale_after: 24h                  # a claim older than this is stale
 sessions_kept: 3                  # session entries kept in an instance file
+session_numbering: auto           # global | per_instance | auto (per instance when two
+                                  # instances each have a Session 1 entry)
 ess:
-  checks: []                      # commands `baton ess` runs, e.g. ["cargo test"]
+  checks: []                      # commands `ess` runs, e.g. ["cargo test"]
   check_timeout: 10m
 rules: {}                         # per-rule severity for `baton check`: error | warning | off
 marks: {}                         # box characters whose state differs from the table in README,

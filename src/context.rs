@@ -41,12 +41,14 @@ impl Ctx {
         } else {
             lock::Waiting::Exit(&on_timeout)
         };
-        lock::acquire(
+        let lock = lock::acquire(
             &self.ws.lock_dirs(),
             &self.ws.store_dir(),
             self.wait,
             waiting,
-        )
+        )?;
+        self.ws.ignore_state_dir();
+        Ok(lock)
     }
 
     /// The remote that keeps the claims, if one is configured.
@@ -81,6 +83,10 @@ impl crate::txn::Scope for Ctx {
             crate::atomic::cleanup(&self.ws.store_dir());
         }
         self.ws.sweep(true);
+    }
+
+    fn last_updated(&self) -> (std::path::PathBuf, String) {
+        (self.ws.tasks_rel(), self.now.format("%Y-%m-%d").to_string())
     }
 }
 

@@ -28,6 +28,7 @@ pub mod sessions;
 pub mod store;
 pub mod text;
 pub mod txn;
+pub mod usage;
 pub mod workspace;
 
 use std::time::Duration;
@@ -45,6 +46,14 @@ pub fn run() -> i32 {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind as K;
+            if json && e.kind() == K::DisplayVersion {
+                return output::emit(
+                    output::Format::Json,
+                    output::Style { color: false },
+                    "",
+                    &output::Outcome::version(env!("CARGO_PKG_VERSION")),
+                );
+            }
             if matches!(
                 e.kind(),
                 K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
@@ -57,12 +66,14 @@ pub fn run() -> i32 {
                 };
             }
             if json {
+                let named = cli::command_named(&args);
+                let err = anyhow::Error::new(usage::from_clap(&e, named));
                 // The command the line names, when it names one.
                 return output::emit_error(
                     output::Format::Json,
                     output::Style { color: false },
-                    cli::command_named(&args).unwrap_or(""),
-                    &usage_error(&e),
+                    named.unwrap_or(""),
+                    &err,
                 );
             }
             let _ = e.print();
@@ -96,16 +107,10 @@ pub fn run() -> i32 {
     }
 }
 
-/// A command-line mistake as baton's usage error (clap's first line, and where to look).
+/// A command-line mistake as baton's usage error: clap's message, its tip, and where to
+/// look (`usage::from_clap`).
 pub fn usage_error(e: &clap::Error) -> anyhow::Error {
-    let msg = e.to_string();
-    let first = msg
-        .lines()
-        .next()
-        .unwrap_or("")
-        .trim_start_matches("error: ")
-        .to_string();
-    anyhow::Error::new(error::usage(first).hint("run `baton --help` for usage"))
+    anyhow::Error::new(usage::from_clap(e, None))
 }
 
 /// The context `command` runs in: its workspace (found from `--root` or the current
@@ -119,10 +124,18 @@ pub fn context(
     let cwd = std::env::current_dir()
         .map_err(|e| anyhow::Error::new(e).context("reading the current directory"))?;
     // `init` makes a workspace where there is none yet: --root or the current directory.
-    let ws = if let cli::Command::Init(_) = command {
-        commands::init::workspace(global.root.as_deref(), &cwd)?
-    } else {
-        workspace::Workspace::discover(global.root.as_deref(), &cwd)?
+    let ws = match command {
+        cli::Command::Init(_) => commands::init::workspace(global.root.as_deref(), &cwd)?,
+        // The defaults need no workspace.
+        cli::Command::Config(a) if a.defaults => {
+            workspace::Workspace::discover(global.root.as_deref(), &cwd).unwrap_or_else(|_| {
+                workspace::Workspace {
+                    root: cwd.clone(),
+                    config: config::Config::default(),
+                }
+            })
+        }
+        _ => workspace::Workspace::discover(global.root.as_deref(), &cwd)?,
     };
     // Where a save that was still being written in place when baton replaced the file is
     // kept until it is put back (`atomic`).

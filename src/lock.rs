@@ -179,7 +179,7 @@ fn watchdog(path: &Path, wait: Duration, done: &AtomicBool, on_timeout: OnTimeou
                 holder(path)
                     .map(|p| format!(", held by pid {p}"))
                     .unwrap_or_default(),
-                wait.as_secs()
+                wait.as_secs_f64()
             );
         }
     }
@@ -192,11 +192,11 @@ fn watchdog(path: &Path, wait: Duration, done: &AtomicBool, on_timeout: OnTimeou
 /// The busy error of a wait for the lock that ran out.
 fn timed_out(path: &Path, wait: Duration) -> crate::error::BatonError {
     busy(format!(
-        "the workspace is locked by another baton command{} and stayed locked for {}s",
+        "the workspace is locked by {} and stayed locked for {}s",
         holder(path)
-            .map(|p| format!(" (pid {p})"))
-            .unwrap_or_default(),
-        wait.as_secs_f32()
+            .map(|p| format!("another baton command (pid {p})"))
+            .unwrap_or_else(|| "another process".into()),
+        wait.as_secs_f64()
     ))
     .hint("try again, or wait longer with `--wait SECS`")
 }
@@ -208,5 +208,14 @@ fn holder(path: &Path) -> Option<String> {
         .read_to_string(&mut s)
         .ok()?;
     let s = s.trim().to_string();
-    (!s.is_empty()).then_some(s)
+    (!s.is_empty() && still_baton(&s)).then_some(s)
+}
+
+/// Whether the recorded holder is a running baton: the pid stays in the file after its
+/// run, and another program may hold the lock now. Without `/proc`, trust the record.
+fn still_baton(pid: &str) -> bool {
+    if !Path::new("/proc/self").exists() {
+        return true;
+    }
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "baton")
 }

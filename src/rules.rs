@@ -131,6 +131,11 @@ pub const RULES: &[Rule] = &[
         "checkbox lines inside fenced code are not tasks",
     ),
     rule(
+        "merge_conflict",
+        E,
+        "git's merge-conflict markers left in the tasks file",
+    ),
+    rule(
         "next_steps_in_session_file",
         E,
         "an instance file holds a next-steps section",

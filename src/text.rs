@@ -396,3 +396,57 @@ impl std::hash::Hasher for Fnv {
 }
 
 pub type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
+/// The 1-based lines of git's merge-conflict markers: each `<<<<<<<` line that a `=======`
+/// and then a `>>>>>>>` line follow, with those two (and a `|||||||` base marker between).
+/// Markers inside a fenced code block are text.
+pub fn conflict_lines(text: &str) -> Vec<usize> {
+    if memchr::memmem::find(text.as_bytes(), b"<<<<<<<").is_none() {
+        return Vec::new();
+    }
+    let marker = |l: &str, m: &str| {
+        l.strip_prefix(m)
+            .is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t']))
+    };
+    let mut out = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
+    let mut fence: Option<&str> = None;
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim_end_matches('\r');
+        let t = l.trim_start();
+        if open.is_empty() {
+            for f in ["```", "~~~"] {
+                if t.starts_with(f) {
+                    fence = match fence {
+                        Some(o) if o == f => None,
+                        None => Some(f),
+                        other => other,
+                    };
+                }
+            }
+        }
+        if fence.is_some() {
+            continue;
+        }
+        match open.len() {
+            0 if marker(l, "<<<<<<<") => open.push(i + 1),
+            1.. if marker(l, "<<<<<<<") => open = vec![i + 1],
+            1.. if marker(l, "|||||||") || l == "=======" => open.push(i + 1),
+            2.. if marker(l, ">>>>>>>") => {
+                out.append(&mut open);
+                out.push(i + 1);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `lines` as `3, 5, 7`.
+pub fn line_list(lines: &[usize]) -> String {
+    lines
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}

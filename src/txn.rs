@@ -48,6 +48,7 @@ impl Changeset {
         if edits.is_empty() {
             return Ok(());
         }
+        refuse_conflicts(rel, original)?;
         let new = crate::edit::apply(original, &edits)
             .map_err(|e| anyhow::anyhow!("internal: planning an edit of {}: {e}", rel.display()))?;
         if new == **original {
@@ -60,6 +61,33 @@ impl Changeset {
             edits,
         });
         Ok(())
+    }
+
+    /// Bring the `**Last Updated**:` date of `rel` to `today` when this changeset edits
+    /// `rel` and leaves that line alone (`crate::model::stamp`).
+    pub fn stamp_last_updated(&mut self, rel: &Path, today: &str) {
+        for step in &mut self.steps {
+            if let Step::Write {
+                rel: r,
+                original: Some(original),
+                new,
+                edits,
+            } = step
+                && r.as_path() == rel
+                && let Some(e) = crate::model::stamp::last_updated_edit(original, today)
+                && !edits
+                    .iter()
+                    .any(|x| x.range.start <= e.range.end && e.range.start <= x.range.end)
+            {
+                let mut all = edits.clone();
+                all.push(e);
+                all.sort_by_key(|x| (x.range.start, x.range.end));
+                if let Ok(text) = crate::edit::apply(original, &all) {
+                    *new = Rc::new(text);
+                    *edits = all;
+                }
+            }
+        }
     }
 
     pub fn create(&mut self, rel: &Path, content: String) {
@@ -486,6 +514,24 @@ pub trait Scope {
     fn command(&self) -> &str;
     /// Remove (or put back) what killed runs left; called under the lock.
     fn sweep(&self);
+    /// The tasks file and today's date, for its `**Last Updated**:` line.
+    fn last_updated(&self) -> (PathBuf, String);
+}
+
+/// A file holding git's merge-conflict markers is never edited: the markers are what the
+/// user must resolve, and an edit could land on either side of them.
+pub fn refuse_conflicts(rel: &Path, text: &str) -> anyhow::Result<()> {
+    let lines = text::conflict_lines(text);
+    if lines.is_empty() {
+        return Ok(());
+    }
+    Err(refused(format!(
+        "{} holds merge-conflict markers on lines {}",
+        text::slash_path(rel),
+        text::line_list(&lines)
+    ))
+    .hint("resolve the merge (keep the lines you want, delete the markers), then run `baton check`")
+    .into())
 }
 
 /// Run `plan` under the workspace lock and commit what it returns. `plan` must read every
@@ -496,10 +542,11 @@ pub fn transact<T>(
     dry_run: bool,
     plan: impl FnMut() -> anyhow::Result<Planned<T>>,
 ) -> anyhow::Result<Committed<T>> {
-    transact_with(ctx, dry_run, plan, None::<fn(&Changeset, &mut T)>)
+    transact_with(ctx, dry_run, plan, None::<fn(&Changeset, &mut T)>, true)
 }
 
-/// `transact`, running `during` on this thread while the changes are committed on another
+/// `transact` for claims, leaving the `**Last Updated**:` date alone (a release gives back
+/// the bytes its claim found), running `during` on this thread while the changes are committed on another
 /// (writing and syncing a large file takes as long as deriving its new model from the old
 /// one). `during` sees the changes and the plan's value; the value it leaves is the one
 /// returned once the commit succeeds.
@@ -509,7 +556,7 @@ pub fn transact_overlapping<T>(
     plan: impl FnMut() -> anyhow::Result<Planned<T>>,
     during: impl FnMut(&Changeset, &mut T),
 ) -> anyhow::Result<Committed<T>> {
-    transact_with(ctx, dry_run, plan, Some(during))
+    transact_with(ctx, dry_run, plan, Some(during), false)
 }
 
 fn transact_with<T>(
@@ -517,6 +564,7 @@ fn transact_with<T>(
     dry_run: bool,
     mut plan: impl FnMut() -> anyhow::Result<Planned<T>>,
     mut during: Option<impl FnMut(&Changeset, &mut T)>,
+    stamp: bool,
 ) -> anyhow::Result<Committed<T>> {
     let lock = ctx.lock()?;
     let (root, state_dir) = (ctx.root(), ctx.state_dir());
@@ -526,7 +574,14 @@ fn transact_with<T>(
     atomic::cleanup(&state_dir);
     ctx.sweep();
     for attempt in 0..MAX_ATTEMPTS {
-        let Planned { changes, mut value } = plan()?;
+        let Planned {
+            mut changes,
+            mut value,
+        } = plan()?;
+        if stamp {
+            let (tasks, today) = ctx.last_updated();
+            changes.stamp_last_updated(&tasks, &today);
+        }
         if dry_run || changes.is_empty() {
             return Ok(Committed {
                 value,

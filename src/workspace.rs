@@ -138,6 +138,21 @@ impl Workspace {
         store::ClaimStore::load(self.place())
     }
 
+    /// Give `.baton/` a `.gitignore` of its own (best effort), so that a workspace made by
+    /// hand does not show it in `git status`.
+    pub fn ignore_state_dir(&self) {
+        let dir = self.state_dir();
+        // Never through a link (the lock refuses a linked state folder).
+        if std::fs::symlink_metadata(&dir).is_ok_and(|m| !m.is_dir()) {
+            return;
+        }
+        let gi = dir.join(".gitignore");
+        if std::fs::symlink_metadata(&gi).is_err() {
+            let _ = std::fs::create_dir_all(self.state_dir());
+            let _ = std::fs::write(gi, "*\n");
+        }
+    }
+
     /// Read a workspace file as UTF-8 text.
     pub fn read_text(&self, rel: &Path) -> anyhow::Result<String> {
         let bytes = std::fs::read(self.abs(rel)).map_err(|e| {

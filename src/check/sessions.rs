@@ -110,7 +110,7 @@ pub fn check(c: &mut Checker) {
                     ),
                 )
                 .help(format!(
-                    "move this entry and the older ones to {}/ (`{command}` rotates them, as `baton ess` does)",
+                    "move this entry and the older ones to {}/ (`{command}` rotates them, as `ess` does)",
                     c.ws.config.archive.sessions.trim_end_matches('/')
                 ))
                 .fix(Fix {
@@ -289,23 +289,44 @@ fn numbering(c: &mut Checker, all: &[(&Document, HistoryEntry)]) {
             }
         };
     let at = |doc: &Document, e: &HistoryEntry| format!("{}:{}", slash_path(&doc.rel_path), e.line);
-    // Duplicates, anywhere.
-    let mut first: HashMap<u32, usize> = HashMap::new();
+    // Duplicates, anywhere (or within one file, when each instance counts on its own).
+    let per_instance = {
+        use crate::config::SessionNumbering as S;
+        match c.ws.config.session_numbering {
+            S::Global => false,
+            S::PerInstance => true,
+            S::Auto => {
+                let mut ones: Vec<*const Document> = all
+                    .iter()
+                    .filter(|(_, e)| e.session == Some(1))
+                    .map(|(d, _)| *d as *const Document)
+                    .collect();
+                ones.dedup();
+                ones.len() >= 2
+            }
+        }
+    };
+    let mut first: HashMap<(usize, u32), usize> = HashMap::new();
     for (k, (doc, e)) in all.iter().enumerate() {
         let Some(n) = e.session else { continue };
-        match first.get(&n) {
+        let file = if per_instance {
+            *doc as *const Document as usize
+        } else {
+            0
+        };
+        match first.get(&(file, n)) {
             Some(&j) => {
                 let (d0, e0) = &all[j];
                 push(
                     doc,
                     e,
                     format!("Session {n} is numbered twice: also at {}", at(d0, e0)),
-                    "session numbers are global across instances: give this entry the number it had",
+                    "give this entry the number it had (`session_numbering` in .baton.yaml says whether numbers are global or per instance)",
                     &mut ds,
                 );
             }
             None => {
-                first.insert(n, k);
+                first.insert((file, n), k);
             }
         }
     }

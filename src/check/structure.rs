@@ -1,4 +1,5 @@
-//! Rules about the shape of TASKS.md: duplicate_number, unknown_mark, checkbox_in_code.
+//! Rules about the shape of TASKS.md: duplicate_number, unknown_mark, checkbox_in_code,
+//! merge_conflict.
 
 use super::claims::task_name;
 use super::{Checker, Diagnostic, Location};
@@ -6,6 +7,23 @@ use std::collections::HashMap;
 
 pub fn check(c: &mut Checker) {
     let doc = &c.docs.tasks;
+    if c.on("merge_conflict") {
+        let lines = crate::text::conflict_lines(&doc.text);
+        if let Some(at) = lines.first().and_then(|&l| doc.lines.start_of(l)) {
+            let end = crate::text::line_end(&doc.text, at);
+            c.push(
+                Diagnostic::new(
+                    "merge_conflict",
+                    Location::span(doc, at..end),
+                    format!(
+                        "merge-conflict markers on lines {}",
+                        crate::text::line_list(&lines)
+                    ),
+                )
+                .help("resolve the merge: keep the lines you want and delete the markers; baton edits nothing in this file until then"),
+            );
+        }
+    }
     if c.on("duplicate_number") {
         // Siblings only: the same section and the same parent task.
         let mut seen: HashMap<(Option<usize>, Option<usize>, &str), usize> = HashMap::new();

@@ -316,7 +316,10 @@ pub fn plan_claim(
                     t.reference,
                     doc.label(i)
                 ))
-                .hint("pick another with `baton next`, or `baton reopen` it first")
+                .hint(format!(
+                    "pick another with `baton next`, or `baton reopen {}` first",
+                    t.reference
+                ))
                 .into());
             }
             let heading = doc.heading_claims(i);
@@ -468,9 +471,34 @@ pub fn plan_claim(
                     ),
                 })
                 .collect();
-            let first = match held[0] {
-                ClaimUnit::Task(i) => doc.tasks[i].reference.clone(),
-                ClaimUnit::Section(s) => doc.sections[s].reference.clone(),
+            // A heading claim is finished by finishing its tasks: `done` on the last open
+            // one releases the heading too.
+            let (first, finish) = match held[0] {
+                ClaimUnit::Task(i) => {
+                    let r = &doc.tasks[i].reference;
+                    (
+                        r.clone(),
+                        format!("finish it with `baton done {r} --instance {n}`"),
+                    )
+                }
+                ClaimUnit::Section(s) => {
+                    let r = &doc.sections[s].reference;
+                    let under = |i: usize| {
+                        std::iter::successors(doc.tasks[i].section, |&c| doc.sections[c].parent)
+                            .any(|c| c == s)
+                    };
+                    let open = (0..doc.tasks.len()).find(|&i| !doc.tasks[i].done && under(i));
+                    let finish = match open {
+                        Some(i) => format!(
+                            "finish its tasks, starting with `baton done {} --instance {n}` (the heading is released with the last one)",
+                            doc.tasks[i].reference
+                        ),
+                        None => format!(
+                            "every task under it is done: release it with `baton release {r} --instance {n}`"
+                        ),
+                    };
+                    (r.clone(), finish)
+                }
             };
             return Err(refused(format!(
                 "Instance {n} already holds {} claim{} (max_claims is {max}): {}",
@@ -479,7 +507,7 @@ pub fn plan_claim(
                 names.join(", ")
             ))
             .hint(format!(
-                "finish it with `baton done {first} --instance {n}` or release it with `baton release {first} --instance {n}`; `--also` holds both"
+                "{finish}, or release it with `baton release {first} --instance {n}`; `--also` holds both"
             ))
             .into());
         }

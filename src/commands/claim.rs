@@ -24,6 +24,7 @@ pub fn run(ctx: &Ctx, args: ClaimArgs) -> anyhow::Result<Outcome> {
     let reference = args.target.reference;
     let rules = Rules::of(&ctx.ws, ctx.now);
     execute(ctx, n, args.dry_run, |doc, ledger| {
+        super::instance::require_declared(&ctx.ws, doc, n)?;
         let target = refs::resolve(doc, &reference)?;
         // A task that waits for unfinished work is refused (`next` never offers one).
         if let Target::Task(i) = target

@@ -126,6 +126,7 @@ pub fn run(ctx: &Ctx, args: DoneArgs) -> anyhow::Result<Outcome> {
         archived: sweep.map(wire::archived).unwrap_or_default(),
         skipped: sweep.map(wire::skipped).unwrap_or_default(),
         changes: txn::preview(&committed.changes),
+        stays_archived: Vec::new(),
     };
     let mut warnings = sweep.map(|s| s.skipped_messages()).unwrap_or_default();
     warnings.extend(ledger_note);

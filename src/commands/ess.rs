@@ -14,6 +14,8 @@ use crate::txn::{self, Planned};
 pub fn run(ctx: &Ctx, args: EssArgs) -> anyhow::Result<Outcome> {
     let n = require_instance(args.instance.instance, "ess")?;
     let ws = &ctx.ws;
+    // Before the checks run: `ess` would create the session file of an unknown instance.
+    super::instance::require_declared(ws, &ws.load_tasks()?, n)?;
     let title = args.title.trim().to_string();
     if title.is_empty() || title.contains(['\n', '\r']) {
         return Err(usage("--title takes one non-empty line")
@@ -69,6 +71,10 @@ pub fn run(ctx: &Ctx, args: EssArgs) -> anyhow::Result<Outcome> {
         keep_claims: args.keep_claims,
         no_archive: args.no_archive,
         snapshot: snapshot.clone(),
+        replace: snapshot
+            .as_ref()
+            .and_then(|s| s.ess_session)
+            .filter(|_| !args.new),
         files: files.clone(),
         checks: check_results.clone(),
         check_timeout: timeout,
@@ -111,7 +117,11 @@ pub fn run(ctx: &Ctx, args: EssArgs) -> anyhow::Result<Outcome> {
         );
         journal::append(&place.dir, &events)?;
         notes.extend(super::done::unsaved(ledger.save()));
-        Snapshot::remove(ws, n);
+        // The session goes on until the next `start`: a second `ess` replaces this entry.
+        if let Some(mut s) = snapshot.clone() {
+            s.ess_session = Some(plan.session);
+            s.save(ws)?;
+        }
     }
     notes.extend(plan.notes.iter().cloned());
     for (line, msg) in &plan.unparsed {

@@ -57,7 +57,7 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> anyhow::Result<Outcome> {
                     names.join(", "),
                     if names.len() == 1 { "s" } else { "" }
                 ))
-                .hint("use it (`baton status`), or run `baton init --root DIR` in an empty folder")
+                .hint("use it (`baton status`; add an instance with `baton instance add N`), or run `baton init --root DIR` in an empty folder")
                 .into());
             }
             changes = cs;
@@ -90,8 +90,8 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> anyhow::Result<Outcome> {
         .iter()
         .map(|f| {
             format!(
-                "kept {f}: it differs from baton's (move it away and run `baton init --agent {}` again to get baton's)",
-                agent.map_or("", |a| a.name())
+                "kept {f}: it differs from baton's (move it away and run `baton init --agent {agent}` again to get baton's)",
+                agent = agent.map_or("generic", |a| a.name())
             )
         })
         .collect();

@@ -10,6 +10,7 @@ use crate::output::{Format, Outcome, render, wire};
 pub fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<Outcome> {
     let doc = ctx.ws.load_tasks()?;
     let filter = TaskFilter::new(&args.filters)?;
+    let mut warnings = super::conflict_warning(&doc);
     let file = crate::text::slash_path(&doc.rel_path);
     // Dependencies are looked for only when a filter needs them.
     let deps = (args.ready || args.blocked).then(|| Deps::build(&doc));
@@ -47,7 +48,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<Outcome> {
     } else {
         super::status::elsewhere_of_tasks(ctx, &store, &doc, tasks.iter().copied())
     };
-    let warnings: Vec<String> = warning.into_iter().collect();
+    warnings.extend(warning);
     if ctx.format == Format::Json {
         // Written task by task straight to stdout when printed; the document goes with the
         // outcome (left to the process's exit by `leak_at_exit`).

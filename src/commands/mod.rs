@@ -6,9 +6,11 @@
 pub mod archive;
 pub mod check;
 pub mod claim;
+pub mod config;
 pub mod done;
 pub mod ess;
 pub mod init;
+pub mod instance;
 pub mod list;
 pub mod log;
 pub mod next;
@@ -59,6 +61,8 @@ fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::Done(a) => done::run(ctx, a),
         Command::Reopen(a) => reopen::run(ctx, a),
         Command::Archive(a) => archive::run(ctx, a),
+        Command::Config(a) => config::run(ctx, a),
+        Command::Instance(c) => instance::run(ctx, c),
         Command::Log(a) => log::run(ctx, a),
         c @ (Command::Mcp | Command::Completions(_) | Command::Man) => Err(usage(format!(
             "`baton {}` runs on its own, not in a workspace",
@@ -117,8 +121,41 @@ pub fn require_instance(i: Option<u32>, command: &str) -> anyhow::Result<u32> {
             "`baton {command}` needs to know which instance you are"
         ))
         .hint(format!(
-            "pass `--instance N` (or set BATON_INSTANCE=N), e.g. `baton {command} ... --instance 1`"
+            "pass `--instance N` (or set BATON_INSTANCE=N), e.g. `{} --instance 1`",
+            this_line()
         ))
         .into()),
     }
+}
+
+/// The warning read-only commands give for a tasks file holding merge-conflict markers
+/// (editing commands refuse it: `txn::refuse_conflicts`).
+pub fn conflict_warning(doc: &Document) -> Vec<String> {
+    let lines = crate::text::conflict_lines(&doc.text);
+    if lines.is_empty() {
+        return Vec::new();
+    }
+    vec![format!(
+        "{} holds merge-conflict markers on lines {}: tasks between them may be listed twice; resolve the merge before editing",
+        crate::text::slash_path(&doc.rel_path),
+        crate::text::line_list(&lines)
+    )]
+}
+
+/// This process's command line as `baton ...`, each word quoted where the shell needs it
+/// (for hints that repeat the line with something added).
+fn this_line() -> String {
+    let mut out = String::from("baton");
+    for w in std::env::args().skip(1) {
+        out.push(' ');
+        if !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./:=@".contains(c))
+        {
+            out.push_str(&w);
+        } else {
+            out.push_str(&format!("\"{}\"", w.replace('"', "\\\"")));
+        }
+    }
+    out
 }

@@ -27,8 +27,14 @@ pub fn run(ctx: &Ctx, args: NextArgs) -> anyhow::Result<Outcome> {
             task: i.map(|i| wire::task(&doc, &file, i, &mut check)),
             held_elsewhere: Vec::new(),
         };
-        let out =
-            Outcome::task(ctx, &data, render::next).map(|o| o.warn(warning.into_iter().collect()));
+        let out = Outcome::task(ctx, &data, render::next).map(|o| {
+            o.warn(
+                warning
+                    .into_iter()
+                    .chain(super::conflict_warning(&doc))
+                    .collect(),
+            )
+        });
         crate::output::leak_at_exit(data);
         crate::output::leak_at_exit(doc);
         return out;
@@ -44,6 +50,7 @@ pub fn run(ctx: &Ctx, args: NextArgs) -> anyhow::Result<Outcome> {
     // do not all race again for the same next task.
     let mut attempt = 0usize;
     execute(ctx, n, args.dry_run, |doc, ledger| {
+        super::instance::require_declared(&ctx.ws, doc, n)?;
         let elsewhere = Elsewhere::new(ledger);
         let deps = Deps::build(doc);
         let spread = if attempt == 0 {

@@ -56,6 +56,34 @@ pub fn run(ctx: &Ctx, args: ReopenArgs) -> anyhow::Result<Outcome> {
         archived: Vec::new(),
         skipped: Vec::new(),
         changes: txn::preview(&committed.changes),
+        stays_archived: if reopened {
+            archived_links(&after, i, &ws.config)
+        } else {
+            Vec::new()
+        },
     };
     Outcome::new(ctx, &data, render::done)
+}
+
+/// The files in the archive that task `i` links (its own links and its section's).
+fn archived_links(
+    doc: &crate::model::Document,
+    i: usize,
+    config: &crate::config::Config,
+) -> Vec<String> {
+    let dirs = [
+        std::path::Path::new(&config.archive.specs),
+        std::path::Path::new(&config.archive.research),
+    ];
+    let mut out: Vec<String> = Vec::new();
+    for l in doc.tasks[i].links.iter().chain(doc.inherited_links(i)) {
+        if let crate::model::links::Target::Local(p) = &l.resolved {
+            let p = std::path::Path::new(p.as_str());
+            let shown = crate::text::slash_path(p);
+            if dirs.iter().any(|d| p.starts_with(d)) && !out.contains(&shown) {
+                out.push(shown);
+            }
+        }
+    }
+    out
 }

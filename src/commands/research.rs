@@ -11,7 +11,14 @@ use crate::txn::{self, Planned};
 pub fn run(ctx: &Ctx, cmd: ResearchCommand) -> anyhow::Result<Outcome> {
     match cmd {
         ResearchCommand::New(a) => run_new(ctx, a.dry_run, FileKind::Research, |doc| {
-            new::plan_research(&ctx.ws, doc, &a.title, a.section.as_deref(), ctx.now)
+            new::plan_research(
+                &ctx.ws,
+                doc,
+                &a.title,
+                a.section.as_deref(),
+                a.task.as_deref(),
+                ctx.now,
+            )
         }),
     }
 }

@@ -34,8 +34,14 @@ pub fn run(ctx: &Ctx, args: RefArg) -> anyhow::Result<Outcome> {
         waited_by,
         held_elsewhere,
     };
-    let out = Outcome::new(ctx, &data, |d, s| render::show(d, s, &doc))
-        .map(|o| o.warn(warning.into_iter().collect()));
+    let out = Outcome::new(ctx, &data, |d, s| render::show(d, s, &doc)).map(|o| {
+        o.warn(
+            warning
+                .into_iter()
+                .chain(super::conflict_warning(&doc))
+                .collect(),
+        )
+    });
     crate::output::leak_at_exit(data);
     crate::output::leak_at_exit(doc);
     out

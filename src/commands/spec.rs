@@ -17,6 +17,7 @@ pub fn run(ctx: &Ctx, cmd: SpecCommand) -> anyhow::Result<Outcome> {
                     &a.title,
                     a.from_research.as_deref(),
                     a.section.as_deref(),
+                    a.task.as_deref(),
                     ctx.now,
                     &cwd,
                 )

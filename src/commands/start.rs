@@ -15,6 +15,7 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
     let n = require_instance(args.instance.instance, "start")?;
     let ws = &ctx.ws;
     let doc = ws.load_tasks()?;
+    super::instance::require_declared(ws, &doc, n)?;
     let file = crate::text::slash_path(&doc.rel_path);
     let (ledger, stale_warning) =
         crate::store::load_for_reading(ws.place(), ctx.remote(), ctx.now, || ctx.lock())?;
@@ -93,7 +94,10 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
             started_at: snap.started_at.to_rfc3339(),
             git_head: snap.git_head.clone(),
             tasks: snap.tasks.len(),
-            replaced: previous.map(|p| p.started_at.to_rfc3339()),
+            // A session that ran `ess` ended properly.
+            replaced: previous
+                .filter(|p| p.ess_session.is_none())
+                .map(|p| p.started_at.to_rfc3339()),
         },
     };
     Ok(Outcome::new(ctx, &data, render::start)?.warn(warnings))

@@ -16,6 +16,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
         crate::store::load_for_reading(ws.place(), ctx.remote(), ctx.now, || ctx.lock())?;
     let files = ws.instance_files()?;
     let mut warnings: Vec<String> = stale_warning.into_iter().collect();
+    warnings.extend(super::conflict_warning(&doc));
     let mut far = elsewhere_claims(ctx, &ledger);
 
     let mut ids = doc.instances_named();

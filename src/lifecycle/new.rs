@@ -39,11 +39,13 @@ pub enum Place<'a> {
     Named(&'a str),
 }
 
-fn check_title(title: &str) -> anyhow::Result<&str> {
+fn check_title<'t>(title: &'t str, command: &str) -> anyhow::Result<&'t str> {
     let t = title.trim();
     if t.is_empty() {
         return Err(usage("the title is empty")
-            .hint("pass a title, e.g. `baton spec new \"Proxy rotation\"`")
+            .hint(format!(
+                "pass a title, e.g. `baton {command} \"Proxy rotation\"`"
+            ))
             .into());
     }
     if t.contains(['\n', '\r']) {
@@ -112,9 +114,11 @@ pub fn plan_research(
     doc: &Document,
     title: &str,
     section: Option<&str>,
+    task: Option<&str>,
     now: DateTime<FixedOffset>,
 ) -> anyhow::Result<NewPlan> {
-    let title = check_title(title)?;
+    let title = check_title(title, "research new")?;
+    let adopt = task.map(|r| adopted_task(doc, r)).transpose()?;
     let dirs = Dirs::new(&ws.config);
     let rdir = dirs.research.clone().ok_or_else(|| {
         refused("research_dir is configured outside the workspace")
@@ -145,23 +149,78 @@ pub fn plan_research(
         format!("- [ ] Research {}", in_sentence(title)),
         format!("  (research: [{name}]({link}))"),
     ];
+    if let Some(i) = adopt {
+        let ins = link_task(doc, i, &format!("(research: [{name}]({link}))"));
+        return finish(ws, doc, path, content, ins, None, Added::Linked(i));
+    }
     let place = Place::Named(section.unwrap_or(&ws.config.backlog_section));
     let ins = insert_tasks(doc, place, &[item])?;
-    finish(ws, doc, path, content, ins, None, 1)
+    finish(ws, doc, path, content, ins, None, Added::Tasks(1))
+}
+
+/// The task `--task REF` names.
+fn adopted_task(doc: &Document, reference: &str) -> anyhow::Result<usize> {
+    match crate::model::refs::resolve(doc, reference)? {
+        crate::model::refs::Target::Task(i) => Ok(i),
+        crate::model::refs::Target::Section(s) => Err(usage(format!(
+            "`{reference}` names the heading `{}`, not a task",
+            doc.sections[s].title
+        ))
+        .hint("pass a task's ref, number or `L<line>` to --task")
+        .into()),
+    }
+}
+
+/// The edit that adds `link` to task `i` on a continuation line under its first line.
+fn link_task(doc: &Document, i: usize, link: &str) -> Insertion {
+    let text = doc.text.as_str();
+    let t = &doc.tasks[i];
+    let ls = text::line_start(text, t.mark_range.start);
+    let indent: String = text[ls..t.mark_range.start]
+        .chars()
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let n = nl(text);
+    let eol = text::line_end(text, t.mark_range.start);
+    let nlen = text::newline_len_at(text, eol);
+    let edit = if nlen == 0 {
+        Edit::insert(eol, format!("{n}{indent}{link}"))
+    } else {
+        Edit::insert(eol + nlen, format!("{indent}{link}{n}"))
+    };
+    Insertion {
+        edit,
+        section: t
+            .section
+            .map(|s| doc.sections[s].title.to_string())
+            .unwrap_or_default(),
+        created: false,
+    }
+}
+
+/// What `finish` expects the tasks edit to have done.
+enum Added {
+    /// Added this many tasks.
+    Tasks(usize),
+    /// Linked the file from this existing task (which the plan then reports).
+    Linked(usize),
 }
 
 /// Plan `baton spec new TITLE [--from-research REF|FILE]`: the numbered spec and its
 /// spec-writing and implementation tasks. `cwd` resolves a relative FILE.
+#[allow(clippy::too_many_arguments)] // the command's options, each one plain
 pub fn plan_spec(
     ws: &Workspace,
     doc: &Document,
     title: &str,
     from_research: Option<&str>,
     section: Option<&str>,
+    task: Option<&str>,
     now: DateTime<FixedOffset>,
     cwd: &Path,
 ) -> anyhow::Result<NewPlan> {
-    let title = check_title(title)?;
+    let title = check_title(title, "spec new")?;
+    let adopt = task.map(|r| adopted_task(doc, r)).transpose()?;
     let dirs = Dirs::new(&ws.config);
     let sdir = dirs.specs.clone().ok_or_else(|| {
         refused("specs_dir is configured outside the workspace")
@@ -224,13 +283,33 @@ pub fn plan_spec(
             format!("  (spec: [{name}]({link}))"),
         ],
     ];
+    if let Some(i) = adopt {
+        let ins = link_task(doc, i, &format!("(spec: [{name}]({link}))"));
+        return finish(
+            ws,
+            doc,
+            path,
+            content,
+            ins,
+            research.map(|(r, _)| r),
+            Added::Linked(i),
+        );
+    }
     let place = match (section, research.as_ref().and_then(|(_, s)| *s)) {
         (Some(s), _) => Place::Named(s),
         (None, Some(s)) => Place::Section(s),
         (None, None) => Place::Named(&ws.config.backlog_section),
     };
     let ins = insert_tasks(doc, place, &items)?;
-    finish(ws, doc, path, content, ins, research.map(|(r, _)| r), 2)
+    finish(
+        ws,
+        doc,
+        path,
+        content,
+        ins,
+        research.map(|(r, _)| r),
+        Added::Tasks(2),
+    )
 }
 
 fn finish(
@@ -240,8 +319,12 @@ fn finish(
     content: String,
     ins: Insertion,
     research: Option<PathBuf>,
-    expect: usize,
+    want: Added,
 ) -> anyhow::Result<NewPlan> {
+    let expect = match want {
+        Added::Tasks(k) => k,
+        Added::Linked(_) => 0,
+    };
     let mut changes = Changeset::default();
     changes.create(&path, content);
     let start = ins.edit.range.start;
@@ -261,7 +344,12 @@ fn finish(
         changes,
         path,
         tasks_text,
-        inserted: start..start + len,
+        // A linked task is reported as the one the file went to (its start is before the
+        // edit, so the same in both texts).
+        inserted: match want {
+            Added::Tasks(_) => start..start + len,
+            Added::Linked(i) => doc.tasks[i].item.start..doc.tasks[i].item.start + 1,
+        },
         section: ins.section,
         section_created: ins.created,
         research,
@@ -351,7 +439,7 @@ fn resolve_research(
             slash_path(&file),
             ws.config.research_dir
         ))
-        .hint("move the notes into the research folder first, or create them with `baton research new`")
+        .hint("move the notes into the research folder first, or create them with `baton research new TITLE`")
         .into());
     }
     if let Err(why) = symlink_free(&ws.root, &file) {
@@ -429,6 +517,11 @@ pub fn insert_tasks(
                 let at = text::line_start(text, t.range.start);
                 Edit::insert(at, format!("## {want}{n}{n}{body}{n}"))
             }
+            None if footer_start(text).is_some() => {
+                // Before a closing `---` and `**Last Updated**` footer.
+                let at = footer_start(text).expect("just found");
+                Edit::insert(at, format!("## {want}{n}{n}{body}{n}"))
+            }
             None => {
                 let prefix = if text.is_empty()
                     || text.as_str() == text::BOM
@@ -481,7 +574,10 @@ pub fn insert_tasks(
             (end, indent.to_string(), bullet, false)
         }
         None => {
+            // The section's own text ends before a closing `---` (the rule between
+            // sections, or above a footer).
             let from = sec.range.start;
+            let own_end = rule_after(text, sec.range.end, own_end).unwrap_or(own_end);
             let end = from + text[from..own_end].trim_end().len();
             (end, String::new(), '-', true)
         }
@@ -525,6 +621,59 @@ pub fn insert_tasks(
         section: sec.title.to_string(),
         created: false,
     })
+}
+
+/// Whether `line` is a thematic break: three or more `-`, `*` or `_` (one of them), with
+/// blanks between, indented less than four columns.
+fn is_rule(line: &str) -> bool {
+    let l = line.trim_end_matches(['\r', '\n']);
+    let body = l.trim_start_matches(' ');
+    if l.len() - body.len() > 3 {
+        return false;
+    }
+    let Some(c) = body.chars().next().filter(|c| matches!(c, '-' | '*' | '_')) else {
+        return false;
+    };
+    body.chars().all(|x| x == c || x == ' ' || x == '\t') && body.matches(c).count() >= 3
+}
+
+/// The start of the first thematic break line in `text[from..to]` that follows a blank
+/// line (a rule, not a setext underline), outside code fences.
+fn rule_after(text: &str, from: usize, to: usize) -> Option<usize> {
+    let mut at = from;
+    let mut blank_before = false;
+    let mut fenced = false;
+    for line in text[from..to].split_inclusive('\n') {
+        let t = line.trim();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            fenced = !fenced;
+        }
+        if !fenced && blank_before && is_rule(line) {
+            return Some(at);
+        }
+        blank_before = t.is_empty();
+        at += line.len();
+    }
+    None
+}
+
+/// Where a closing footer starts: a last thematic break followed by nothing but blank
+/// lines and `**Last Updated**` lines.
+fn footer_start(text: &str) -> Option<usize> {
+    let mut at = 0;
+    let mut found = None;
+    let mut blank_before = true;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if blank_before && is_rule(line) {
+            found = Some(at);
+        } else if !t.is_empty() && !t.starts_with("**Last Updated") {
+            found = None;
+        }
+        blank_before = t.is_empty();
+        at += line.len();
+    }
+    found
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod rebase;
 pub mod refs;
 pub mod session;
 pub mod shared;
+pub mod stamp;
 pub mod tasks;
 
 pub use shared::Str;

@@ -166,7 +166,10 @@ impl Document {
         let mut in_heading = false;
         let mut table_depth = 0usize;
 
-        let body = &text[bom..];
+        // Claim tags on otherwise empty tasks are blanked for pulldown-cmark, so that a
+        // claim never changes how the lines around it parse.
+        let masked = mask_tags_of_empty_tasks(text);
+        let body = &masked.as_deref().unwrap_or(text)[bom..];
         std::thread::scope(|scope| {
             // A large file is parsed by pulldown-cmark on a second thread while this one
             // recognises its task lines and then builds the model from the events.
@@ -244,7 +247,9 @@ impl Document {
                             head.map(|head| {
                                 let near = r.start..text::line_end(text, head.mark_range.start);
                                 let parent = frames.iter().rev().find_map(|f| f.task);
-                                let line = lines.line_near(r.start, &mut line_at);
+                                // The marker's line: an item's range can start at the
+                                // line break before an indented bullet.
+                                let line = lines.line_near(head.mark_range.start, &mut line_at);
                                 let state = env.config.mark_state(head.mark);
                                 tasks.push(Task {
                                     section,
@@ -737,6 +742,59 @@ fn line_item_heads(text: &str) -> Vec<(usize, Option<ItemHead>)> {
         line = end;
     }
     out
+}
+
+/// `text` with the `[Instance N]` tags of tasks that hold nothing else (`- [ ] [Instance 2]`)
+/// replaced by spaces, or `None` when it has none. Text after the box makes the item a
+/// paragraph, which changes how the next lines parse (a lazy continuation line, a list
+/// that may now interrupt it): blanked, a claimed empty task parses as the unclaimed one.
+/// The replacement keeps every byte offset.
+fn mask_tags_of_empty_tasks(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let mut masked: Option<Vec<u8>> = None;
+    let mut done_to = 0;
+    for at in memchr::memmem::find_iter(b, b"nstance") {
+        if at < 2 || at < done_to || b[at - 2] != b'[' || !matches!(b[at - 1], b'i' | b'I') {
+            continue;
+        }
+        let start = text::line_start(text, at);
+        let eol = text::line_end(text, at);
+        done_to = eol;
+        let mut i = start;
+        while i < eol && matches!(b[i], b' ' | b'\t' | b'>') {
+            i += 1;
+        }
+        let Some(head) = item_head_at(text, i) else {
+            continue;
+        };
+        if head.claims.is_empty() {
+            continue;
+        }
+        // Nothing but blanks and the tags after the box (and Kiro's `*`).
+        let mut rest = head.mark_range.end;
+        let mut only_tags = true;
+        let mut claims = head.claims.iter().peekable();
+        while rest < eol {
+            if let Some(c) = claims.next_if(|c| c.range.start == rest) {
+                rest = c.range.end;
+            } else if matches!(b[rest], b' ' | b'\t')
+                || (rest == head.mark_range.end && b[rest] == b'*')
+            {
+                rest += 1;
+            } else {
+                only_tags = false;
+                break;
+            }
+        }
+        if !only_tags {
+            continue;
+        }
+        let m = masked.get_or_insert_with(|| b.to_vec());
+        for c in &head.claims {
+            m[c.range.clone()].fill(b' ');
+        }
+    }
+    masked.map(|m| String::from_utf8(m).expect("ASCII tags replaced by ASCII spaces"))
 }
 
 /// `parse_item_head` with the bullet at `i`.

@@ -180,6 +180,18 @@ impl Outcome {
         }
     }
 
+    /// `baton --version --json`: the program's version as the data.
+    pub fn version(version: &str) -> Outcome {
+        let data = serde_json::json!({ "name": "baton", "version": version });
+        Outcome {
+            data: Some(Data::Json(data.to_string().into_bytes())),
+            human: String::new(),
+            warnings: Vec::new(),
+            exit: 0,
+            error: None,
+        }
+    }
+
     pub fn warn(mut self, w: Vec<String>) -> Self {
         self.warnings.extend(w);
         self

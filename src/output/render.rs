@@ -374,7 +374,13 @@ pub fn claim(d: &ClaimData, s: &Style) -> String {
             .iter()
             .map(|n| format!("Instance {n}"))
             .collect();
-        let _ = writeln!(out, "  took over from {}", v.join(", "));
+        if d.action == "released" {
+            // `release --force`: the claim was theirs, and nobody holds the task now.
+            let v: Vec<String> = v.iter().map(|i| format!("{i}'s claim")).collect();
+            let _ = writeln!(out, "  it was {}", v.join(", "));
+        } else {
+            let _ = writeln!(out, "  took over from {}", v.join(", "));
+        }
     }
     if d.dry_run {
         out.push_str(&preview(&d.changes, s));
@@ -652,7 +658,7 @@ pub fn start(d: &super::wire::StartData, s: &Style) -> String {
     if let Some(r) = &d.snapshot.replaced {
         let _ = writeln!(
             out,
-            "  (replaced the snapshot of a session started {r} that never ran `baton ess`)"
+            "  (replaced the snapshot of a session started {r} that never ran `ess`)"
         );
     }
     let _ = writeln!(
@@ -832,11 +838,15 @@ pub fn done(d: &super::wire::DoneData, s: &Style) -> String {
     }
     archived_lines(&mut out, &d.archived, d.dry_run, s);
     if d.action == "reopened" {
-        let _ = writeln!(
-            out,
-            "  {}",
-            s.dim("archived files stay archived; new work gets a new spec (`baton spec new`)")
-        );
+        for f in &d.stays_archived {
+            let _ = writeln!(
+                out,
+                "  {}",
+                s.dim(&format!(
+                    "{f} stays archived; new work gets a new spec (`baton spec new TITLE`)"
+                ))
+            );
+        }
     }
     if d.dry_run {
         out.push_str(&preview(&d.changes, s));

@@ -808,6 +808,9 @@ pub struct DoneData<'a> {
     pub archived: Vec<ArchivedWire>,
     pub skipped: Vec<SkippedWire>,
     pub changes: crate::txn::Preview,
+    /// `reopen`: the archived files the task links, which stay where they are.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stays_archived: Vec<String>,
 }
 
 /// `archive`.

@@ -58,7 +58,7 @@ pub fn rule_breaks(
                     doc.label(i)
                 ),
                 hint: format!(
-                    "`baton release {} --instance {n}` (or `baton ess` removes it)",
+                    "`baton release {} --instance {n}` (or `ess` releases it at the end of the session)",
                     doc.tasks[i].reference
                 ),
             });
@@ -69,7 +69,7 @@ pub fn rule_breaks(
         None => out.push(RuleBreak {
             rule: "no_instance_file",
             message: format!("{rel} does not exist"),
-            hint: format!("`baton ess --instance {n}` creates it at the end of the session"),
+            hint: format!("`baton ess --instance {n} --title T --summary S` creates it at the end of the session"),
         }),
         Some(d) => {
             for s in &d.next_steps {
@@ -84,7 +84,7 @@ pub fn rule_breaks(
                 out.push(RuleBreak {
                     rule: "too_many_sessions",
                     message: format!("{rel} keeps {kept} session entries (sessions_kept is {})", ws.config.sessions_kept),
-                    hint: "`baton ess` archives the oldest at the end of this session (or `baton check --fix` now)".into(),
+                    hint: "`ess` archives the oldest at the end of this session (or `baton check --fix` now)".into(),
                 });
             }
             for e in d.entries.iter().filter(|e| !e.parsed()) {

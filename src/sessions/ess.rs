@@ -30,6 +30,9 @@ pub struct Input {
     pub keep_claims: bool,
     pub no_archive: bool,
     pub snapshot: Option<Snapshot>,
+    /// The session whose entry (the newest in the file) this one replaces: `ess` ran
+    /// already since `start`.
+    pub replace: Option<u32>,
     /// None outside git.
     pub files: Option<FileChanges>,
     pub checks: Vec<CheckResult>,
@@ -308,11 +311,10 @@ fn history(ws: &Workspace) -> Vec<(u32, String)> {
     }
     if let Ok(rd) = std::fs::read_dir(ws.abs(&ws.config.archive.sessions)) {
         for e in rd.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
             let content = std::fs::read(e.path())
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default();
-            if let Some(s) = super::archived_max(&name, Some(&content)) {
+            if let Some(s) = super::archived_max(&content) {
                 out.push((s, content));
             }
         }
@@ -355,7 +357,16 @@ pub fn plan(ws: &Workspace, input: &Input) -> anyhow::Result<Plan> {
     };
 
     // 4. The entry (its number first: verification needs it).
-    let session_no = super::next_session_number(ws)?;
+    let replacing = input.replace.filter(|&s| {
+        super::load_instance(ws, n)
+            .ok()
+            .flatten()
+            .is_some_and(|d| d.entries.first().and_then(|e| e.session) == Some(s))
+    });
+    let session_no = match replacing {
+        Some(s) => s,
+        None => super::next_session_number(ws, n)?,
+    };
     let date = input.now.format("%Y-%m-%d").to_string();
     let own = text::slash_path(&own_rel);
     let mut files = input.files.clone();
@@ -457,7 +468,10 @@ pub fn plan(ws: &Workspace, input: &Input) -> anyhow::Result<Plan> {
     };
     let nl = doc_i.newline();
     let entry_text = entry.render(nl);
-    let mut i_edits = vec![session::prepend(&doc_i, &entry_text)];
+    let mut i_edits = vec![match (replacing, doc_i.entries.first()) {
+        (Some(_), Some(first)) => replace_entry(&doc_i.text, first.range.clone(), &entry_text),
+        _ => session::prepend(&doc_i, &entry_text),
+    }];
     if let Some(fm) = &doc_i.front_matter
         && let Some(old) = fm.get("updated_at")
         && let Some(e) = fm.set(
@@ -470,7 +484,12 @@ pub fn plan(ws: &Workspace, input: &Input) -> anyhow::Result<Plan> {
     }
     let keep = ws.config.sessions_kept.max(1);
     // The new entry counts as one of the kept.
-    let planned = super::apply_with_rotation(ws, &own_rel, &doc_i, i_edits, keep - 1)?;
+    // A replaced entry is neither kept nor rotated: it is rewritten.
+    let mut base = doc_i.clone();
+    if replacing.is_some() && !base.entries.is_empty() {
+        base.entries.remove(0);
+    }
+    let planned = super::apply_with_rotation(ws, &own_rel, &base, i_edits, keep - 1)?;
     let check = InstanceDoc::parse(planned.0.clone());
     if check.entries.first().and_then(|e| e.session) != Some(session_no) {
         anyhow::bail!(
@@ -525,4 +544,16 @@ fn guard_instance_files(ws: &Workspace, cs: &Changeset, own: &Path) -> anyhow::R
         }
     }
     Ok(())
+}
+
+/// The edit that puts `entry` in place of the entry at `range`, keeping the `---`
+/// separator (and blank lines) that close it.
+fn replace_entry(text: &str, range: std::ops::Range<usize>, entry: &str) -> crate::edit::Edit {
+    let old = &text[range.clone()];
+    let trimmed = old.trim_end();
+    let body_end = match trimmed.strip_suffix("---") {
+        Some(b) if b.ends_with('\n') => b.trim_end().len(),
+        _ => trimmed.len(),
+    };
+    crate::edit::Edit::replace(range, format!("{}{}", entry.trim_end(), &old[body_end..]))
 }

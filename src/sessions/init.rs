@@ -15,7 +15,7 @@ pub fn tasks_file(count: u32, cfg: &Config, date: &str) -> String {
 **Rules**: this file is the single source of truth for tasks. Claim a task before you start \
 (`baton claim REF --instance N` puts `[Instance N]` after its box), hold one claim at a time, \
 link every implementation task to its spec (`(spec: [NNN_NAME.md](docs/specs/NNN_NAME.md))`), \
-tick it when done (`- [x]`), and end every session with `baton ess --instance N`. \
+tick it when done (`- [x]`), and end every session with `baton ess --instance N --title T --summary S`. \
 Research lives in `{research}/`, specs in `{specs}/`, finished ones move to `archive/`.
 
 ---
@@ -84,7 +84,7 @@ pub fn instance_file(n: u32, all: &[u32], cfg: &Config) -> String {
 ## Rules
 
 1. **Never write \"next steps\" in this file**: TASKS.md is the single source of truth for tasks
-2. **This file is for session history only**: `baton ess` keeps the last {kept} sessions
+2. **This file is for session history only**: `ess` keeps the last {kept} sessions
 3. **One task at a time**: finish or release before claiming another
 4. **Link specs**: every implementation task links its spec
 5. **Don't touch {others}**: other instances' files are off-limits

@@ -4,7 +4,8 @@
 //! Entry points for other commands:
 //! - [`plan_rotation`]: the changes that bring an instance file back to `sessions_kept`
 //!   entries (for `baton check --fix`).
-//! - [`next_session_number`]: one more than the highest session number anywhere.
+//! - [`next_session_number`]: one more than the highest session number, across instances
+//!   or per instance (`session_numbering`).
 //! - [`ess::archive_sweep`]: the single call site of the archive lifecycle sweep.
 
 pub mod brief;
@@ -31,38 +32,36 @@ pub fn load_instance(ws: &Workspace, n: u32) -> anyhow::Result<Option<InstanceDo
     Ok(Some(InstanceDoc::parse(ws.read_text(&rel)?)))
 }
 
-/// The highest session number in an archived-sessions file: its name
-/// (`instance_001_session_10_2025-12-26.md`, `instance_002_sessions_50-55.md`) and its entries.
-pub fn archived_max(name: &str, content: Option<&str>) -> Option<u32> {
-    let lower = name.to_lowercase();
-    let from_name = lower.find("session").and_then(|p| {
-        let rest = lower[p..].trim_start_matches(|c: char| c.is_ascii_alphabetic() || c == '_');
-        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-        let a: u32 = digits.parse().ok()?;
-        let after = &rest[digits.len()..];
-        let bs: String = after
-            .strip_prefix('-')
-            .unwrap_or("")
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        match bs.parse::<u32>() {
-            Ok(b) if b >= a && bs.len() < 4 => Some(b),
-            _ => Some(a),
-        }
-    });
-    let from_content =
-        content.and_then(|c| session::entries(c).iter().filter_map(|e| e.session).max());
-    from_name.max(from_content)
+/// The highest session number in an archived-sessions file: from its entries' headings
+/// (`### DATE (Session N - TITLE)`), never from its name, which may hold a date.
+pub fn archived_max(content: &str) -> Option<u32> {
+    session::entries(content)
+        .iter()
+        .filter_map(|e| e.session)
+        .max()
 }
 
-/// One more than the highest session number in every instance file and in `archive/sessions/`.
-pub fn next_session_number(ws: &Workspace) -> anyhow::Result<u32> {
-    let mut max = 0;
+/// The instance an archived-sessions file belongs to, from its name
+/// (`instance_002_session_...`).
+fn archived_instance(name: &str) -> Option<u32> {
+    let lower = name.to_ascii_lowercase();
+    let rest = &lower[lower.find("instance_")? + "instance_".len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// Every session number in the instance files and in `archive/sessions/`, with the
+/// instance it belongs to (None for an archived file whose name names none).
+fn session_numbers(ws: &Workspace) -> anyhow::Result<Vec<(Option<u32>, u32)>> {
+    let mut out = Vec::new();
     for f in ws.instance_files()? {
-        let t = ws.read_text(&f.rel)?;
-        if let Some(m) = InstanceDoc::parse(t).max_session() {
-            max = max.max(m);
+        let d = InstanceDoc::parse(ws.read_text(&f.rel)?);
+        let pointer = d
+            .pointer
+            .as_ref()
+            .and_then(|p| p.number.as_ref().map(|n| n.0));
+        for n in d.entries.iter().filter_map(|e| e.session).chain(pointer) {
+            out.push((Some(f.instance), n));
         }
     }
     let dir = ws.abs(&ws.config.archive.sessions);
@@ -72,14 +71,50 @@ pub fn next_session_number(ws: &Workspace) -> anyhow::Result<u32> {
             if !name.ends_with(".md") {
                 continue;
             }
-            let content = std::fs::read(e.path())
-                .ok()
-                .map(|b| String::from_utf8_lossy(&b).into_owned());
-            if let Some(m) = archived_max(&name, content.as_deref()) {
-                max = max.max(m);
+            let Ok(bytes) = std::fs::read(e.path()) else {
+                continue;
+            };
+            let content = String::from_utf8_lossy(&bytes);
+            let inst = archived_instance(&name);
+            for entry in session::entries(&content) {
+                if let Some(n) = entry.session {
+                    out.push((inst, n));
+                }
             }
         }
     }
+    Ok(out)
+}
+
+/// Whether sessions are numbered per instance: the setting, or with `auto`, whether two
+/// instances each have a Session 1 entry.
+fn per_instance(ws: &Workspace, seen: &[(Option<u32>, u32)]) -> bool {
+    use crate::config::SessionNumbering as S;
+    match ws.config.session_numbering {
+        S::Global => false,
+        S::PerInstance => true,
+        S::Auto => {
+            let firsts: std::collections::BTreeSet<u32> = seen
+                .iter()
+                .filter(|(_, n)| *n == 1)
+                .filter_map(|(i, _)| *i)
+                .collect();
+            firsts.len() >= 2
+        }
+    }
+}
+
+/// The number of `instance`'s next session: one more than the highest session number
+/// anywhere (global numbering) or in its own entries (per instance).
+pub fn next_session_number(ws: &Workspace, instance: u32) -> anyhow::Result<u32> {
+    let seen = session_numbers(ws)?;
+    let own = per_instance(ws, &seen);
+    let max = seen
+        .iter()
+        .filter(|(i, _)| !own || *i == Some(instance))
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(0);
     Ok(max + 1)
 }
 
@@ -260,26 +295,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn archive_names() {
+    fn archived_numbers_come_from_entries_and_instances_from_names() {
+        assert_eq!(archived_max("### 2025-01-01 (Session 7 - A)\n"), Some(7));
+        assert_eq!(archived_max("no entries\n"), None);
         assert_eq!(
-            archived_max("instance_001_session_10_2025-12-26.md", None),
-            Some(10)
+            archived_instance("instance_002_session_2025-12-25_2.md"),
+            Some(2)
         );
-        assert_eq!(
-            archived_max("instance_002_sessions_50-55.md", None),
-            Some(55)
-        );
-        assert_eq!(
-            archived_max("notes.md", Some("### 2025-01-01 (Session 7 - A)\n")),
-            Some(7)
-        );
-        assert_eq!(
-            archived_max(
-                "instance_001_session_9_2025-12-26.md",
-                Some("### 2025-01-01 (Session 12 - A)\n")
-            ),
-            Some(12)
-        );
+        assert_eq!(archived_instance("notes.md"), None);
     }
 
     #[test]

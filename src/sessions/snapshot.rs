@@ -24,6 +24,10 @@ pub struct Snapshot {
     pub started_at: DateTime<FixedOffset>,
     pub git_head: Option<String>,
     pub tasks: Vec<TaskState>,
+    /// The session number of the entry `ess` wrote in this session, if it ran: a second
+    /// `ess` before the next `start` replaces that entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ess_session: Option<u32>,
 }
 
 impl Snapshot {
@@ -47,6 +51,7 @@ impl Snapshot {
             started_at: now,
             git_head,
             tasks,
+            ess_session: None,
         }
     }
 

@@ -224,9 +224,16 @@ pub fn verify(i: &Input) -> Vec<Answer> {
     out.push(answer(
         "done_tasks_link_active_specs",
         "Did I complete a task that still links a spec?",
-        if d.is_empty() { Verdict::Pass } else { Verdict::Fail },
+        if d.is_empty() {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        },
         d,
-        format!("move the spec to {}/ and drop the link from the task: run `baton ess` without `--no-archive`", cfg.archive.specs),
+        format!(
+            "move the spec to {}/ and drop the link from the task: run `baton archive`",
+            cfg.archive.specs
+        ),
     ));
 
     // 5. Changed files no task mentions (a warning).
@@ -299,7 +306,7 @@ pub fn verify(i: &Input) -> Vec<Answer> {
         "Can another instance continue from here?",
         if d.is_empty() { Verdict::Pass } else { Verdict::Fail },
         d,
-        format!("release it with `baton release REF --instance {n}`, or keep it with `baton ess --keep-claims` so the entry lists it"),
+        format!("release it with `baton release REF --instance {n}`, or keep it (`ess --keep-claims`) so the entry lists it"),
     ));
     out
 }

@@ -6,7 +6,7 @@ use crate::support::{Ws, list_tree};
 use std::collections::BTreeMap;
 
 const BEGIN: &str =
-    "<!-- baton:begin (written by `baton init --agent`; edits inside are replaced) -->";
+    "<!-- baton:begin (written by baton init --agent; edits inside are replaced) -->";
 const END: &str = "<!-- baton:end -->";
 
 /// Every file of the workspace with its bytes.

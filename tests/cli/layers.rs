@@ -30,7 +30,7 @@ const LAYERS: &[&[&str]] = &[
     &["claims", "lifecycle", "sessions", "check", "agents"],
     // The interface: argument types, rendering, the command context, the commands, the
     // MCP server (which runs the commands).
-    &["cli", "output", "context", "commands", "mcp"],
+    &["cli", "usage", "output", "context", "commands", "mcp"],
 ];
 
 /// `crate::x` names in a module's files, outside their `#[cfg(test)] mod tests`.

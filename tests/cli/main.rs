@@ -7,6 +7,7 @@ mod cache;
 mod check;
 mod claims;
 mod concurrency;
+mod edges;
 mod layers;
 mod lifecycle;
 mod mcp;

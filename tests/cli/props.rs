@@ -127,19 +127,6 @@ fn check_doc(src: &str, n: u32) -> Result<(), String> {
             )
         };
         if after.tasks.len() != doc.tasks.len() {
-            // Known bug (see `known_bug_claiming_an_empty_task_can_change_the_structure`):
-            // the tag turns an empty task's line into text, which can change how the lines
-            // after it parse. The command's own check refuses such a claim and writes
-            // nothing; require exactly that, and only for empty tasks.
-            if t.title.is_empty() && t.number.is_none() {
-                if edits::verify_only(&doc, &after, &[i], &[]).is_ok() {
-                    return Err(format!(
-                        "a restructuring claim passed verify_only: {}",
-                        ctx()
-                    ));
-                }
-                continue;
-            }
             return Err(format!("the claim changed the number of tasks: {}", ctx()));
         }
         let a = &after.tasks[i];
@@ -181,11 +168,10 @@ fn check_doc(src: &str, n: u32) -> Result<(), String> {
     Ok(())
 }
 
-/// Minimal inputs proptest found: claiming the empty task on line 1 turns `- [ ] ` into a
-/// line with text, and the lines after it then parse differently (a lazy continuation
-/// line or an indented line starts a new list), so the claim would add a task. The
-/// command refuses it (`internal: the edit would have changed the number of tasks`) and
-/// writes nothing, so the file is safe, but the task cannot be claimed.
+/// Minimal inputs proptest found: claiming the empty task on line 1 turned `- [ ] ` into a
+/// line with text, and the lines after it then parsed differently (a lazy continuation
+/// line or an indented line started a new list), so the claim added a task and the
+/// command refused it. The tag of an otherwise empty task no longer counts as text.
 const RESTRUCTURING: &[&str] = &[
     "- [ ] \na\n2) [ ] ",
     "-\t[ ] \n    2) [ ] ",
@@ -193,28 +179,54 @@ const RESTRUCTURING: &[&str] = &[
 ];
 
 #[test]
-#[ignore = "known bug: claiming an empty task can change how the following lines parse"]
-fn known_bug_claiming_an_empty_task_can_change_the_structure() {
+fn claiming_an_empty_task_keeps_the_structure() {
     for src in RESTRUCTURING {
         let doc = parse(src);
         let after = parse(&claim(&doc, 0, 1));
-        assert_eq!(after.tasks.len(), doc.tasks.len(), "{src:?}");
+        assert_eq!(
+            summary_without_claims(&after),
+            summary_without_claims(&doc),
+            "{src:?}"
+        );
     }
 }
 
-/// Until that bug is fixed, the command must refuse such a claim and leave the file alone.
+/// Through the binary: such a claim is taken, and its release gives back the file.
 #[test]
-fn restructuring_claims_are_refused_and_write_nothing() {
+fn empty_tasks_can_be_claimed_and_released() {
     for src in RESTRUCTURING {
         let ws = Ws::with_tasks(src);
         let (code, doc) = ws.json(&["claim", "L1", "--instance", "1"]);
-        assert_eq!(code, 1, "{src:?}: {doc}");
+        assert_eq!(code, 0, "{src:?}: {doc}");
+        assert!(ws.read("TASKS.md").contains("[Instance 1]"), "{src:?}");
+        let (code, doc) = ws.json(&["list"]);
+        assert_eq!(code, 0, "{doc}");
+        assert_eq!(
+            doc["data"]["tasks"][0]["claimed_by"],
+            serde_json::json!([1]),
+            "{src:?}"
+        );
+        let (code, doc) = ws.json(&["release", "L1", "--instance", "1"]);
+        assert_eq!(code, 0, "{src:?}: {doc}");
         assert_eq!(
             ws.bytes("TASKS.md"),
             src.as_bytes(),
-            "{src:?}: nothing written"
+            "{src:?}: release restores"
         );
     }
+}
+
+/// `summary` with each task's claims left out.
+fn summary_without_claims(doc: &Document) -> Vec<String> {
+    doc.tasks
+        .iter()
+        .map(|t| {
+            format!(
+                "{}|{:?}|{}|{}|{:?}|{}",
+                t.reference, t.number, t.title, t.mark, t.parent, t.line
+            )
+        })
+        .collect()
 }
 
 #[test]

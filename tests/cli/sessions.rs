@@ -189,9 +189,12 @@ fn full_session_init_start_claim_done_ess() {
         ),
     );
     assert!(out.contains("Session 1 (2026-01-15) - Parser"), "{out}");
+    // The snapshot stays until the next start, marked with the entry's session: a second
+    // `ess` replaces that entry.
     assert!(
-        !ws.exists(".baton/sessions/instance_001.json"),
-        "the snapshot is used up"
+        ws.read(".baton/sessions/instance_001.json")
+            .contains("\"ess_session\": 1"),
+        "the snapshot records the entry"
     );
     golden(&ws, "sessions/full");
 }

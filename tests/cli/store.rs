@@ -334,6 +334,11 @@ fn ess_credits_each_instance_its_own_tasks_in_a_shared_folder() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::write(root.join("TASKS.md"), numbered(3)).unwrap();
+    // Three declared instances (an `ess` of one would otherwise make the others undeclared).
+    for n in ["1", "2", "3"] {
+        let (code, doc) = run(root, &["instance", "add", n]);
+        assert_eq!(code, 0, "{doc}");
+    }
     for n in ["1", "3"] {
         let (code, doc) = run(root, &["start", "--instance", n]);
         assert_eq!(code, 0, "{doc}");
