@@ -19,6 +19,7 @@ pub mod model;
 pub mod output;
 pub mod sessions;
 pub mod store;
+pub mod testhook;
 pub mod text;
 pub mod txn;
 pub mod workspace;

@@ -382,6 +382,7 @@ fn transact_with<T>(
                 durable: PendingSync::default(),
             });
         }
+        crate::testhook::pause(crate::testhook::BEFORE_WRITE);
         let ops = ops(&changes);
         // A second thread pays for itself on large files only.
         let large = ops.iter().any(|o| match o {
