@@ -10,4 +10,5 @@ mod concurrency;
 mod lifecycle;
 mod props;
 mod read;
+mod rollback;
 mod sessions;
