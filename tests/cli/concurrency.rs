@@ -651,6 +651,44 @@ fn a_command_between_read_and_write_holds_the_lock() {
     );
 }
 
+/// A command waiting more than a second for the lock says so once on stderr, naming the
+/// pid that holds it, and its busy error names that pid too. A wait under a second gives
+/// up without the message.
+#[test]
+fn a_waiting_command_names_the_holder_once() {
+    let ws = Ws::with_tasks(RACE_PLAN);
+    let root = ws.path().to_path_buf();
+    let pause = Pause::new(&[baton::testhook::BEFORE_WRITE]);
+    let (k, v) = pause.env();
+    let mut first = baton(&root, &["claim", "1.1", "--instance", "1"])
+        .env(k, v)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    pause.wait_reached(baton::testhook::BEFORE_WRITE, &mut first);
+    let pid = pause.pid(baton::testhook::BEFORE_WRITE);
+    let (code, doc, stderr) = run(&root, &["claim", "1.3", "--instance", "2", "--wait", "1.3"]);
+    assert_eq!(code, 4, "{doc}\n{stderr}");
+    assert_eq!(
+        stderr.matches("waiting for the workspace lock").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(", held by pid {pid}), up to 1s")),
+        "{stderr}"
+    );
+    let msg = doc["error"]["message"].as_str().unwrap();
+    assert!(msg.contains(&format!("(pid {pid})")), "{msg}");
+    let (code, _, stderr) = run(&root, &["claim", "1.3", "--instance", "2", "--wait", "0.5"]);
+    assert_eq!(code, 4);
+    assert!(!stderr.contains("waiting for"), "{stderr}");
+    pause.go(baton::testhook::BEFORE_WRITE);
+    let (code, doc, stderr) = parse_output(first.wait_with_output().expect("wait"));
+    assert_eq!(code, 0, "{doc}\n{stderr}");
+}
+
 /// An editor saves TASKS.md (by a rename, then in place) after baton read it and before
 /// baton writes: baton sees that the file changed, reads it again and applies its claim
 /// to the editor's text. Nothing of the save is lost.

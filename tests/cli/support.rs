@@ -221,6 +221,15 @@ impl Pause {
         }
     }
 
+    /// The pid of the process that reached `point`.
+    pub fn pid(&self, point: &str) -> u32 {
+        std::fs::read_to_string(self.dir.path().join(format!("{point}.reached")))
+            .expect("reached")
+            .trim()
+            .parse()
+            .expect("a pid")
+    }
+
     /// Let the command go on from `point` (and pass it from now on).
     pub fn go(&self, point: &str) {
         std::fs::write(self.dir.path().join(format!("{point}.go")), "").expect("write .go");
