@@ -327,3 +327,52 @@ fn multibyte_headings_in_instance_files_are_read() {
             .starts_with("# I\n## Session History\n### 漢字のメモ\n")
     );
 }
+
+/// Each claim keeps its own age: two claims of one instance taken an hour apart, and one
+/// of another instance, show their own `since` and age in `status`.
+#[test]
+fn each_claim_keeps_its_own_age() {
+    let ws = Ws::with_tasks("# P\n\n- [ ] 1.1 One\n- [ ] 1.2 Two\n- [ ] 1.3 Three\n");
+    let at = |now: &str, args: &[&str]| {
+        let out = ws.cmd().env("BATON_NOW", now).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        out
+    };
+    at(
+        "2026-01-15T08:00:00+00:00",
+        &["claim", "1.1", "--instance", "1"],
+    );
+    at(
+        "2026-01-15T09:00:00+00:00",
+        &["claim", "1.3", "--instance", "2"],
+    );
+    at(
+        "2026-01-15T09:30:00+00:00",
+        &["claim", "1.2", "--instance", "1", "--also"],
+    );
+    let out = at("2026-01-15T10:00:00+00:00", &["--json", "status"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ages: Vec<(u64, String, u64)> = doc["data"]["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| {
+            i["claims"].as_array().unwrap().iter().map(move |c| {
+                (
+                    i["instance"].as_u64().unwrap(),
+                    c["label"].as_str().unwrap().to_string(),
+                    c["age_secs"].as_u64().unwrap(),
+                )
+            })
+        })
+        .collect();
+    assert_eq!(
+        ages,
+        vec![
+            (1, "1.1 One".to_string(), 7200),
+            (1, "1.2 Two".to_string(), 1800),
+            (2, "1.3 Three".to_string(), 3600),
+        ],
+        "{doc}"
+    );
+}
