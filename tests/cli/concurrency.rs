@@ -603,6 +603,17 @@ fn editor_append_in_place(path: &Path, line: &str) {
     f.write_all(line.as_bytes()).expect("append");
 }
 
+/// `baton ARGS` started with `pause`'s points set, its output captured.
+fn spawn_paused(root: &Path, args: &[&str], pause: &Pause) -> Child {
+    let (k, v) = pause.env();
+    baton(root, args)
+        .env(k, v)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn")
+}
+
 /// A claim stopped between its read and its write holds the workspace lock: a second
 /// claim (of another task) waiting 0.3 s gives up busy and writes nothing. Once the first
 /// goes on, both claims land, in the file and in the ledger, with their ages.
@@ -611,13 +622,7 @@ fn a_command_between_read_and_write_holds_the_lock() {
     let ws = Ws::with_tasks(RACE_PLAN);
     let root = ws.path().to_path_buf();
     let pause = Pause::new(&[baton::testhook::BEFORE_WRITE]);
-    let (k, v) = pause.env();
-    let mut first = baton(&root, &["claim", "1.1", "--instance", "1"])
-        .env(k, v)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut first = spawn_paused(&root, &["claim", "1.1", "--instance", "1"], &pause);
     pause.wait_reached(baton::testhook::BEFORE_WRITE, &mut first);
     let (code, doc, stderr) = run(&root, &["claim", "1.3", "--instance", "2", "--wait", "0.3"]);
     assert_eq!(
@@ -659,13 +664,7 @@ fn a_waiting_command_names_the_holder_once() {
     let ws = Ws::with_tasks(RACE_PLAN);
     let root = ws.path().to_path_buf();
     let pause = Pause::new(&[baton::testhook::BEFORE_WRITE]);
-    let (k, v) = pause.env();
-    let mut first = baton(&root, &["claim", "1.1", "--instance", "1"])
-        .env(k, v)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut first = spawn_paused(&root, &["claim", "1.1", "--instance", "1"], &pause);
     pause.wait_reached(baton::testhook::BEFORE_WRITE, &mut first);
     let pid = pause.pid(baton::testhook::BEFORE_WRITE);
     let (code, doc, stderr) = run(&root, &["claim", "1.3", "--instance", "2", "--wait", "1.3"]);
@@ -703,13 +702,7 @@ fn an_editor_save_between_read_and_write_is_kept() {
         let ws = Ws::with_tasks(RACE_PLAN);
         let root = ws.path().to_path_buf();
         let pause = Pause::new(&[baton::testhook::BEFORE_WRITE]);
-        let (k, v) = pause.env();
-        let mut child = baton(&root, &["claim", "1.2", "--instance", "1"])
-            .env(k, v)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
+        let mut child = spawn_paused(&root, &["claim", "1.2", "--instance", "1"], &pause);
         pause.wait_reached(baton::testhook::BEFORE_WRITE, &mut child);
         save(&ws.abs("TASKS.md"), "- note: saved by the editor\n");
         pause.go(baton::testhook::BEFORE_WRITE);
@@ -739,13 +732,7 @@ fn a_second_save_during_the_swap_back_is_kept() {
     let ws = Ws::with_tasks(RACE_PLAN);
     let root = ws.path().to_path_buf();
     let pause = Pause::new(&[BEFORE_WRITE, BEFORE_SWAP_BACK]);
-    let (k, v) = pause.env();
-    let mut child = baton(&root, &["claim", "1.2", "--instance", "1"])
-        .env(k, v)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = spawn_paused(&root, &["claim", "1.2", "--instance", "1"], &pause);
     let path = ws.abs("TASKS.md");
     pause.wait_reached(BEFORE_WRITE, &mut child);
     let first = format!("{RACE_PLAN}- note: first save\n");

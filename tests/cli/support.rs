@@ -132,29 +132,10 @@ pub fn copy_tree(src: &Path, dst: &Path) {
 
 /// Every file under `dir` (relative, `/`-separated), skipping `.baton/`.
 pub fn list_tree(dir: &Path) -> Vec<String> {
-    fn walk(base: &Path, d: &Path, out: &mut Vec<String>) {
-        for e in std::fs::read_dir(d).unwrap() {
-            let e = e.unwrap();
-            let p = e.path();
-            let rel = p
-                .strip_prefix(base)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            if rel == ".baton" {
-                continue;
-            }
-            if e.file_type().unwrap().is_dir() {
-                walk(base, &p, out);
-            } else {
-                out.push(rel);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
+    tree_state(dir)
+        .into_keys()
+        .filter(|k| !k.ends_with('/'))
+        .collect()
 }
 
 /// Assert that `actual` holds exactly the files of `expected`, byte for byte.
