@@ -376,3 +376,30 @@ fn each_claim_keeps_its_own_age() {
         "{doc}"
     );
 }
+
+/// A claim whose tag was removed by hand and that is taken again counts from the second
+/// time, with one ledger entry.
+#[test]
+fn a_claim_taken_again_gets_a_new_age() {
+    let plan = "# P\n\n- [ ] 1.1 One\n";
+    let ws = Ws::with_tasks(plan);
+    let claim = |now: &str| {
+        let out = ws
+            .cmd()
+            .env("BATON_NOW", now)
+            .args(["claim", "1.1", "--instance", "1"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    };
+    claim("2026-01-15T07:00:00+00:00");
+    ws.write("TASKS.md", plan);
+    claim("2026-01-15T09:00:00+00:00");
+    let (_, doc) = ws.json(&["status"]);
+    assert_eq!(
+        doc["data"]["instances"][0]["claims"][0]["age_secs"], 3600,
+        "{doc}"
+    );
+    let ledger: serde_json::Value = serde_json::from_str(&ws.read(".baton/claims.json")).unwrap();
+    assert_eq!(ledger["claims"].as_array().unwrap().len(), 1, "{ledger}");
+}
