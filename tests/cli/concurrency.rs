@@ -890,6 +890,10 @@ fn lock_held_elsewhere_times_out_busy() {
         &["claim", "1.2", "--instance", "1", "--wait", "0.3"],
     );
     assert_eq!(code, 0, "{doc}");
+    assert_eq!(
+        ledger(ws.path()),
+        vec![(1, "1.2 The contended task".to_string())]
+    );
 }
 
 /// Temp files a killed run left beside TASKS.md and under `.baton/` are removed by the
@@ -922,6 +926,7 @@ fn leftover_temp_files_are_cleaned_up() {
         ws.read("TASKS.md")
             .contains("- [ ] [Instance 2] 1.1 Warm up")
     );
+    assert_eq!(ledger(ws.path()), vec![(2, "1.1 Warm up".to_string())]);
 }
 
 #[test]
