@@ -403,3 +403,37 @@ fn a_claim_taken_again_gets_a_new_age() {
     let ledger: serde_json::Value = serde_json::from_str(&ws.read(".baton/claims.json")).unwrap();
     assert_eq!(ledger["claims"].as_array().unwrap().len(), 1, "{ledger}");
 }
+
+/// `done` and `ess` end claims: the ledger forgets them at once (not only at the next
+/// claim), while a claim they do not end keeps its entry.
+#[test]
+fn done_and_ess_forget_the_claims_they_end() {
+    let ws = Ws::with_tasks("# P\n\n- [ ] 1.1 One\n- [ ] 1.2 Two\n- [ ] 1.3 Three\n");
+    let entries = || -> Vec<(u64, String)> {
+        let l: serde_json::Value = serde_json::from_str(&ws.read(".baton/claims.json")).unwrap();
+        l["claims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["instance"].as_u64().unwrap(),
+                    e["title"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    ws.ok(&["claim", "1.1", "--instance", "1"]);
+    ws.ok(&["claim", "1.2", "--instance", "1", "--also"]);
+    ws.ok(&["claim", "1.3", "--instance", "2"]);
+    ws.ok(&["done", "1.1", "--instance", "1"]);
+    assert_eq!(
+        entries(),
+        vec![(1, "1.2 Two".to_string()), (2, "1.3 Three".to_string())]
+    );
+    // (Exit 1: a verification question fails; the entry is written either way.)
+    let (code, out, err) = ws.run(&["ess", "--instance", "1", "--title", "T", "--summary", "S."]);
+    assert!(code == 0 || code == 1, "{out}{err}");
+    assert!(out.contains("1.2 Two (released)"), "{out}");
+    assert_eq!(entries(), vec![(2, "1.3 Three".to_string())]);
+}
