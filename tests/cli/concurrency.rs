@@ -721,6 +721,26 @@ fn an_editor_save_between_read_and_write_is_kept() {
     }
 }
 
+/// TASKS.md deleted after baton read it and before it writes: baton does not bring it
+/// back from its stale read; it reads again and says the file is gone. No temp file stays.
+#[test]
+fn a_file_deleted_between_read_and_write_is_not_recreated() {
+    let ws = Ws::with_tasks(RACE_PLAN);
+    let root = ws.path().to_path_buf();
+    let pause = Pause::new(&[baton::testhook::BEFORE_WRITE]);
+    let mut child = spawn_paused(&root, &["claim", "1.2", "--instance", "1"], &pause);
+    pause.wait_reached(baton::testhook::BEFORE_WRITE, &mut child);
+    fs::remove_file(ws.abs("TASKS.md")).unwrap();
+    pause.go(baton::testhook::BEFORE_WRITE);
+    let (code, doc, stderr) = parse_output(child.wait_with_output().expect("wait"));
+    assert_eq!(code, 1, "{doc}\n{stderr}");
+    assert_eq!(doc["error"]["kind"], "not_found", "{doc}");
+    assert_eq!(doc["error"]["message"], "TASKS.md does not exist", "{doc}");
+    assert!(!ws.exists("TASKS.md"));
+    assert!(temp_files(&root).is_empty(), "{:?}", temp_files(&root));
+    assert_eq!(ledger(&root), vec![]);
+}
+
 /// Where baton swaps its file in (`renameat2(RENAME_EXCHANGE)`) and finds that it displaced
 /// a save it had not read, it swaps that save back; if the editor saved yet again in that
 /// instant, the newer save is what must stay. The test saves once between baton's read and
