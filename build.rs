@@ -9,7 +9,7 @@ const MODEL_SOURCES: &[&str] = &[
     "src/model",
     "src/text.rs",
     "src/config.rs",
-    "src/cache.rs",
+    "src/cache",
     "Cargo.lock",
 ];
 
@@ -20,13 +20,6 @@ fn main() {
         feed(Path::new(src), &mut h);
     }
     println!("cargo:rustc-env=BATON_MODEL_ID={:016x}", h.finish());
-    // A position-dependent executable: the loader has no relocations to apply and no
-    // pages to copy for them, which took 0.3 to 0.6 ms off every command on the 2-core
-    // VMs (`baton --version`: 2.4 -> 1.8 ms). The code is still position-independent;
-    // only the executable's own load address is fixed.
-    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
-        println!("cargo:rustc-link-arg-bins=-no-pie");
-    }
 }
 
 /// Hash a file, or every file under a folder in name order.

@@ -1,7 +1,9 @@
 //! Whole-process benchmarks of the release `baton` binary on synthetic TASKS.md files of
 //! 1k, 10k and 100k tasks: wall time (median of N runs) and peak memory of `list --json`,
 //! `list`, `status` and `claim`, a bare read + pulldown-cmark parse for comparison, and 16
-//! contending `next --claim --also` processes clearing a 400-task file.
+//! contending `next --claim --also` processes clearing a 400-task file. `status` through
+//! one running `baton mcp` server (N calls) against N `status --json` processes, and the
+//! time from starting the server to its first answered call.
 //!
 //! `list`, `status` and `claim` run with the parse cache as a user gets it (warm: the file
 //! was read before, or last written by baton), and the targets are checked on those rows;
@@ -11,13 +13,18 @@
 //! `cargo bench --bench cli` (add `-- quick` for fewer runs). The bare parse is this same
 //! binary run as `cli --bare-parse FILE`, so it is timed as a whole process too;
 //! `cli --generate N FILE` writes a synthetic plan for profiling by hand, and
-//! `cli --contend ROUNDS` runs only the contention measurement.
+//! `cli --contend ROUNDS` runs only the contention measurement; `cli --mcp N` only the
+//! MCP rows (N calls, on a 1k-task plan).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BATON: &str = env!("CARGO_BIN_EXE_baton");
+/// The binary measured: this build's, or `BATON_BENCH_BIN` (to compare two builds in one
+/// run, on the same machine and load).
+fn baton() -> String {
+    std::env::var("BATON_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_baton").to_string())
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -40,6 +47,15 @@ fn main() {
         }
         return;
     }
+    if let Some(i) = args.iter().position(|a| a == "--mcp") {
+        // `cli --mcp N`: only the MCP server against processes, on a 1k-task plan.
+        let n: usize = args.get(i + 1).and_then(|r| r.parse().ok()).unwrap_or(200);
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("TASKS.md"), generate(1_000)).unwrap();
+        let m = mcp_vs_processes(dir.path(), n);
+        m.print(n);
+        return;
+    }
     let quick = args.iter().any(|a| a == "quick");
     let sizes: &[(usize, usize)] = if quick {
         &[(1_000, 10), (10_000, 5), (100_000, 3)]
@@ -58,7 +74,7 @@ fn main() {
             .trim()
             .to_string()
     };
-    println!("baton: {BATON}");
+    println!("baton: {}", baton());
     println!(
         "load average at start: {} (on {} cpus; wall times grow with it)",
         load(),
@@ -81,7 +97,7 @@ fn main() {
     let mut results = Vec::new();
     // The floor every command pays: starting the process (and `/bin/true`'s, for scale).
     let floor = measure(if quick { 20 } else { 60 }, || {
-        let mut c = Command::new(BATON);
+        let mut c = Command::new(baton());
         c.arg("--version");
         c
     });
@@ -160,6 +176,14 @@ fn main() {
         results.push((n, "list cold / bare".to_string(), ratio));
     }
 
+    println!();
+    {
+        let n = if quick { 50 } else { 200 };
+        let dir = disk.path().join("mcp");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("TASKS.md"), generate(1_000)).unwrap();
+        mcp_vs_processes(&dir, n).print(n);
+    }
     println!();
     let contention = contend(if quick { 1 } else { 3 }, &disk.path().join("contend"));
     let rate = {
@@ -283,7 +307,7 @@ fn bare_cmd(file: &Path) -> Command {
 }
 
 fn baton_cmd(root: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(BATON);
+    let mut c = Command::new(baton());
     c.arg("--root")
         .arg(root)
         .args(args)
@@ -523,4 +547,96 @@ fn generate_plain(n: usize) -> String {
         s.push_str(&format!("- [ ] {p}.{sub}.{t} Task {t}\n"));
     }
     s
+}
+
+/// `status` through one `baton mcp` server against as many `status --json` processes.
+struct McpRows {
+    /// From spawning the server to the answer of its first `tools/call`.
+    first_call: Duration,
+    /// N calls through the running server (after the first).
+    server: Duration,
+    /// N `status --json` processes, one after another.
+    processes: Duration,
+}
+
+impl McpRows {
+    fn print(&self, n: usize) {
+        let per = |d: Duration| d.as_secs_f64() * 1e3 / n as f64;
+        println!(
+            "{:>7} {:<28} {:>10.2} ms",
+            1_000,
+            "mcp: start to first answer",
+            self.first_call.as_secs_f64() * 1e3
+        );
+        println!(
+            "{:>7} {:<28} {:>10.2} ms total, {:.3} ms/call",
+            1_000,
+            format!("mcp: {n} status calls"),
+            self.server.as_secs_f64() * 1e3,
+            per(self.server)
+        );
+        println!(
+            "{:>7} {:<28} {:>10.2} ms total, {:.3} ms/call",
+            1_000,
+            format!("{n} status --json processes"),
+            self.processes.as_secs_f64() * 1e3,
+            per(self.processes)
+        );
+    }
+}
+
+/// Time `status` on `dir` N times through one server (JSON-RPC on its stdio, one message
+/// a line: the protocol's own framing) and as N processes.
+fn mcp_vs_processes(dir: &Path, n: usize) -> McpRows {
+    use std::io::{BufRead, BufReader, Write};
+    let start = Instant::now();
+    let mut server = baton_cmd(dir, &["mcp"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn baton mcp");
+    let mut to = server.stdin.take().unwrap();
+    let mut from = BufReader::new(server.stdout.take().unwrap());
+    let mut send = |msg: &str| {
+        writeln!(to, "{msg}").unwrap();
+        to.flush().unwrap();
+    };
+    let mut answer = |id: usize| {
+        let mut line = String::new();
+        from.read_line(&mut line).unwrap();
+        assert!(line.contains(&format!("\"id\":{id}")), "{line}");
+        line
+    };
+    send(
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"0"}}}"#,
+    );
+    answer(1);
+    send(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+    let call = |id: usize| {
+        format!(
+            r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"status","arguments":{{}}}}}}"#
+        )
+    };
+    send(&call(2));
+    let first = answer(2);
+    let first_call = start.elapsed();
+    assert!(first.contains(r#"\"ok\":true"#), "{first}");
+    let t = Instant::now();
+    for id in 3..3 + n {
+        send(&call(id));
+        answer(id);
+    }
+    let served = t.elapsed();
+    drop(to);
+    let _ = server.wait();
+    let t = Instant::now();
+    for _ in 0..n {
+        run_ok(baton_cmd(dir, &["status", "--json"]));
+    }
+    McpRows {
+        first_call,
+        server: served,
+        processes: t.elapsed(),
+    }
 }

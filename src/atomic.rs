@@ -5,6 +5,66 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 const TMP_MARK: &str = ".baton-tmp.";
+/// The name of a kept displaced file starts with this (see `dispose`).
+const SAVED_MARK: &str = "saved.";
+/// How long a kept displaced file waits for a writer that still had it open.
+const SAVED_KEEP: std::time::Duration = std::time::Duration::from_secs(120);
+/// The nanoseconds of the modification time baton gives the files it writes, so that a
+/// file written by anyone else (whose time has arbitrary nanoseconds) is told apart.
+pub const MARK_NANOS: u32 = 1;
+
+/// Whether baton wrote this file and nobody has written it since.
+#[cfg(unix)]
+pub fn marked(meta: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    meta.mtime_nsec() == i64::from(MARK_NANOS)
+}
+
+#[cfg(not(unix))]
+pub fn marked(_meta: &fs::Metadata) -> bool {
+    true
+}
+
+fn mark(f: &File) -> std::io::Result<()> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::new(now, MARK_NANOS))
+}
+
+/// The file a path names: a link is followed to the file it points to (which is then
+/// edited in place of the link, in its own folder).
+pub fn resolve(path: &Path) -> std::io::Result<std::borrow::Cow<'_, Path>> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Ok(fs::canonicalize(path)?.into()),
+        _ => Ok(path.into()),
+    }
+}
+
+/// Open a file without following a link at its last component.
+pub fn open_nofollow(path: &Path, opts: &mut OpenOptions) -> std::io::Result<File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    }
+    opts.open(path)
+}
+
+/// Read a state file without following links; a link reads as an error.
+pub fn read_nofollow(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut f = open_nofollow(path, OpenOptions::new().read(true))?;
+    let mut v = Vec::new();
+    f.read_to_end(&mut v)?;
+    Ok(v)
+}
+
+/// Whether an error is the refusal to follow a link (`O_NOFOLLOW` on a link).
+pub fn is_link_error(e: &std::io::Error) -> bool {
+    e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error())
+}
 
 /// Why an atomic write did not happen.
 #[derive(Debug)]
@@ -52,6 +112,7 @@ pub fn write_deferring(
     expect: Option<&[u8]>,
     mut later: Option<&mut Deferred>,
 ) -> Result<(), WriteError> {
+    let path = &*resolve(path)?;
     let tmp = tmp_path(path);
     let _ = fs::remove_file(&tmp);
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -59,10 +120,15 @@ pub fn write_deferring(
     let mut sync_dir = |dir: &Path, displaced: Option<&Path>| match later.as_deref_mut() {
         Some(d) => {
             d.dirs.push(dir.to_path_buf());
-            d.garbage.extend(displaced.map(Path::to_path_buf));
+            d.displaced.extend(displaced.map(Path::to_path_buf));
             Ok(())
         }
-        None => sync_dir(dir),
+        None => {
+            if let Some(t) = displaced {
+                dispose(t);
+            }
+            sync_dir(dir)
+        }
     };
     let result = (|| {
         let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
@@ -70,8 +136,10 @@ pub fn write_deferring(
         if let Ok(meta) = fs::metadata(path) {
             f.set_permissions(meta.permissions())?;
         }
+        mark(&f)?;
         f.sync_all()?;
         drop(f);
+        crate::faults::point();
         let Some(expect) = expect else {
             fs::rename(&tmp, path)?;
             return sync_dir(dir, None).map_err(WriteError::Io);
@@ -98,7 +166,7 @@ pub fn write_deferring(
             Err(e) => Err(WriteError::Io(e)),
         }
     })();
-    if !(deferring && result.is_ok()) {
+    if !(result.is_ok() && (deferring || expect.is_some())) {
         let _ = fs::remove_file(&tmp);
     }
     result
@@ -110,6 +178,8 @@ pub fn write_deferring(
 pub struct Deferred {
     pub dirs: Vec<PathBuf>,
     pub garbage: Vec<PathBuf>,
+    /// Originals displaced by swaps: removed, or kept when someone else wrote them.
+    pub displaced: Vec<PathBuf>,
 }
 
 impl Deferred {
@@ -121,6 +191,9 @@ impl Deferred {
     pub fn run(&mut self) {
         for g in self.garbage.drain(..) {
             let _ = fs::remove_file(g);
+        }
+        for d in self.displaced.drain(..) {
+            dispose(&d);
         }
         sync_dirs(&mut self.dirs);
     }
@@ -158,12 +231,190 @@ fn restore_displaced(tmp: &Path, path: &Path, ours: &[u8]) -> std::io::Result<()
     // Swap back: `path` gets the displaced content; `tmp` gets what `path` held, which is
     // ours unless the editor saved yet again in between (then that newer save is in `tmp`
     // and is swapped in once more, leaving the older one in `tmp`).
-    crate::testhook::pause(crate::testhook::BEFORE_SWAP_BACK);
+    crate::faults::pause(crate::faults::BEFORE_SWAP_BACK);
     exchange(tmp, path)?;
     if !holds(tmp, ours)? {
         exchange(tmp, path)?;
     }
+    dispose(tmp);
     sync_dir(path.parent().unwrap_or(Path::new(".")))
+}
+
+/// Where displaced files someone else wrote are kept (`.baton/saved/`), set once per
+/// process by the workspace; without it they are removed.
+static KEEP_DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+pub fn keep_in(dir: PathBuf) {
+    let _ = KEEP_DIR.set(dir);
+}
+
+/// Get rid of a file a swap displaced (`.NAME.baton-tmp.PID`): removed when baton wrote it
+/// and nobody wrote it since. Otherwise someone wrote it in place and may still hold it
+/// open and go on writing, so it is kept (replacing an older one of the same file) as
+/// `SIZE.SECS.NANOS.N` (its size and modification time when displaced) with
+/// `SIZE.SECS.NANOS.N.path` naming the file, for `sweep` to put back if it changes.
+pub fn dispose(displaced: &Path) {
+    let Ok(meta) = fs::symlink_metadata(displaced) else {
+        return;
+    };
+    let (Some(dir), Some(name)) = (displaced.parent(), displaced.file_name()) else {
+        return;
+    };
+    let name = name.to_string_lossy();
+    let Some(target) = name
+        .strip_prefix('.')
+        .and_then(|n| n.split_once(TMP_MARK))
+        .map(|(t, _)| dir.join(t))
+    else {
+        return;
+    };
+    if marked(&meta) || !meta.is_file() {
+        let _ = fs::remove_file(displaced);
+        return;
+    }
+    let Some(keep) = KEEP_DIR.get() else {
+        let _ = fs::remove_file(displaced);
+        return;
+    };
+    let _ = fs::create_dir_all(keep);
+    for (data, of) in kept(keep) {
+        if of == target {
+            let _ = fs::remove_file(&data);
+            let _ = fs::remove_file(sidecar(&data));
+        }
+    }
+    let (secs, nanos) = mtime(&meta);
+    let saved = keep.join(format!(
+        "{SAVED_MARK}{}.{secs}.{nanos}.{}",
+        meta.len(),
+        std::process::id()
+    ));
+    let moved = fs::write(sidecar(&saved), target.as_os_str().as_encoded_bytes()).is_ok()
+        && fs::rename(displaced, &saved).is_ok();
+    if !moved {
+        let _ = fs::remove_file(sidecar(&saved));
+        let _ = fs::remove_file(displaced);
+    }
+}
+
+fn sidecar(data: &Path) -> PathBuf {
+    let mut p = data.as_os_str().to_owned();
+    p.push(".path");
+    PathBuf::from(p)
+}
+
+/// The kept files in `keep`: (the kept file, the path it was displaced from).
+fn kept(keep: &Path) -> Vec<(PathBuf, PathBuf)> {
+    let Ok(rd) = fs::read_dir(keep) else {
+        return Vec::new();
+    };
+    rd.flatten()
+        .filter_map(|e| {
+            let n = e.file_name();
+            let n = n.to_str()?;
+            if !n.starts_with(SAVED_MARK) || n.ends_with(".path") {
+                return None;
+            }
+            let of = fs::read(sidecar(&e.path())).ok()?;
+            let of = PathBuf::from(String::from_utf8(of).ok()?);
+            Some((e.path(), of))
+        })
+        .collect()
+}
+
+#[cfg(unix)]
+fn mtime(meta: &fs::Metadata) -> (i64, i64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.mtime(), meta.mtime_nsec())
+}
+
+#[cfg(not(unix))]
+fn mtime(_meta: &fs::Metadata) -> (i64, i64) {
+    (0, 0)
+}
+
+/// How long ago a kept file was displaced (its status change time: the rename).
+#[cfg(unix)]
+fn kept_for(meta: &fs::Metadata) -> std::time::Duration {
+    use std::os::unix::fs::MetadataExt;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    std::time::Duration::from_secs(now.saturating_sub(meta.ctime()).max(0) as u64)
+}
+
+#[cfg(not(unix))]
+fn kept_for(_meta: &fs::Metadata) -> std::time::Duration {
+    std::time::Duration::ZERO
+}
+
+/// Whether the process that named a temp file is gone (so its file is stale).
+fn dead(pid: &str) -> bool {
+    cfg!(target_os = "linux")
+        && pid.bytes().all(|b| b.is_ascii_digit())
+        && !Path::new("/proc").join(pid).exists()
+}
+
+/// Tidy a folder baton writes in: temp files left by killed runs are removed (all of them
+/// when the caller holds the workspace lock, else those of dead processes); a displaced
+/// file someone was writing in place is kept (see `dispose`).
+pub fn sweep(dir: &Path, locked: bool) {
+    let Ok(rd) = fs::read_dir(dir) else { return };
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let n = name.to_string_lossy();
+        let Some((_, pid)) = n.strip_prefix('.').and_then(|r| r.split_once(TMP_MARK)) else {
+            continue;
+        };
+        if let Some(pid) = pid.strip_suffix(".old") {
+            if locked || dead(pid) {
+                let _ = fs::remove_file(e.path());
+            }
+        } else if locked || dead(pid) {
+            dispose(&e.path());
+        }
+    }
+}
+
+/// Check the kept displaced files: one that changed since it was displaced (its writer
+/// went on writing after baton's swap, so it holds the newest save) is put back under its
+/// name; one kept unchanged for long enough is removed. Returns the paths put back.
+pub fn sweep_kept() -> Vec<PathBuf> {
+    let mut restored = Vec::new();
+    let Some(keep) = KEEP_DIR.get() else {
+        return restored;
+    };
+    for (data, of) in kept(keep) {
+        let Ok(meta) = fs::symlink_metadata(&data) else {
+            continue;
+        };
+        let (secs, nanos) = mtime(&meta);
+        let name = data.file_name().unwrap_or_default().to_string_lossy();
+        let print = name.trim_start_matches(SAVED_MARK);
+        let was = print.rsplit_once('.').map_or(print, |(p, _)| p);
+        if was != format!("{}.{secs}.{nanos}", meta.len()) {
+            if fs::rename(&data, &of).is_ok() {
+                let _ = fs::remove_file(sidecar(&data));
+                let _ = sync_dir(of.parent().unwrap_or(Path::new(".")));
+                restored.push(of);
+            }
+        } else if kept_for(&meta) > SAVED_KEEP {
+            let _ = fs::remove_file(&data);
+            let _ = fs::remove_file(sidecar(&data));
+        }
+    }
+    restored
+}
+
+/// Put back the original a swap displaced (`displaced`, still beside `path`) when it
+/// holds `original`: a swap, which needs no disk space. Returns whether it did.
+pub fn swap_back(displaced: &Path, path: &Path, original: &[u8]) -> std::io::Result<bool> {
+    if !holds(displaced, original)? {
+        return Ok(false);
+    }
+    exchange(displaced, path)?;
+    sync_dir(path.parent().unwrap_or(Path::new(".")))?;
+    Ok(true)
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -222,6 +473,7 @@ pub fn create(path: &Path, data: &[u8]) -> std::io::Result<()> {
     f.write_all(data)?;
     f.sync_all()?;
     drop(f);
+    crate::faults::point();
     // hard_link fails if the destination exists: no window where a file is overwritten.
     let r = fs::hard_link(&tmp, path).or_else(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {

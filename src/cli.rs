@@ -87,6 +87,32 @@ pub enum Command {
     Reopen(ReopenArgs),
     /// Archive every research and spec file the lifecycle rules make eligible.
     Archive(ArchiveArgs),
+    /// Serve these commands as MCP tools on stdin/stdout, for coding agents (one server per agent).
+    Mcp,
+    /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print baton's man page (roff), every subcommand included.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// The coding-agent harnesses `init --agent` writes files for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Agent {
+    /// Claude Code: .claude/commands/{ess,lss}.md, .mcp.json, a block in CLAUDE.md.
+    Claude,
+    /// Codex: a block in AGENTS.md.
+    Codex,
+    /// Cursor: .cursor/rules/baton.mdc, .cursor/mcp.json, a block in AGENTS.md.
+    Cursor,
+    /// Any other harness: a block in AGENTS.md.
+    Generic,
 }
 
 #[derive(Debug, Args)]
@@ -203,6 +229,10 @@ pub struct InitArgs {
     /// Show what would be created and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Also write what this coding agent reads (slash commands, MCP settings, a rules block),
+    /// in a new or an existing workspace.
+    #[arg(long, value_enum, value_name = "AGENT")]
+    pub agent: Option<Agent>,
 }
 
 #[derive(Debug, Args)]
@@ -253,6 +283,9 @@ impl Command {
             Command::Done(_) => "done",
             Command::Reopen(_) => "reopen",
             Command::Archive(_) => "archive",
+            Command::Mcp => "mcp",
+            Command::Completions(_) => "completions",
+            Command::Man => "man",
         }
     }
 }
@@ -344,13 +377,18 @@ pub fn parse(args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
     parse_with(Cli::command(), args)
 }
 
-/// Parse `args` with `tree`, which is left to the process's exit rather than taken apart.
+/// Parse `args` with `tree`, which is left to the process's exit rather than taken apart
+/// (freed in a serving process, which parses once per call).
 fn parse_with(mut tree: clap::Command, args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
     use clap::FromArgMatches;
     let parsed = tree
         .try_get_matches_from_mut(args)
         .and_then(|m| Cli::from_arg_matches(&m));
-    std::mem::forget(tree);
+    if crate::lifetime::serving() {
+        drop(tree);
+    } else {
+        std::mem::forget(tree);
+    }
     parsed
 }
 
@@ -399,6 +437,9 @@ const SUBCOMMANDS: &[(&str, Augment)] = &[
     ("done", DoneArgs::augment_args),
     ("reopen", ReopenArgs::augment_args),
     ("archive", ArchiveArgs::augment_args),
+    ("mcp", |c| c),
+    ("completions", CompletionsArgs::augment_args),
+    ("man", |c| c),
 ];
 
 /// The root command with the global options and only the subcommand of `entry`.

@@ -1,12 +1,33 @@
 //! `.baton.yaml`: paths and rules of a workspace, with defaults matching FORMAT.md.
 
 use crate::error::invalid;
+pub use crate::rules::Severity;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
 pub const FILE_NAME: &str = ".baton.yaml";
+
+/// The folder, at the root, where baton keeps its own state (lock, ledger, parse cache,
+/// snapshots).
+pub const STATE_DIR: &str = ".baton";
+
+/// Whether a relative path from the root leads out of it (absolute, or `..` past the top).
+fn leaves_root(p: &Path) -> bool {
+    use std::path::Component;
+    let mut depth = 0usize;
+    for c in p.components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir => return true,
+            Component::ParentDir if depth == 0 => return true,
+            Component::ParentDir => depth -= 1,
+            Component::Normal(_) => depth += 1,
+            Component::CurDir => {}
+        }
+    }
+    false
+}
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -48,14 +69,6 @@ pub struct EssConfig {
     /// Commands run by `ess` (through `sh -c`), each with `check_timeout`.
     pub checks: Vec<String>,
     pub check_timeout: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-    Off,
 }
 
 impl Default for Config {
@@ -118,6 +131,18 @@ impl Config {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
+        // A cloned repository's config must not aim baton at a file elsewhere.
+        if let Some(t) = &self.tasks_file
+            && leaves_root(Path::new(t))
+        {
+            return Err(invalid(format!(
+                "{FILE_NAME}: tasks_file `{t}` is outside the workspace; baton only edits files inside its root"
+            ))
+            .hint(format!(
+                "move the plan inside the workspace and set tasks_file to its path there, or run baton where the plan is (`baton --root DIR ...`, DIR holding TASKS.md or docs/tasks/TASKS.md); a link inside the workspace also works: `ln -s {t} TASKS.md`, then remove tasks_file"
+            ))
+            .into());
+        }
         if self.instance_pattern.matches('*').count() != 1 {
             return Err(invalid(format!(
                 "{FILE_NAME}: instance_pattern `{}` must contain exactly one `*`",
@@ -134,9 +159,9 @@ impl Config {
         if let Some(name) = self
             .rules
             .keys()
-            .find(|n| crate::check::find_rule(n).is_none())
+            .find(|n| crate::rules::find_rule(n).is_none())
         {
-            let known: Vec<&str> = crate::check::RULES.iter().map(|r| r.code).collect();
+            let known: Vec<&str> = crate::rules::RULES.iter().map(|r| r.code).collect();
             return Err(invalid(format!(
                 "{FILE_NAME}: rules: `{name}` is not a rule of `baton check`"
             ))

@@ -1,6 +1,7 @@
 //! baton: lets several AI coding instances (and their humans) share one TASKS.md without
 //! stepping on each other. `run` is the whole program; `main.rs` only calls it.
 
+pub mod agents;
 pub mod atomic;
 pub mod cache;
 pub mod check;
@@ -12,14 +13,17 @@ pub mod context;
 pub mod edit;
 pub mod error;
 pub mod exists;
-pub mod hugepages;
+pub mod faults;
+pub mod journal;
 pub mod lifecycle;
+pub mod lifetime;
 pub mod lock;
+pub mod mcp;
 pub mod model;
 pub mod output;
+pub mod rules;
 pub mod sessions;
 pub mod store;
-pub mod testhook;
 pub mod text;
 pub mod txn;
 pub mod workspace;
@@ -51,21 +55,12 @@ pub fn run() -> i32 {
                 };
             }
             if json {
-                let msg = e.to_string();
-                let first = msg
-                    .lines()
-                    .next()
-                    .unwrap_or("")
-                    .trim_start_matches("error: ")
-                    .to_string();
-                let err =
-                    anyhow::Error::new(error::usage(first).hint("run `baton --help` for usage"));
                 // The command the line names, when it names one.
                 return output::emit_error(
                     output::Format::Json,
                     output::Style { color: false },
                     cli::command_named(&args).unwrap_or(""),
-                    &err,
+                    &usage_error(&e),
                 );
             }
             let _ = e.print();
@@ -79,39 +74,66 @@ pub fn run() -> i32 {
     };
     let style = output::Style::new(cli.global.color, output::stdout_is_tty());
     let command = cli.command.name();
-    let cwd = match std::env::current_dir() {
-        Ok(c) => c,
-        Err(e) => {
-            let err = anyhow::Error::new(e).context("reading the current directory");
-            return output::emit_error(format, style, command, &err);
-        }
-    };
-    // `init` makes a workspace where there is none yet: --root or the current directory.
-    let ws = if let cli::Command::Init(_) = &cli.command {
-        commands::init::workspace(cli.global.root.as_deref(), &cwd)
-    } else {
-        workspace::Workspace::discover(cli.global.root.as_deref(), &cwd)
-    };
-    let ws = match ws {
-        Ok(ws) => ws,
+    match &cli.command {
+        cli::Command::Mcp => return mcp::serve(cli.global),
+        cli::Command::Completions(a) => return commands::shell::completions(a.shell),
+        cli::Command::Man => return commands::shell::man(),
+        _ => {}
+    }
+    let ctx = match context(&cli.global, &cli.command, format, style) {
+        Ok(ctx) => ctx,
         Err(e) => return output::emit_error(format, style, command, &e),
     };
-    if !(cli.global.wait.is_finite() && cli.global.wait >= 0.0) {
-        let err = anyhow::Error::new(error::usage("--wait takes a number of seconds, 0 or more"));
-        return output::emit_error(format, style, command, &err);
+    match commands::run(&ctx, cli.command) {
+        Ok(out) => {
+            let code = output::emit(format, style, command, &out);
+            output::leak_at_exit(out);
+            code
+        }
+        Err(e) => output::emit_error(format, style, command, &e),
     }
-    // A large plan: start again with huge pages (before anything is read or locked).
-    hugepages::reexec_for(&ws.abs(ws.tasks_rel()));
-    let ctx = context::Ctx {
+}
+
+/// A command-line mistake as baton's usage error (clap's first line, and where to look).
+pub fn usage_error(e: &clap::Error) -> anyhow::Error {
+    let msg = e.to_string();
+    let first = msg
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches("error: ")
+        .to_string();
+    anyhow::Error::new(error::usage(first).hint("run `baton --help` for usage"))
+}
+
+/// The context `command` runs in: its workspace (found from `--root` or the current
+/// directory, or made there for `init`), the output mode, the clock, the lock wait.
+pub fn context(
+    global: &cli::Global,
+    command: &cli::Command,
+    format: output::Format,
+    style: output::Style,
+) -> anyhow::Result<context::Ctx> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| anyhow::Error::new(e).context("reading the current directory"))?;
+    // `init` makes a workspace where there is none yet: --root or the current directory.
+    let ws = if let cli::Command::Init(_) = command {
+        commands::init::workspace(global.root.as_deref(), &cwd)?
+    } else {
+        workspace::Workspace::discover(global.root.as_deref(), &cwd)?
+    };
+    // Where a save that was still being written in place when baton replaced the file is
+    // kept until it is put back (`atomic`).
+    atomic::keep_in(ws.state_dir().join("saved"));
+    if !(global.wait.is_finite() && global.wait >= 0.0) {
+        return Err(error::usage("--wait takes a number of seconds, 0 or more").into());
+    }
+    Ok(context::Ctx {
         ws,
         format,
         style,
         now: clock::now(),
-        wait: Duration::from_secs_f64(cli.global.wait.min(1e9)),
-        command: command.to_string(),
-    };
-    match commands::run(&ctx, cli.command) {
-        Ok(out) => output::emit(format, style, command, &out),
-        Err(e) => output::emit_error(format, style, command, &e),
-    }
+        wait: Duration::from_secs_f64(global.wait.min(1e9)),
+        command: command.name().to_string(),
+    })
 }

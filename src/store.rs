@@ -39,7 +39,7 @@ impl ClaimStore {
 
     /// Load the ledger; a missing or unreadable ledger is empty (ages become unknown).
     pub fn load(ws: &Workspace) -> ClaimStore {
-        std::fs::read(Self::path(ws))
+        atomic::read_nofollow(&Self::path(ws))
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default()
@@ -92,6 +92,8 @@ impl ClaimStore {
             return Ok(None);
         }
         self.version = 1;
+        crate::faults::fail("ledger")
+            .map_err(|e| anyhow::Error::new(e).context("writing .baton/claims.json"))?;
         let dir = ws.state_dir();
         std::fs::create_dir_all(&dir)?;
         let data = serde_json::to_vec_pretty(self)?;

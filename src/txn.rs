@@ -3,7 +3,6 @@
 //! changed after it was read (an editor saved meanwhile) makes the whole plan run again.
 
 use crate::atomic::{self, WriteError};
-use crate::context::Ctx;
 use crate::edit::Edit;
 use crate::error::{busy, refused};
 use crate::lock::Lock;
@@ -143,13 +142,102 @@ fn ops(cs: &Changeset) -> Vec<Op<'_>> {
 /// Apply a changeset: validate every destination first, then apply in order; on any failure
 /// undo the steps already applied, leaving the workspace as it was.
 pub fn commit(root: &Path, cs: &Changeset) -> anyhow::Result<PendingSync> {
-    commit_ops(root, &ops(cs))
+    commit_ops(root, &ops(cs), None)
 }
 
-fn commit_ops(root: &Path, ops: &[Op]) -> anyhow::Result<PendingSync> {
+static WROTE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether this process committed changes to the workspace (so that a failure to print
+/// the report afterwards does not turn a change that was made into a failure).
+pub fn wrote_files() -> bool {
+    WROTE.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// Where a multi-file commit records its intent (`crate::journal`): the state folder and
+/// the command, for messages.
+#[derive(Clone, Copy)]
+struct Intent<'a> {
+    state_dir: &'a Path,
+    command: &'a str,
+}
+
+/// Whether a commit needs an intent record: one atomic write of one file does not.
+fn needs_record(ops: &[Op]) -> bool {
+    ops.len() > 1
+        || ops
+            .iter()
+            .any(|o| matches!(o, Op::Move { .. } | Op::Write { original: None, .. }))
+}
+
+/// The folders the steps will create, parents first.
+fn missing_dirs(root: &Path, ops: &[Op]) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    for o in ops {
+        let dest = match *o {
+            Op::Write {
+                rel,
+                original: None,
+                ..
+            } => rel,
+            Op::Move { to, .. } => to,
+            _ => continue,
+        };
+        let Some(parent) = dest.parent() else {
+            continue;
+        };
+        let mut missing = Vec::new();
+        for a in parent.ancestors() {
+            if a.as_os_str().is_empty() || root.join(a).is_dir() {
+                break;
+            }
+            missing.push(a.to_path_buf());
+        }
+        for d in missing.into_iter().rev() {
+            if !out.contains(&d) {
+                out.push(d);
+            }
+        }
+    }
+    out
+}
+
+fn record(root: &Path, ops: &[Op], command: &str) -> crate::journal::Record {
+    use crate::journal::{Entry, hash};
+    let steps = ops
+        .iter()
+        .map(|o| match *o {
+            Op::Write { rel, original, new } => Entry::Write {
+                path: text::slash_path(rel),
+                before: original.map(str::to_string),
+                after: hash(new.as_bytes()),
+            },
+            Op::Move { from, to } => Entry::Move {
+                from: text::slash_path(from),
+                to: text::slash_path(to),
+            },
+        })
+        .collect();
+    crate::journal::Record::new(root, command, steps, missing_dirs(root, ops))
+}
+
+fn commit_ops(root: &Path, ops: &[Op], intent: Option<Intent>) -> anyhow::Result<PendingSync> {
     // Validate.
     for s in ops {
         match *s {
+            Op::Write {
+                rel,
+                original: Some(_),
+                ..
+            } if std::fs::metadata(root.join(rel)).is_ok_and(|m| m.permissions().readonly()) => {
+                let shown = text::slash_path(rel);
+                return Err(crate::error::invalid(format!(
+                    "{shown} is read-only; baton does not edit a file you made read-only, and changed nothing"
+                ))
+                .hint(format!(
+                    "make it writable with `chmod u+w {shown}`, then run the command again"
+                ))
+                .into());
+            }
             Op::Write {
                 rel,
                 original: None,
@@ -181,9 +269,15 @@ fn commit_ops(root: &Path, ops: &[Op]) -> anyhow::Result<PendingSync> {
         }
     }
     let fail_at: Option<usize> = std::env::var(FAIL_ENV).ok().and_then(|v| v.parse().ok());
+    let intent = intent.filter(|_| needs_record(ops));
+    if let Some(i) = intent {
+        crate::faults::point();
+        record(root, ops, i.command).begin(i.state_dir)?;
+    }
     let mut done: Vec<(usize, Vec<PathBuf>)> = Vec::new();
     let mut pending = PendingSync::default();
     for (i, s) in ops.iter().enumerate() {
+        crate::faults::point();
         let r = if fail_at == Some(i) {
             Err(anyhow::anyhow!(
                 "injected failure before step {i} ({FAIL_ENV})"
@@ -195,10 +289,18 @@ fn commit_ops(root: &Path, ops: &[Op]) -> anyhow::Result<PendingSync> {
             Ok(dirs) => done.push((i, dirs)),
             Err(e) => {
                 rollback(root, ops, &done);
+                if let Some(i) = intent {
+                    crate::journal::end(i.state_dir);
+                }
                 return Err(e);
             }
         }
     }
+    crate::faults::point();
+    if let Some(i) = intent {
+        crate::journal::end(i.state_dir);
+    }
+    WROTE.store(true, std::sync::atomic::Ordering::SeqCst);
     Ok(pending)
 }
 
@@ -219,6 +321,39 @@ impl Drop for PendingSync {
     fn drop(&mut self) {
         self.0.run();
     }
+}
+
+/// Undo a committed changeset of file edits (a claim whose ledger could not follow it):
+/// each file gets its original back, by swapping back the displaced original while it is
+/// still there (no disk space needed), else by writing it again.
+pub fn undo(root: &Path, cs: &Changeset, pending: &mut PendingSync) -> anyhow::Result<()> {
+    for s in cs.steps.iter().rev() {
+        let Step::Write {
+            rel,
+            original: Some(o),
+            new,
+            ..
+        } = s
+        else {
+            continue;
+        };
+        let path = atomic::resolve(&root.join(rel))?.into_owned();
+        let mut done = false;
+        for d in &pending.0.displaced {
+            if d.parent() == path.parent() && atomic::swap_back(d, &path, o.as_bytes())? {
+                done = true;
+                break;
+            }
+        }
+        if !done {
+            match atomic::write(&path, o.as_bytes(), Some(new.as_bytes())) {
+                Ok(()) => {}
+                Err(WriteError::Changed) => return Err(Conflict(rel.clone()).into()),
+                Err(WriteError::Io(e)) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(())
 }
 
 fn create_dirs(root: &Path, rel: &Path) -> std::io::Result<Vec<PathBuf>> {
@@ -337,11 +472,23 @@ pub struct Committed<T> {
 
 const MAX_ATTEMPTS: usize = 8;
 
+/// What a transaction needs from the command that runs it (`context::Ctx` is one): the
+/// workspace lock, the root every path is relative to, the state folder (for the intent
+/// record), the command's name, and a sweep of what killed runs left beside the files.
+pub trait Scope {
+    fn lock(&self) -> anyhow::Result<Lock>;
+    fn root(&self) -> &Path;
+    fn state_dir(&self) -> PathBuf;
+    fn command(&self) -> &str;
+    /// Remove (or put back) what killed runs left; called under the lock.
+    fn sweep(&self);
+}
+
 /// Run `plan` under the workspace lock and commit what it returns. `plan` must read every
 /// file it changes itself (so that it sees the state under the lock). When a file changed
 /// between the read and the write, the plan runs again on the new content.
 pub fn transact<T>(
-    ctx: &Ctx,
+    ctx: &impl Scope,
     dry_run: bool,
     plan: impl FnMut() -> anyhow::Result<Planned<T>>,
 ) -> anyhow::Result<Committed<T>> {
@@ -353,7 +500,7 @@ pub fn transact<T>(
 /// one). `during` sees the changes and the plan's value; the value it leaves is the one
 /// returned once the commit succeeds.
 pub fn transact_overlapping<T>(
-    ctx: &Ctx,
+    ctx: &impl Scope,
     dry_run: bool,
     plan: impl FnMut() -> anyhow::Result<Planned<T>>,
     during: impl FnMut(&Changeset, &mut T),
@@ -362,15 +509,18 @@ pub fn transact_overlapping<T>(
 }
 
 fn transact_with<T>(
-    ctx: &Ctx,
+    ctx: &impl Scope,
     dry_run: bool,
     mut plan: impl FnMut() -> anyhow::Result<Planned<T>>,
     mut during: Option<impl FnMut(&Changeset, &mut T)>,
 ) -> anyhow::Result<Committed<T>> {
     let lock = ctx.lock()?;
-    let ws = &ctx.ws;
-    atomic::cleanup(&ws.state_dir());
-    atomic::cleanup(&ws.abs(ws.instance_dir()));
+    let (root, state_dir) = (ctx.root(), ctx.state_dir());
+    if let Some(msg) = crate::journal::recover(root, &state_dir) {
+        eprintln!("baton: warning: {msg}");
+    }
+    atomic::cleanup(&state_dir);
+    ctx.sweep();
     for attempt in 0..MAX_ATTEMPTS {
         let Planned { changes, mut value } = plan()?;
         if dry_run || changes.is_empty() {
@@ -382,24 +532,29 @@ fn transact_with<T>(
                 durable: PendingSync::default(),
             });
         }
-        crate::testhook::pause(crate::testhook::BEFORE_WRITE);
+        crate::faults::pause(crate::faults::BEFORE_WRITE);
         let ops = ops(&changes);
+        let command = format!("baton {}", ctx.command());
+        let intent = Some(Intent {
+            state_dir: &state_dir,
+            command: &command,
+        });
         // A second thread pays for itself on large files only.
         let large = ops.iter().any(|o| match o {
             Op::Write { new, .. } => new.len() >= text::PARALLEL_WRITE_BYTES,
             Op::Move { .. } => false,
         });
         let committed = match during.as_mut() {
-            None => commit_ops(&ws.root, &ops),
+            None => commit_ops(root, &ops, intent),
             Some(during) if !large => {
-                let committed = commit_ops(&ws.root, &ops);
+                let committed = commit_ops(root, &ops, intent);
                 if committed.is_ok() {
                     during(&changes, &mut value);
                 }
                 committed
             }
             Some(during) => std::thread::scope(|s| {
-                let writer = s.spawn(|| commit_ops(&ws.root, &ops));
+                let writer = s.spawn(|| commit_ops(root, &ops, intent));
                 during(&changes, &mut value);
                 writer
                     .join()

@@ -1,4 +1,7 @@
 //! Finding a workspace and its files: the root, the config, TASKS.md, instance files.
+//!
+//! Layer: above the model, the cache and `txn`; below the store and the services. It
+//! knows nothing of commands or output.
 
 use crate::cache::Cache;
 use crate::config::{self, Config};
@@ -8,8 +11,7 @@ use crate::text;
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 
-/// State baton keeps for itself (lock, ledger, snapshots), at the root.
-pub const STATE_DIR: &str = ".baton";
+pub use crate::config::STATE_DIR;
 
 #[derive(Debug, Clone)]
 pub struct Workspace {
@@ -204,6 +206,90 @@ impl Workspace {
         }
         out.sort_by_key(|f| f.instance);
         Ok(out)
+    }
+
+    /// The folders the workspace lock is taken on: the root, and when the tasks file is a
+    /// link, the folder of the file it points to (another workspace sharing the same plan
+    /// locks that folder too, so the two never edit it at once).
+    pub fn lock_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs = vec![self.root.clone()];
+        let tasks = self.abs(self.tasks_rel());
+        if std::fs::symlink_metadata(&tasks).is_ok_and(|m| m.file_type().is_symlink())
+            && let Ok(real) = std::fs::canonicalize(&tasks)
+            && let Some(d) = real.parent()
+            && std::fs::canonicalize(&self.root).is_ok_and(|r| r != d)
+        {
+            dirs.push(d.to_path_buf());
+        }
+        dirs
+    }
+
+    /// Tidy the folders the tasks file and the session files live in (`atomic::sweep`):
+    /// `locked` when the workspace lock is held. A save that an in-place writer finished
+    /// after baton had replaced the file is put back, with a warning on stderr.
+    pub fn sweep(&self, locked: bool) {
+        let tasks = self.abs(self.tasks_rel());
+        let mut dirs = vec![self.abs(self.instance_dir())];
+        if let Ok(real) = crate::atomic::resolve(&tasks)
+            && let Some(d) = real.parent()
+            && !dirs.iter().any(|x| x == d)
+        {
+            dirs.push(d.to_path_buf());
+        }
+        for d in dirs {
+            crate::atomic::sweep(&d, locked);
+        }
+        for path in crate::atomic::sweep_kept() {
+            eprintln!(
+                "baton: warning: {} was still being written in place when baton replaced it; the finished save is back (what baton wrote there since was overwritten by it, as by any later save)",
+                self.show(&path)
+            );
+        }
+    }
+
+    /// A task or file not found while the tasks file is being saved in place by another
+    /// program (written by it within the last two seconds, and cut off mid-line) is a busy
+    /// workspace, not a missing task: the rest of the file may not be there yet.
+    pub fn while_saved(&self, e: anyhow::Error) -> anyhow::Error {
+        if crate::error::kind_of(&e) != crate::error::Kind::NotFound {
+            return e;
+        }
+        let rel = self.tasks_rel();
+        let Ok(meta) = std::fs::metadata(self.abs(&rel)) else {
+            return e;
+        };
+        let age = meta.modified().ok().and_then(|m| m.elapsed().ok());
+        // Cut off mid-line: a finished file ends its last line.
+        let unfinished = || {
+            use std::io::{Read, Seek, SeekFrom};
+            let mut last = [0u8; 1];
+            std::fs::File::open(self.abs(&rel))
+                .and_then(|mut f| {
+                    f.seek(SeekFrom::End(-1))?;
+                    f.read_exact(&mut last)
+                })
+                .is_ok_and(|()| last[0] != b'\n')
+        };
+        match age {
+            Some(age)
+                if !crate::atomic::marked(&meta)
+                    && age < std::time::Duration::from_secs(2)
+                    && unfinished() =>
+            {
+                let file = text::slash_path(&rel);
+                let message = crate::error::baton_error(&e)
+                    .map_or_else(|| e.to_string(), |b| b.message.clone());
+                crate::error::busy(format!(
+                    "{message}; but {file} was written by another program {} ms ago and may still be being saved",
+                    age.as_millis()
+                ))
+                .hint(format!(
+                    "run the command again in a moment; if it still finds nothing, `baton list` shows what {file} holds"
+                ))
+                .into()
+            }
+            _ => e,
+        }
     }
 
     /// Path relative to the root, `/`-separated, for messages and JSON.

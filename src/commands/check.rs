@@ -47,7 +47,9 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> anyhow::Result<Outcome> {
             let mut ledger = ClaimStore::load(ws);
             super::claim::reconcile(&mut ledger, &docs.tasks);
             let _lock = ctx.lock()?;
-            ledger.save(ws)?;
+            if let Some(note) = super::done::unsaved(ledger.save(ws)) {
+                eprintln!("baton: warning: {note}");
+            }
             check::run_rules(ws, &docs)
         } else {
             first.unwrap_or_default()

@@ -175,7 +175,26 @@ pub fn execute(
                 replaced.push(old);
                 replaced
             })
-        })?;
+        });
+        // The file and the ledger change together: a ledger that cannot be written takes
+        // the edit back.
+        let replaced = match replaced {
+            Ok(r) => r,
+            Err(e) => {
+                let undone = txn::undo(&ws.root, &committed.changes, &mut durable);
+                let file = crate::text::slash_path(&rel);
+                let what = match undone {
+                    Ok(()) => format!("{file} was put back as it was: nothing was changed"),
+                    Err(u) => format!("and putting {file} back failed too ({u:#})"),
+                };
+                return Err(crate::error::BatonError::new(
+                    crate::error::Kind::Failed,
+                    format!("could not write the claim ledger ({e:#}); {what}"),
+                )
+                .hint("check that .baton/ is writable and the disk is not full (`df -h .`), then run the command again")
+                .into());
+            }
+        };
         for old in replaced {
             durable.later().remove(old);
         }

@@ -55,12 +55,13 @@ pub fn run(ctx: &Ctx, args: DoneArgs) -> anyhow::Result<Outcome> {
         })
     })?;
     let (after, i, plan) = committed.value;
+    let mut ledger_note = None;
     if committed.written {
         // `after` is the model of what was written: keep it warm in the cache.
         ws.cache_tasks(&after, &committed.changes);
         let mut ledger = ClaimStore::load(ws);
         reconcile(&mut ledger, &after);
-        ledger.save(ws)?;
+        ledger_note = unsaved(ledger.save(ws));
     }
     let file = crate::text::slash_path(&after.rel_path);
     let mut check = wire::LinkChecker::new(&ws.root);
@@ -78,6 +79,15 @@ pub fn run(ctx: &Ctx, args: DoneArgs) -> anyhow::Result<Outcome> {
         skipped: sweep.map(wire::skipped).unwrap_or_default(),
         changes: txn::preview(&committed.changes),
     };
-    let warnings = sweep.map(|s| s.skipped_messages()).unwrap_or_default();
+    let mut warnings = sweep.map(|s| s.skipped_messages()).unwrap_or_default();
+    warnings.extend(ledger_note);
     Ok(Outcome::new(ctx, &data, render::done)?.warn(warnings))
+}
+
+/// The ledger only drops entries of claims a command removed: when it cannot be written,
+/// the change stands (the stale entries are dropped by the next command that writes it).
+pub fn unsaved(saved: anyhow::Result<()>) -> Option<String> {
+    saved.err().map(|e| {
+        format!("the claim ledger .baton/claims.json could not be updated ({e:#}); the change was made, and the next claim or release tidies the ledger")
+    })
 }

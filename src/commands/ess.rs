@@ -75,7 +75,7 @@ pub fn run(ctx: &Ctx, args: EssArgs) -> anyhow::Result<Outcome> {
     if committed.written {
         let mut ledger = ClaimStore::load(ws);
         super::claim::reconcile(&mut ledger, &plan.after);
-        ledger.save(ws)?;
+        notes.extend(super::done::unsaved(ledger.save(ws)));
         Snapshot::remove(ws, n);
     }
     notes.extend(plan.notes.iter().cloned());

@@ -1,12 +1,15 @@
-//! `baton init [--instances N]`: create a workspace; refuses to overwrite any file.
+//! `baton init [--instances N] [--agent AGENT]`: create a workspace (refusing to overwrite
+//! any file), and with `--agent` the files that agent's harness reads, in a new or an
+//! existing workspace.
 
-use crate::cli::InitArgs;
+use crate::agents;
+use crate::cli::{Agent, InitArgs};
 use crate::config::Config;
 use crate::context::Ctx;
 use crate::error::{not_found, refused};
 use crate::output::{Outcome, render, wire};
 use crate::sessions::init;
-use crate::txn::{self, Planned, Step};
+use crate::txn::{self, Changeset, Planned, Step};
 use crate::workspace::Workspace;
 use std::path::Path;
 
@@ -32,24 +35,42 @@ pub fn workspace(root: Option<&Path>, cwd: &Path) -> anyhow::Result<Workspace> {
 pub fn run(ctx: &Ctx, args: InitArgs) -> anyhow::Result<Outcome> {
     let ws = &ctx.ws;
     let date = ctx.now.format("%Y-%m-%d").to_string();
+    let agent = args.agent.map(|a| match a {
+        Agent::Claude => agents::Agent::Claude,
+        Agent::Codex => agents::Agent::Codex,
+        Agent::Cursor => agents::Agent::Cursor,
+        Agent::Generic => agents::Agent::Generic,
+    });
+    // With --agent, an existing workspace only gets the agent's files.
+    let make_workspace = agent.is_none() || !ws.root.join("TASKS.md").exists();
     let committed = txn::transact(ctx, args.dry_run, || {
-        let (cs, existing) = init::plan(&ws.root, args.instances, &ws.config, &date)?;
-        if !existing.is_empty() {
-            let names: Vec<String> = existing
-                .iter()
-                .map(|p| crate::text::slash_path(p))
-                .collect();
-            return Err(refused(format!(
-                "a workspace is already here: {} exist{}; nothing was created",
-                names.join(", "),
-                if names.len() == 1 { "s" } else { "" }
-            ))
-            .hint("use it (`baton status`), or run `baton init --root DIR` in an empty folder")
-            .into());
+        let mut changes = Changeset::default();
+        if make_workspace {
+            let (cs, existing) = init::plan(&ws.root, args.instances, &ws.config, &date)?;
+            if !existing.is_empty() {
+                let names: Vec<String> = existing
+                    .iter()
+                    .map(|p| crate::text::slash_path(p))
+                    .collect();
+                return Err(refused(format!(
+                    "a workspace is already here: {} exist{}; nothing was created",
+                    names.join(", "),
+                    if names.len() == 1 { "s" } else { "" }
+                ))
+                .hint("use it (`baton status`), or run `baton init --root DIR` in an empty folder")
+                .into());
+            }
+            changes = cs;
+        }
+        let mut kept = Vec::new();
+        if let Some(a) = agent {
+            let p = agents::plan(&ws.root, a)?;
+            changes.steps.extend(p.changes.steps);
+            kept = p.kept;
         }
         Ok(Planned {
-            changes: cs,
-            value: (),
+            changes,
+            value: kept,
         })
     })?;
     let mut created = Vec::new();
@@ -64,11 +85,23 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> anyhow::Result<Outcome> {
             }
         }
     }
+    let warnings = committed
+        .value
+        .iter()
+        .map(|f| {
+            format!(
+                "kept {f}: it differs from baton's (move it away and run `baton init --agent {}` again to get baton's)",
+                agent.map_or("", |a| a.name())
+            )
+        })
+        .collect();
     let data = wire::InitData {
         instances: args.instances,
         dry_run: args.dry_run,
+        workspace: make_workspace,
+        agent: agent.map(|a| a.name()),
         created,
         modified,
     };
-    Outcome::new(ctx, &data, render::init)
+    Ok(Outcome::new(ctx, &data, render::init)?.warn(warnings))
 }

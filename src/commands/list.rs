@@ -3,7 +3,6 @@
 use super::TaskFilter;
 use crate::cli::ListArgs;
 use crate::context::Ctx;
-use crate::model::Document;
 use crate::output::{Format, Outcome, render, wire};
 
 pub fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<Outcome> {
@@ -23,13 +22,12 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<Outcome> {
         })
         .collect();
     if ctx.format == Format::Json {
-        // Written task by task straight to stdout when printed. The document is never freed
-        // (as with `leak_at_exit`): the process exits right after printing.
-        let doc: &'static Document = Box::leak(Box::new(doc));
+        // Written task by task straight to stdout when printed; the document goes with the
+        // outcome (left to the process's exit by `leak_at_exit`).
         let root = ctx.ws.root.clone();
         return Ok(Outcome::stream(move |w| {
             let mut check = wire::LinkChecker::new(&root);
-            wire::write_list(w, doc, &file, &tasks, &mut check)
+            wire::write_list(w, &doc, &file, &tasks, &mut check)
         }));
     }
     // The human lines show no links: none is resolved.

@@ -1,4 +1,7 @@
 //! One module per subcommand; each has a `run` that returns an `Outcome`.
+//!
+//! Layer: the top. A command parses its arguments, calls one service (or the model and
+//! `txn` for the simplest), and returns what `output` renders; rules live below.
 
 pub mod archive;
 pub mod check;
@@ -11,6 +14,7 @@ pub mod next;
 pub mod release;
 pub mod reopen;
 pub mod research;
+pub mod shell;
 pub mod show;
 pub mod spec;
 pub mod start;
@@ -23,6 +27,21 @@ use crate::model::{Document, TaskKind};
 use crate::output::Outcome;
 
 pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
+    // Commands that only read tidy up here (no lock: only what dead runs left); the others
+    // do it under the lock, in their transaction.
+    let reads_only = match &command {
+        Command::Status | Command::List(_) | Command::Show(_) | Command::Start(_) => true,
+        Command::Next(a) => !a.claim,
+        Command::Check(a) => !a.fix,
+        _ => false,
+    };
+    if reads_only {
+        ctx.ws.sweep(false);
+    }
+    dispatch(ctx, command).map_err(|e| ctx.ws.while_saved(e))
+}
+
+fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
     match command {
         Command::Status => status::run(ctx),
         Command::List(a) => list::run(ctx, a),
@@ -39,6 +58,11 @@ pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::Done(a) => done::run(ctx, a),
         Command::Reopen(a) => reopen::run(ctx, a),
         Command::Archive(a) => archive::run(ctx, a),
+        c @ (Command::Mcp | Command::Completions(_) | Command::Man) => Err(usage(format!(
+            "`baton {}` runs on its own, not in a workspace",
+            c.name()
+        ))
+        .into()),
     }
 }
 

@@ -180,10 +180,12 @@ pub fn verify_claims_local(
         }
     }
     let fail = |what: String| {
-        anyhow::anyhow!(
-            "internal: the edit would have changed {what} in {}; nothing was written",
-            crate::text::slash_path(&doc.rel_path)
-        )
+        bare_cr(doc).unwrap_or_else(|| {
+            anyhow::anyhow!(
+                "internal: the edit would have changed {what} in {}; nothing was written",
+                crate::text::slash_path(&doc.rel_path)
+            )
+        })
     };
     let mut task_claims = vec![Vec::new(); tasks.len()];
     let mut section_claims = vec![Vec::new(); sections.len()];
@@ -254,6 +256,23 @@ pub fn verify_claims_local(
     Ok((task_claims, section_claims))
 }
 
+/// Why an edit of `doc` cannot be verified, when it ends lines with a bare carriage return
+/// (old Mac line endings): markdown reads one as a line break, baton's edits do not.
+fn bare_cr(doc: &Document) -> Option<anyhow::Error> {
+    let b = doc.text.as_bytes();
+    let at = memchr::memchr_iter(b'\r', b).find(|&i| b.get(i + 1) != Some(&b'\n'))?;
+    let file = text::slash_path(&doc.rel_path);
+    Some(
+        crate::error::invalid(format!(
+            "{file} ends lines with a bare carriage return (old Mac line endings, first at byte {at}); baton edits files with LF or CRLF line endings only, and changed nothing"
+        ))
+        .hint(format!(
+            "convert the line endings, e.g. `perl -pi -e 's/\\r(?!\\n)/\\n/g' {file}`, then run the command again"
+        ))
+        .into(),
+    )
+}
+
 /// Check that the coordination table, with `cells` replaced, reads back as written.
 pub fn check_cells(doc: &Document, cells: &[(u32, Edit)]) -> anyhow::Result<()> {
     let (Some(table), false) = (&doc.coordination, cells.is_empty()) else {
@@ -280,10 +299,22 @@ pub fn check_cells(doc: &Document, cells: &[(u32, Edit)]) -> anyhow::Result<()> 
     });
     if ok {
         Ok(())
+    } else if let Some(e) = bare_cr(doc) {
+        Err(e)
     } else {
-        anyhow::bail!(
-            "internal: the coordination table would not read back as written; nothing was written"
-        )
+        // A title markdown cannot hold in a table cell (thousands of brackets, say).
+        let cell: String = cells
+            .first()
+            .map_or("", |(_, e)| e.text.as_str())
+            .chars()
+            .take(40)
+            .collect();
+        Err(crate::error::invalid(format!(
+            "the task's title cannot go into the coordination table of {}: its cell `{cell}…` would not read back as written; nothing was written",
+            text::slash_path(&doc.rel_path)
+        ))
+        .hint("shorten or simplify the task's title (runs of brackets, pipes, backticks), then run the command again")
+        .into())
     }
 }
 
@@ -296,10 +327,12 @@ pub fn verify_only(
     sections: &[usize],
 ) -> anyhow::Result<()> {
     let fail = |what: String| -> anyhow::Result<()> {
-        Err(anyhow::anyhow!(
-            "internal: the edit would have changed {what} in {}; nothing was written",
-            text::slash_path(&before.rel_path)
-        ))
+        Err(bare_cr(before).unwrap_or_else(|| {
+            anyhow::anyhow!(
+                "internal: the edit would have changed {what} in {}; nothing was written",
+                text::slash_path(&before.rel_path)
+            )
+        }))
     };
     if before.tasks.len() != after.tasks.len() || before.sections.len() != after.sections.len() {
         return fail(format!(

@@ -1,6 +1,8 @@
 //! The document model: TASKS.md and instance files parsed into spans over their text.
+//!
+//! Layer: above `config` and the primitives. It is handed text and never reads the disk
+//! or the cache; its binary form for the cache lives in `cache::codec`.
 
-pub mod codec;
 pub mod coord;
 pub mod edits;
 pub mod frontmatter;

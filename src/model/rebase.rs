@@ -1,6 +1,6 @@
 //! The model of a document after claim edits, derived from the model before them instead
 //! of a whole re-parse: claim and release keep a large file's cached model warm
-//! (`crate::cache`).
+//! (see the parse cache).
 //!
 //! Only edits of the kind claims make are accepted: each stays on one line (no line break
 //! removed or inserted) and falls on a task's first line, a heading, or the coordination

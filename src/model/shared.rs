@@ -95,7 +95,7 @@ impl Str {
 
 /// Where `needle` occurs in `hay`, trying the end first (titles end their line, targets
 /// end their link). Haystacks are one line, so a plain scan beats building a searcher.
-pub(super) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     let first = *needle.first()?;
     let n = needle.len();
     if hay.ends_with(needle) {

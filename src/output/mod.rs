@@ -1,5 +1,8 @@
 //! Output: the JSON envelope, human rendering, colour. Commands hand over a serialisable
 //! value and a renderer from `render`; this module decides which one reaches stdout.
+//!
+//! Layer: the interface, below `context` and `commands`. How to render comes in through
+//! the `Mode` trait; it reads no files and decides nothing.
 
 pub mod render;
 pub mod wire;
@@ -14,6 +17,13 @@ pub const JSON_VERSION: u32 = 1;
 pub enum Format {
     Human,
     Json,
+}
+
+/// How a command's output is to be rendered (`context::Ctx` says it): the format and,
+/// for people, the styling.
+pub trait Mode {
+    fn format(&self) -> Format;
+    fn style(&self) -> Style;
 }
 
 /// ANSI styling, enabled or not.
@@ -104,7 +114,7 @@ pub type WriteData = dyn Fn(&mut dyn Write) -> std::io::Result<()>;
 impl Outcome {
     /// Build the output for `format`: only the needed representation is computed.
     pub fn new<T: Serialize>(
-        ctx: &crate::context::Ctx,
+        ctx: &impl Mode,
         data: &T,
         human: impl FnOnce(&T, &Style) -> String,
     ) -> anyhow::Result<Outcome> {
@@ -119,18 +129,18 @@ impl Outcome {
     /// `new` with the JSON written by `json` into an empty buffer (for the hand-written
     /// writers of `wire`).
     pub fn with_json<T>(
-        ctx: &crate::context::Ctx,
+        ctx: &impl Mode,
         data: &T,
         json: impl FnOnce(&T, &mut Vec<u8>) -> anyhow::Result<()>,
         human: impl FnOnce(&T, &Style) -> String,
     ) -> anyhow::Result<Outcome> {
-        let (data, human) = match ctx.format {
+        let (data, human) = match ctx.format() {
             Format::Json => {
                 let mut buf = Vec::with_capacity(1024);
                 json(data, &mut buf)?;
                 (Some(Data::Json(buf)), String::new())
             }
-            Format::Human => (None, human(data, &ctx.style)),
+            Format::Human => (None, human(data, &ctx.style())),
         };
         Ok(Outcome {
             data,
@@ -143,7 +153,7 @@ impl Outcome {
 
     /// The outcome of a command whose data is one task (`show`, `next`).
     pub fn task(
-        ctx: &crate::context::Ctx,
+        ctx: &impl Mode,
         data: &wire::TaskData,
         human: impl FnOnce(&wire::TaskData, &Style) -> String,
     ) -> anyhow::Result<Outcome> {
@@ -197,31 +207,8 @@ struct ErrorWire<'a> {
 pub fn emit(format: Format, style: Style, command: &str, out: &Outcome) -> i32 {
     let r = match format {
         Format::Json => {
-            let err = out.error.as_ref().map(|e| ErrorWire {
-                kind: e.kind.as_str(),
-                message: &e.message,
-                hint: e.hint.as_deref(),
-                detail: e.detail.as_ref(),
-                causes: Vec::new(),
-            });
-            (|| -> std::io::Result<()> {
-                let mut head = Vec::with_capacity(128);
-                write!(head, "{{\"version\":{JSON_VERSION},\"command\":")?;
-                serde_json::to_writer(&mut head, command)?;
-                write!(head, ",\"ok\":{}", out.exit == 0)?;
-                if out.data.is_some() {
-                    head.extend_from_slice(b",\"data\":");
-                }
-                let mut tail = Vec::with_capacity(64);
-                if let Some(e) = err {
-                    tail.extend_from_slice(b",\"error\":");
-                    serde_json::to_writer(&mut tail, &e)?;
-                }
-                tail.extend_from_slice(b",\"warnings\":");
-                serde_json::to_writer(&mut tail, &out.warnings)?;
-                tail.extend_from_slice(b"}\n");
-                write_json_doc(&head, out.data.as_ref(), &tail)
-            })()
+            let (head, tail) = envelope_parts(command, out);
+            write_json_doc(&head, out.data.as_ref(), &tail)
         }
         Format::Human => (|| -> std::io::Result<()> {
             let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
@@ -244,7 +231,76 @@ pub fn emit(format: Format, style: Style, command: &str, out: &Outcome) -> i32 {
     match r {
         Ok(()) => out.exit,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => out.exit,
-        Err(_) => error::exit::FAILURE,
+        // The change was made: the exit code says so, whatever became of its report.
+        Err(e) if crate::txn::wrote_files() => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "baton: could not print the report ({e}); the change itself was made: `baton status` shows it"
+            );
+            out.exit
+        }
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "baton: could not print the output: {e}");
+            error::exit::FAILURE
+        }
+    }
+}
+
+/// The JSON envelope of `out` around its data: the bytes before and after it.
+fn envelope_parts(command: &str, out: &Outcome) -> (Vec<u8>, Vec<u8>) {
+    let err = out.error.as_ref().map(|e| ErrorWire {
+        kind: e.kind.as_str(),
+        message: &e.message,
+        hint: e.hint.as_deref(),
+        detail: e.detail.as_ref(),
+        causes: Vec::new(),
+    });
+    let mut head = Vec::with_capacity(128);
+    head.extend_from_slice(format!("{{\"version\":{JSON_VERSION},\"command\":").as_bytes());
+    serde_json::to_writer(&mut head, command).expect("a string serialises");
+    head.extend_from_slice(format!(",\"ok\":{}", out.exit == 0).as_bytes());
+    if out.data.is_some() {
+        head.extend_from_slice(b",\"data\":");
+    }
+    let mut tail = Vec::with_capacity(64);
+    if let Some(e) = err {
+        tail.extend_from_slice(b",\"error\":");
+        serde_json::to_writer(&mut tail, &e).expect("an error serialises");
+    }
+    tail.extend_from_slice(b",\"warnings\":");
+    serde_json::to_writer(&mut tail, &out.warnings).expect("strings serialise");
+    tail.extend_from_slice(b"}\n");
+    (head, tail)
+}
+
+/// The JSON envelope `--json` prints for `result`, as bytes, and the exit code: what
+/// `emit` or `emit_error` would print on stdout.
+pub fn envelope(command: &str, result: &anyhow::Result<Outcome>) -> (i32, Vec<u8>) {
+    match result {
+        Ok(out) => {
+            let (head, tail) = envelope_parts(command, out);
+            let mut buf = Vec::with_capacity(head.len() + tail.len() + 1024);
+            buf.extend_from_slice(&head);
+            let written = match &out.data {
+                Some(Data::Json(d)) => {
+                    buf.extend_from_slice(d);
+                    Ok(())
+                }
+                Some(Data::Stream(write)) => write(&mut buf),
+                None => Ok(()),
+            };
+            match written {
+                Ok(()) => {
+                    buf.extend_from_slice(&tail);
+                    (out.exit, buf)
+                }
+                Err(e) => envelope(command, &Err(anyhow::Error::new(e))),
+            }
+        }
+        Err(err) => {
+            let (kind, doc, ..) = error_document(command, err);
+            (kind.exit_code(), format!("{doc}\n").into_bytes())
+        }
     }
 }
 
@@ -314,8 +370,17 @@ fn write_human_error(
     Ok(())
 }
 
-/// Print an error: JSON on stdout, or `error:`/`caused by:`/`hint:` on stderr. Returns the exit code.
-pub fn emit_error(format: Format, style: Style, command: &str, err: &anyhow::Error) -> i32 {
+/// The JSON error document of `err` for `command`, with its kind, message, hint and causes.
+fn error_document(
+    command: &str,
+    err: &anyhow::Error,
+) -> (
+    error::Kind,
+    serde_json::Value,
+    String,
+    Option<String>,
+    Vec<String>,
+) {
     let kind = error::kind_of(err);
     let be = error::baton_error(err);
     let message = be
@@ -327,21 +392,27 @@ pub fn emit_error(format: Format, style: Style, command: &str, err: &anyhow::Err
     } else {
         err.chain().skip(1).map(|c| c.to_string()).collect()
     };
+    let doc = serde_json::json!({
+        "version": JSON_VERSION,
+        "command": command,
+        "ok": false,
+        "error": ErrorWire {
+            kind: kind.as_str(),
+            message: &message,
+            hint: hint.as_deref(),
+            detail: be.and_then(|b| b.detail.as_ref()),
+            causes: causes.clone(),
+        },
+        "warnings": [],
+    });
+    (kind, doc, message, hint, causes)
+}
+
+/// Print an error: JSON on stdout, or `error:`/`caused by:`/`hint:` on stderr. Returns the exit code.
+pub fn emit_error(format: Format, style: Style, command: &str, err: &anyhow::Error) -> i32 {
+    let (kind, doc, message, hint, causes) = error_document(command, err);
     match format {
         Format::Json => {
-            let doc = serde_json::json!({
-                "version": JSON_VERSION,
-                "command": command,
-                "ok": false,
-                "error": ErrorWire {
-                    kind: kind.as_str(),
-                    message: &message,
-                    hint: hint.as_deref(),
-                    detail: be.and_then(|b| b.detail.as_ref()),
-                    causes: causes.clone(),
-                },
-                "warnings": [],
-            });
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{doc}");
             let _ = out.flush();
@@ -364,9 +435,14 @@ pub fn emit_error(format: Format, style: Style, command: &str, err: &anyhow::Err
 }
 
 /// Skip freeing `value`: a command's document lives until the process exits right after
-/// printing, and freeing a large one piece by piece only costs time.
+/// printing, and freeing a large one piece by piece only costs time. A serving process
+/// (`baton mcp`) frees it.
 pub fn leak_at_exit<T>(value: T) {
-    std::mem::forget(value);
+    if crate::lifetime::serving() {
+        drop(value);
+    } else {
+        std::mem::forget(value);
+    }
 }
 
 /// Whether stdout is a terminal (for colour and layout decisions).

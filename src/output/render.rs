@@ -404,19 +404,34 @@ pub fn check(d: &CheckData, s: &Style) -> String {
 pub fn init(d: &super::wire::InitData, _s: &Style) -> String {
     let mut out = String::new();
     let verb = if d.dry_run { "would create" } else { "created" };
-    let _ = writeln!(
-        out,
-        "{verb} a workspace for {} instance{}:",
-        d.instances,
-        if d.instances == 1 { "" } else { "s" }
-    );
+    if d.workspace {
+        let _ = writeln!(
+            out,
+            "{verb} a workspace for {} instance{}:",
+            d.instances,
+            if d.instances == 1 { "" } else { "s" }
+        );
+    } else if d.created.is_empty() && d.modified.is_empty() {
+        let _ = writeln!(
+            out,
+            "nothing to change: {} is set up",
+            d.agent.unwrap_or("the agent")
+        );
+    } else {
+        let verb = if d.dry_run { "would set up" } else { "set up" };
+        let _ = writeln!(out, "{verb} {}:", d.agent.unwrap_or("the agent"));
+    }
     for c in &d.created {
         let _ = writeln!(out, "  + {c}");
     }
     for m in &d.modified {
-        let _ = writeln!(out, "  ~ {m} (added .baton/)");
+        if m == ".gitignore" {
+            let _ = writeln!(out, "  ~ {m} (added .baton/)");
+        } else {
+            let _ = writeln!(out, "  ~ {m} (baton's part only)");
+        }
     }
-    if !d.dry_run {
+    if !d.dry_run && d.workspace {
         let _ = writeln!(out, "next: baton start --instance 1");
     }
     out

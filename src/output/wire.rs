@@ -523,6 +523,11 @@ pub fn diagnostic(d: &crate::check::Diagnostic) -> DiagnosticWire {
 pub struct InitData {
     pub instances: u32,
     pub dry_run: bool,
+    /// Whether a workspace is made (false: `--agent` in an existing one).
+    pub workspace: bool,
+    /// The harness of `--agent`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<&'static str>,
     /// Files created (or that would be), relative to the root.
     pub created: Vec<String>,
     /// Existing files changed (`.gitignore`).

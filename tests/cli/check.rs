@@ -18,6 +18,18 @@ fn codes(ws: &Ws) -> Vec<String> {
 /// A copy of `check/<rule>/<kind>`, with whatever the rule needs beyond files.
 fn setup(rule: &str, kind: &str) -> Ws {
     let ws = Ws::from_tree(fixture(&format!("check/{rule}/{kind}")));
+    if rule == "interrupted_transaction" {
+        // `.baton/` is git-ignored: the record of a killed `baton archive` is made here.
+        let name = if kind == "trigger" {
+            "txn.json"
+        } else {
+            "txn.json.note"
+        };
+        ws.write(
+            &format!(".baton/{name}"),
+            r#"{"version":1,"command":"baton archive","pid":1,"dirs":[],"initial":{},"steps":[]}"#,
+        );
+    }
     if rule == "stale_claim" {
         // The claim ledger records when a claim was taken: 5 days ago, or 1 hour ago.
         let at = if kind == "trigger" {

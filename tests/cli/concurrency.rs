@@ -480,16 +480,8 @@ fn editor(
     seed: u64,
     period_us: (u64, u64),
 ) -> EditorLog {
-    let lock = lock.map(|p| {
-        fs::create_dir_all(p.parent().expect("lock dir")).expect("create .baton");
-        OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(p)
-            .expect("open the lock file")
-    });
+    // baton's workspace lock is taken on the root folder.
+    let lock = lock.map(|p| fs::File::open(p).expect("open the workspace root"));
     let mut rng = Rng(seed);
     let mut log = EditorLog {
         lines: BTreeMap::new(),
@@ -583,7 +575,7 @@ fn editor_saving_while_eight_instances_claim() {
 }
 
 /// The editor without the lock, as a human's editor behaves, is tested deterministically
-/// below: a pause point (`BATON_TEST_PAUSE`, src/testhook.rs) stops baton exactly where a
+/// below: a pause point (`BATON_TEST_PAUSE`, src/faults.rs) stops baton exactly where a
 /// save would be lost, the test saves "as the editor" there, then lets baton go on. (A
 /// random stress run of the same would also count the editor's own read-modify-write
 /// races, which no other writer can prevent, so it is not kept.)
@@ -621,9 +613,9 @@ fn spawn_paused(root: &Path, args: &[&str], pause: &Pause) -> Child {
 fn a_command_between_read_and_write_holds_the_lock() {
     let ws = Ws::with_tasks(RACE_PLAN);
     let root = ws.path().to_path_buf();
-    let pause = Pause::new(&[baton::testhook::BEFORE_WRITE]);
+    let pause = Pause::new(&[baton::faults::BEFORE_WRITE]);
     let mut first = spawn_paused(&root, &["claim", "1.1", "--instance", "1"], &pause);
-    pause.wait_reached(baton::testhook::BEFORE_WRITE, &mut first);
+    pause.wait_reached(baton::faults::BEFORE_WRITE, &mut first);
     let (code, doc, stderr) = run(&root, &["claim", "1.3", "--instance", "2", "--wait", "0.3"]);
     assert_eq!(
         code, 4,
@@ -636,7 +628,7 @@ fn a_command_between_read_and_write_holds_the_lock() {
         "nothing written"
     );
     assert_eq!(ledger(&root), vec![]);
-    pause.go(baton::testhook::BEFORE_WRITE);
+    pause.go(baton::faults::BEFORE_WRITE);
     let (code, doc, stderr) = parse_output(first.wait_with_output().expect("wait"));
     assert_eq!(code, 0, "{doc}\n{stderr}");
     let (code, doc, _) = run(&root, &["claim", "1.3", "--instance", "2"]);
@@ -663,10 +655,10 @@ fn a_command_between_read_and_write_holds_the_lock() {
 fn a_waiting_command_names_the_holder_once() {
     let ws = Ws::with_tasks(RACE_PLAN);
     let root = ws.path().to_path_buf();
-    let pause = Pause::new(&[baton::testhook::BEFORE_WRITE]);
+    let pause = Pause::new(&[baton::faults::BEFORE_WRITE]);
     let mut first = spawn_paused(&root, &["claim", "1.1", "--instance", "1"], &pause);
-    pause.wait_reached(baton::testhook::BEFORE_WRITE, &mut first);
-    let pid = pause.pid(baton::testhook::BEFORE_WRITE);
+    pause.wait_reached(baton::faults::BEFORE_WRITE, &mut first);
+    let pid = pause.pid(baton::faults::BEFORE_WRITE);
     let (code, doc, stderr) = run(&root, &["claim", "1.3", "--instance", "2", "--wait", "1.3"]);
     assert_eq!(code, 4, "{doc}\n{stderr}");
     assert_eq!(
@@ -683,7 +675,7 @@ fn a_waiting_command_names_the_holder_once() {
     let (code, _, stderr) = run(&root, &["claim", "1.3", "--instance", "2", "--wait", "0.5"]);
     assert_eq!(code, 4);
     assert!(!stderr.contains("waiting for"), "{stderr}");
-    pause.go(baton::testhook::BEFORE_WRITE);
+    pause.go(baton::faults::BEFORE_WRITE);
     let (code, doc, stderr) = parse_output(first.wait_with_output().expect("wait"));
     assert_eq!(code, 0, "{doc}\n{stderr}");
 }
@@ -701,11 +693,11 @@ fn an_editor_save_between_read_and_write_is_kept() {
     for (how, save) in saves {
         let ws = Ws::with_tasks(RACE_PLAN);
         let root = ws.path().to_path_buf();
-        let pause = Pause::new(&[baton::testhook::BEFORE_WRITE]);
+        let pause = Pause::new(&[baton::faults::BEFORE_WRITE]);
         let mut child = spawn_paused(&root, &["claim", "1.2", "--instance", "1"], &pause);
-        pause.wait_reached(baton::testhook::BEFORE_WRITE, &mut child);
+        pause.wait_reached(baton::faults::BEFORE_WRITE, &mut child);
         save(&ws.abs("TASKS.md"), "- note: saved by the editor\n");
-        pause.go(baton::testhook::BEFORE_WRITE);
+        pause.go(baton::faults::BEFORE_WRITE);
         let (code, doc, stderr) = parse_output(child.wait_with_output().expect("wait"));
         assert_eq!(code, 0, "{how}: {doc}\n{stderr}");
         assert_eq!(
@@ -727,11 +719,11 @@ fn an_editor_save_between_read_and_write_is_kept() {
 fn a_file_deleted_between_read_and_write_is_not_recreated() {
     let ws = Ws::with_tasks(RACE_PLAN);
     let root = ws.path().to_path_buf();
-    let pause = Pause::new(&[baton::testhook::BEFORE_WRITE]);
+    let pause = Pause::new(&[baton::faults::BEFORE_WRITE]);
     let mut child = spawn_paused(&root, &["claim", "1.2", "--instance", "1"], &pause);
-    pause.wait_reached(baton::testhook::BEFORE_WRITE, &mut child);
+    pause.wait_reached(baton::faults::BEFORE_WRITE, &mut child);
     fs::remove_file(ws.abs("TASKS.md")).unwrap();
-    pause.go(baton::testhook::BEFORE_WRITE);
+    pause.go(baton::faults::BEFORE_WRITE);
     let (code, doc, stderr) = parse_output(child.wait_with_output().expect("wait"));
     assert_eq!(code, 1, "{doc}\n{stderr}");
     assert_eq!(doc["error"]["kind"], "not_found", "{doc}");
@@ -748,7 +740,7 @@ fn a_file_deleted_between_read_and_write_is_not_recreated() {
 #[cfg(any(target_os = "linux", target_os = "android"))]
 #[test]
 fn a_second_save_during_the_swap_back_is_kept() {
-    use baton::testhook::{BEFORE_SWAP_BACK, BEFORE_WRITE};
+    use baton::faults::{BEFORE_SWAP_BACK, BEFORE_WRITE};
     let ws = Ws::with_tasks(RACE_PLAN);
     let root = ws.path().to_path_buf();
     let pause = Pause::new(&[BEFORE_WRITE, BEFORE_SWAP_BACK]);
@@ -791,7 +783,7 @@ fn editor_race(rounds: u32, locking: bool, period_us: (u64, u64), seed: u64) {
     let path = ws.abs("TASKS.md");
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {
-        let (path, stop, lock) = (path.clone(), stop.clone(), ws.abs(".baton/lock"));
+        let (path, stop, lock) = (path.clone(), stop.clone(), ws.path().to_path_buf());
         std::thread::spawn(move || {
             editor(
                 &path,
@@ -875,14 +867,8 @@ fn editor_race(rounds: u32, locking: bool, period_us: (u64, u64), seed: u64) {
 #[test]
 fn lock_held_elsewhere_times_out_busy() {
     let ws = Ws::with_tasks(RACE_PLAN);
-    fs::create_dir_all(ws.abs(".baton")).unwrap();
-    let lock = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(ws.abs(".baton/lock"))
-        .unwrap();
+    // The workspace lock is taken on the root folder itself.
+    let lock = fs::File::open(ws.path()).unwrap();
     lock.lock().expect("take the workspace lock from the test");
     let mut cmd = Command::new(exe());
     cmd.env("BATON_NOW", NOW)

@@ -2,13 +2,17 @@
 
 mod support;
 
-mod build;
+mod agents;
 mod cache;
 mod check;
 mod claims;
 mod concurrency;
+mod layers;
 mod lifecycle;
+mod mcp;
 mod props;
 mod read;
+mod reliability;
 mod rollback;
 mod sessions;
+mod shell;

@@ -163,7 +163,7 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// A folder for `BATON_TEST_PAUSE` (src/testhook.rs): a command started with `env()` stops
+/// A folder for `BATON_TEST_PAUSE` (src/faults.rs): a command started with `env()` stops
 /// at the named points until the test calls `go`, so the test acts at exactly that moment.
 pub struct Pause {
     dir: tempfile::TempDir,

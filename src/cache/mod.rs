@@ -10,7 +10,9 @@
 //! `BATON_CACHE=always` uses it for files of any size, and `BATON_CACHE=verify` also
 //! parses on every hit and stops with exit 70 if the cached model differs (tests).
 
-use crate::model::{Document, ParseEnv, codec};
+use crate::model::{Document, ParseEnv};
+
+pub mod codec;
 use std::path::{Path, PathBuf};
 use xxhash_rust::xxh3::{Xxh3Default, xxh3_64, xxh3_128};
 
@@ -159,7 +161,7 @@ fn verify(doc: &Document, env: &ParseEnv) {
 impl Cache {
     pub fn new(root: &Path) -> Cache {
         Cache {
-            dir: root.join(crate::workspace::STATE_DIR).join("cache"),
+            dir: root.join(crate::config::STATE_DIR).join("cache"),
             mode: mode(),
         }
     }

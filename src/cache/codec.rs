@@ -1,4 +1,4 @@
-//! A compact binary form of a `Document`'s model, for the parse cache (`crate::cache`).
+//! A compact binary form of a `Document`'s model, for the parse cache (the module above).
 //!
 //! Decoding needs the text the model was parsed from: strings that occur in the source
 //! near where they were parsed (titles, numbers, link targets) are stored as offsets into
@@ -7,10 +7,10 @@
 //! read back. Every read is bounds-checked, and any inconsistency makes `decode` give the
 //! text back (the caller then parses).
 
-use super::coord::{CoordRow, CoordTable};
-use super::links::{Link, LinkKind, Target};
-use super::shared::{Str, find};
-use super::tasks::{Claim, CodeCheckbox, Document, Section, Task, TaskKind};
+use crate::model::coord::{CoordRow, CoordTable};
+use crate::model::links::{Link, LinkKind, Target};
+use crate::model::shared::{Str, find};
+use crate::model::tasks::{Claim, CodeCheckbox, Document, Section, Task, TaskKind};
 use crate::text::LineIndex;
 use std::ops::Range;
 use std::path::PathBuf;

@@ -1,0 +1,105 @@
+//! Test-only fault hooks: kill the process at a numbered write point, make a named
+//! write fail, or pause at a named point. Compiled into every build but inert unless its
+//! environment variable is set; the kill and fail variables are read once. Only the test
+//! suite sets them.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// `BATON_TEST_KILL_AT_STEP=N`: abort (no destructors, no cleanup, as a SIGKILL would)
+/// at the N-th write point (0-based) this process reaches.
+pub const KILL_ENV: &str = "BATON_TEST_KILL_AT_STEP";
+/// `BATON_TEST_FAIL=NAME[,NAME]`: the named writes fail with an I/O error (`ledger`).
+pub const FAIL_ENV: &str = "BATON_TEST_FAIL";
+
+struct Hooks {
+    kill_at: Option<usize>,
+    fail: Vec<String>,
+}
+
+fn hooks() -> &'static Hooks {
+    static H: OnceLock<Hooks> = OnceLock::new();
+    H.get_or_init(|| Hooks {
+        kill_at: std::env::var(KILL_ENV).ok().and_then(|v| v.parse().ok()),
+        fail: std::env::var(FAIL_ENV)
+            .map(|v| v.split(',').map(str::to_string).collect())
+            .unwrap_or_default(),
+    })
+}
+
+static POINTS: AtomicUsize = AtomicUsize::new(0);
+
+/// A write point: with `BATON_TEST_KILL_AT_STEP=N`, the N-th one reached aborts.
+pub fn point() {
+    let Some(at) = hooks().kill_at else { return };
+    if POINTS.fetch_add(1, Ordering::SeqCst) == at {
+        std::process::abort();
+    }
+}
+
+/// An injected I/O error for the write named `name`, when `BATON_TEST_FAIL` names it.
+pub fn fail(name: &str) -> std::io::Result<()> {
+    if hooks().fail.iter().any(|f| f == name) {
+        return Err(std::io::Error::other(format!(
+            "injected failure of the {name} write ({FAIL_ENV})"
+        )));
+    }
+    Ok(())
+}
+
+/// `BATON_TEST_PAUSE_LOCKED=FILE`: once the workspace lock is taken, create `FILE.held`
+/// and wait (at most a minute) until `FILE` exists.
+pub const PAUSE_ENV: &str = "BATON_TEST_PAUSE_LOCKED";
+
+/// The pause point right after the workspace lock is taken.
+pub fn pause_locked() {
+    let Some(go) = std::env::var_os(PAUSE_ENV).map(std::path::PathBuf::from) else {
+        return;
+    };
+    let mut held = go.clone().into_os_string();
+    held.push(".held");
+    let _ = std::fs::write(&held, "");
+    let start = std::time::Instant::now();
+    while !go.exists() && start.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// `BATON_TEST_PAUSE=<point>[,<point>...]:<dir>`: on reaching a listed pause point the
+/// process creates `<dir>/<point>.reached` (holding its pid) and waits until
+/// `<dir>/<point>.go` exists (at most a minute, then it goes on). Once `.go` exists, later
+/// visits pass straight through. A test acts at exactly that moment (saves "as an
+/// editor", starts a second command), every run.
+pub const PAUSE_AT_ENV: &str = "BATON_TEST_PAUSE";
+
+/// After reading the files a transaction changes, before writing the first of them.
+pub const BEFORE_WRITE: &str = "before-write";
+/// After a swap displaced a save baton had not read, before swapping it back.
+pub const BEFORE_SWAP_BACK: &str = "before-swap-back";
+
+/// Stop at `point` if `BATON_TEST_PAUSE` names it.
+pub fn pause(point: &str) {
+    let Some(v) = std::env::var_os(PAUSE_AT_ENV) else {
+        return;
+    };
+    let v = v.to_string_lossy();
+    let Some((points, dir)) = v.split_once(':') else {
+        return;
+    };
+    if !points.split(',').any(|p| p == point) {
+        return;
+    }
+    let dir = std::path::Path::new(dir);
+    let go = dir.join(format!("{point}.go"));
+    if go.exists() {
+        return;
+    }
+    let _ = std::fs::write(
+        dir.join(format!("{point}.reached")),
+        std::process::id().to_string(),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !go.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
