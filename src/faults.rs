@@ -67,8 +67,8 @@ pub fn pause_locked() {
 
 /// `BATON_TEST_PAUSE=<point>[,<point>...]:<dir>`: on reaching a listed pause point the
 /// process creates `<dir>/<point>.reached` (holding its pid) and waits until
-/// `<dir>/<point>.go` exists (at most a minute, then it goes on). Once `.go` exists, later
-/// visits pass straight through. A test acts at exactly that moment (saves "as an
+/// `<dir>/<point>.go` exists (at most a minute, then it goes on), then removes its
+/// `.reached`. While `.go` exists later visits pass straight through. A test acts at exactly that moment (saves "as an
 /// editor", starts a second command), every run.
 pub const PAUSE_AT_ENV: &str = "BATON_TEST_PAUSE";
 
@@ -102,4 +102,6 @@ pub fn pause(point: &str) {
     while !go.exists() && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
+    // Gone on: a test that then removes `.go` stops the next visit again.
+    let _ = std::fs::remove_file(dir.join(format!("{point}.reached")));
 }

@@ -713,6 +713,33 @@ fn an_editor_save_between_read_and_write_is_kept() {
     }
 }
 
+/// An editor that saves between baton's read and its write every time: baton reads again
+/// and retries, and after the eighth conflict in a row gives up busy (exit 4), its claim
+/// nowhere, the editor's last save intact.
+#[test]
+fn eight_saves_in_a_row_end_busy() {
+    let ws = Ws::with_tasks(RACE_PLAN);
+    let root = ws.path().to_path_buf();
+    let pause = Pause::new(&[baton::faults::BEFORE_WRITE]);
+    let mut child = spawn_paused(&root, &["claim", "1.2", "--instance", "1"], &pause);
+    for save in 0..8 {
+        pause.wait_reached(baton::faults::BEFORE_WRITE, &mut child);
+        editor_append_by_rename(&ws.abs("TASKS.md"), &format!("- note: save {save}\n"));
+        pause.go(baton::faults::BEFORE_WRITE);
+        if save < 7 {
+            pause.stop_again(baton::faults::BEFORE_WRITE);
+        }
+    }
+    let (code, doc, stderr) = parse_output(child.wait_with_output().expect("wait"));
+    assert_eq!(code, 4, "{doc}\n{stderr}");
+    assert_eq!(doc["error"]["kind"], "busy", "{doc}");
+    let msg = doc["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("8 times in a row"), "{msg}");
+    let saves: String = (0..8).map(|i| format!("- note: save {i}\n")).collect();
+    assert_eq!(ws.read("TASKS.md"), format!("{RACE_PLAN}{saves}"));
+    assert_eq!(ledger(&root), vec![]);
+}
+
 /// TASKS.md deleted after baton read it and before it writes: baton does not bring it
 /// back from its stale read; it reads again and says the file is gone. No temp file stays.
 #[test]

@@ -143,3 +143,61 @@ fn ess_rotating_sessions_rolls_back_at_every_step() {
     );
     assert!(steps >= 2, "{steps} steps");
 }
+
+/// A destination that appears after baton planned and before it writes (another program
+/// made it in that instant) is refused by the commit's own check, before any step: exit 3,
+/// the newcomer untouched, every other file as it was.
+#[test]
+fn a_destination_made_between_plan_and_commit_is_refused_whole() {
+    use crate::support::Pause;
+    use baton::faults::BEFORE_WRITE;
+    let cases: [(&str, &[&str], &str, &str); 2] = [
+        (
+            "lifecycle/walk/before",
+            &["research", "new", "Proxy rotation", "--section", "Phase 5"],
+            "docs/research/proxy_rotation.md",
+            "docs/research/proxy_rotation.md already exists",
+        ),
+        (
+            "lifecycle/section/before",
+            &["done", "2.2", "--instance", "1"],
+            "archive/specs/116_CACHE.md",
+            "cannot move docs/specs/116_CACHE.md to archive/specs/116_CACHE.md",
+        ),
+    ];
+    for (tree, args, newcomer, message) in cases {
+        let ws = Ws::from_tree(fixture(tree));
+        let before = tree_state(ws.path());
+        let pause = Pause::new(&[BEFORE_WRITE]);
+        let (k, v) = pause.env();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+            .env("BATON_NOW", crate::support::NOW)
+            .env_remove("BATON_INSTANCE")
+            .env(k, v)
+            .arg("--root")
+            .arg(ws.path())
+            .arg("--json")
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        pause.wait_reached(BEFORE_WRITE, &mut child);
+        ws.write(newcomer, "made by someone else\n");
+        pause.go(BEFORE_WRITE);
+        let out = child.wait_with_output().expect("wait");
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {doc}");
+        assert_eq!(doc["error"]["kind"], "refused", "{doc}");
+        assert!(
+            doc["error"]["message"].as_str().unwrap().contains(message),
+            "{doc}"
+        );
+        assert_eq!(ws.read(newcomer), "made by someone else\n");
+        let mut after = tree_state(ws.path());
+        after.retain(|k, _| k != newcomer && !newcomer.starts_with(k.as_str()));
+        let mut expected = before.clone();
+        expected.retain(|k, _| !newcomer.starts_with(k.as_str()));
+        assert_eq!(after, expected, "{args:?}: nothing else changed");
+    }
+}

@@ -211,6 +211,21 @@ impl Pause {
             .expect("a pid")
     }
 
+    /// Wait until the command has gone on from `point`, then make its next visit stop
+    /// there again.
+    pub fn stop_again(&self, point: &str) {
+        let reached = self.dir.path().join(format!("{point}.reached"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while reached.exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "baton did not go on from {point} within a minute"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        std::fs::remove_file(self.dir.path().join(format!("{point}.go"))).expect("remove .go");
+    }
+
     /// Let the command go on from `point` (and pass it from now on).
     pub fn go(&self, point: &str) {
         std::fs::write(self.dir.path().join(format!("{point}.go")), "").expect("write .go");
