@@ -236,6 +236,7 @@ fn restore_displaced(tmp: &Path, path: &Path, ours: &[u8]) -> std::io::Result<()
     // Swap back: `path` gets the displaced content; `tmp` gets what `path` held, which is
     // ours unless the editor saved yet again in between (then that newer save is in `tmp`
     // and is swapped in once more, leaving the older one in `tmp`).
+    crate::faults::pause(crate::faults::BEFORE_SWAP_BACK);
     exchange(tmp, path)?;
     if !holds(tmp, ours)? {
         exchange(tmp, path)?;

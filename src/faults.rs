@@ -1,6 +1,7 @@
-//! Test-only fault hooks: kill the process at a numbered write point, make a commit
-//! step or a named write fail, pause inside the lock. Compiled into every build but inert unless its environment variable is set;
-//! the variables are read once. Only the test suite sets them.
+//! Test-only fault hooks: kill the process at a numbered write point, make a commit step
+//! or a named write fail, pause inside the lock or at a named point. Compiled into every
+//! build but inert unless its environment variable is set; the kill and fail variables
+//! are read once. Only the test suite sets them.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -73,4 +74,45 @@ pub fn pause_locked() {
     while !go.exists() && start.elapsed() < std::time::Duration::from_secs(60) {
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
+}
+
+/// `BATON_TEST_PAUSE=<point>[,<point>...]:<dir>`: on reaching a listed pause point the
+/// process creates `<dir>/<point>.reached` (holding its pid) and waits until
+/// `<dir>/<point>.go` exists (at most a minute, then it goes on), then removes its
+/// `.reached`. While `.go` exists later visits pass straight through. A test acts at exactly that moment (saves "as an
+/// editor", starts a second command), every run.
+pub const PAUSE_AT_ENV: &str = "BATON_TEST_PAUSE";
+
+/// After reading the files a transaction changes, before writing the first of them.
+pub const BEFORE_WRITE: &str = "before-write";
+/// After a swap displaced a save baton had not read, before swapping it back.
+pub const BEFORE_SWAP_BACK: &str = "before-swap-back";
+
+/// Stop at `point` if `BATON_TEST_PAUSE` names it.
+pub fn pause(point: &str) {
+    let Some(v) = std::env::var_os(PAUSE_AT_ENV) else {
+        return;
+    };
+    let v = v.to_string_lossy();
+    let Some((points, dir)) = v.split_once(':') else {
+        return;
+    };
+    if !points.split(',').any(|p| p == point) {
+        return;
+    }
+    let dir = std::path::Path::new(dir);
+    let go = dir.join(format!("{point}.go"));
+    if go.exists() {
+        return;
+    }
+    let _ = std::fs::write(
+        dir.join(format!("{point}.reached")),
+        std::process::id().to_string(),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !go.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    // Gone on: a test that then removes `.go` stops the next visit again.
+    let _ = std::fs::remove_file(dir.join(format!("{point}.reached")));
 }

@@ -591,6 +591,7 @@ fn transact_with<T>(
                 durable: PendingSync::default(),
             });
         }
+        crate::faults::pause(crate::faults::BEFORE_WRITE);
         let ops = ops(&changes);
         let command = format!("baton {}", ctx.command());
         let intent = Some(Intent {

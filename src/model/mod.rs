@@ -42,8 +42,20 @@ pub fn for_each_fixture(mut f: impl FnMut(&std::path::Path, String)) -> usize {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     walk(&root.join("tests/fixtures"), &mut f, &mut n);
     walk(&root.join("examples"), &mut f, &mut n);
-    if let Some(dir) = std::env::var_os("BATON_CORPUS_DIR") {
-        walk(std::path::Path::new(&dir), &mut f, &mut n);
+    match std::env::var_os("BATON_CORPUS_DIR") {
+        // A corpus asked for must be there.
+        Some(dir) => {
+            let before = n;
+            walk(std::path::Path::new(&dir), &mut f, &mut n);
+            assert!(
+                n > before,
+                "BATON_CORPUS_DIR={dir:?} holds no markdown file"
+            );
+        }
+        None => assert!(
+            std::env::var("CI").map_or(true, |v| v != "true" && v != "1"),
+            "CI=true but BATON_CORPUS_DIR is not set: point it at the task-file corpus"
+        ),
     }
     n
 }

@@ -390,6 +390,15 @@ pub fn plan(ws: &Workspace, input: &Input) -> anyhow::Result<Plan> {
             _ => None,
         })
         .collect();
+    let moved_to: Vec<String> = sweep
+        .changes
+        .steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Move { to, .. } => Some(text::slash_path(to)),
+            _ => None,
+        })
+        .collect();
     let verification = verify::verify(&verify::Input {
         ws,
         doc: &after,
@@ -400,6 +409,7 @@ pub fn plan(ws: &Workspace, input: &Input) -> anyhow::Result<Plan> {
         instance: n,
         history: &hist,
         moved_away: &moved_away,
+        moved_to: &moved_to,
     });
 
     let mut entry = NewEntry {

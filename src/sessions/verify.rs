@@ -44,6 +44,8 @@ pub struct Input<'a> {
     pub history: &'a [(u32, String)],
     /// Files the same `ess` moves to the archive (`/`-separated, relative to the root).
     pub moved_away: &'a [String],
+    /// Where the same changeset moves them (links already point there).
+    pub moved_to: &'a [String],
 }
 
 fn md_files(root: &Path, dir: &str) -> Vec<String> {
@@ -102,6 +104,7 @@ pub fn verify(i: &Input) -> Vec<Answer> {
             if l.kind != LinkKind::Other
                 && let Some(p) = l.local()
                 && !root.join(p).exists()
+                && !i.moved_to.contains(&crate::text::slash_path(p))
             {
                 d.push(format!(
                     "{} `{}` links {}, which does not exist",

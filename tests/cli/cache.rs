@@ -174,9 +174,16 @@ fn a_dry_run_caches_only_what_is_on_disk() {
 
 #[test]
 fn a_damaged_or_foreign_entry_is_ignored() {
-    let ws = Ws::with_tasks(&big_plan());
+    // A checklist at the end: its items are no tasks under the default configuration.
+    let plan = format!(
+        "{}## Release checklist\r\n\r\n- [ ] Tag the release\r\n",
+        big_plan()
+    );
+    let ws = Ws::with_tasks(&plan);
     let (list, _) = answers(&ws);
-    let mut bytes = ws.bytes(ENTRY);
+    assert!(!list.contains("Tag the release"));
+    let entry = ws.bytes(ENTRY);
+    let mut bytes = entry.clone();
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0xff;
     ws.write(ENTRY, &bytes);
@@ -185,13 +192,21 @@ fn a_damaged_or_foreign_entry_is_ignored() {
     assert!(ws.ok(&["--json", "list"]) == list);
     ws.write(ENTRY, b"");
     assert!(ws.ok(&["--json", "list"]) == list);
-    // Another configuration of the same file is another entry.
-    let entry = ws.bytes(ENTRY);
-    ws.write(".baton.yaml", "max_claims: 3\n");
-    answers(&ws);
+    // The entry of another file of the same length (one title changed) is foreign.
+    let other = plan.replacen("Build part 3 of phase 4", "Build part 3 of phase X", 1);
+    ws.write("TASKS.md", &other);
+    ws.write(ENTRY, &entry);
+    let (other_list, _) = answers(&ws);
+    assert!(other_list.contains("Build part 3 of phase X with code"));
+    // The entry of the same file under another configuration is foreign too: with no
+    // checklist headings the checklist's item is a task, which the old entry lacks.
+    ws.write("TASKS.md", &plan);
+    ws.write(ENTRY, &entry);
+    ws.write(".baton.yaml", "template_sections: []\n");
+    let (relisted, _) = answers(&ws);
     assert!(
-        ws.bytes(ENTRY)[..40] != entry[..40],
-        "the key covers the configuration"
+        relisted.contains("Tag the release"),
+        "the old entry answered"
     );
 }
 

@@ -262,13 +262,20 @@ fn the_example_workspace_has_no_errors() {
     assert_eq!(code, 0, "{doc}");
 }
 
-/// Every file of the real-world corpus (outside this repository: skipped when absent) as
-/// TASKS.md: no crash, one JSON document each; prints the counts per code.
+/// Every file of the real-world corpus (outside this repository: `BATON_CORPUS_DIR`, else
+/// `../shared/corpus`; skipped when absent, a failure in CI) as TASKS.md: no crash, one
+/// JSON document each, every diagnostic at a line of the file; `list` places every task on
+/// a line holding its checkbox. Prints the counts per code.
 #[test]
 fn corpus_runs_clean_of_crashes() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let corpus = std::env::var_os("BATON_CORPUS_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
     let Ok(rd) = std::fs::read_dir(&corpus) else {
-        eprintln!("skipped: no corpus at {}", corpus.display());
+        crate::support::missing_prerequisite(&format!(
+            "the corpus at {} (set BATON_CORPUS_DIR)",
+            corpus.display()
+        ));
         return;
     };
     let mut files: Vec<_> = rd
@@ -277,6 +284,27 @@ fn corpus_runs_clean_of_crashes() {
         .filter(|p| p.extension().is_some_and(|e| e == "md"))
         .collect();
     files.sort();
+    assert!(!files.is_empty(), "no .md file in {}", corpus.display());
+    for f in &files {
+        let ws = Ws::new();
+        ws.write("TASKS.md", std::fs::read(f).unwrap());
+        let (code, doc) = ws.json(&["list"]);
+        if code != 0 {
+            assert_eq!(doc["error"]["kind"], "invalid", "{}: {doc}", f.display());
+            continue;
+        }
+        let text = ws.read("TASKS.md");
+        let lines: Vec<&str> = text.lines().collect();
+        for t in doc["data"]["tasks"].as_array().unwrap() {
+            let line = t["line"].as_u64().unwrap() as usize;
+            let mark = format!("[{}]", t["mark"].as_str().unwrap());
+            assert!(
+                line >= 1 && lines.get(line - 1).is_some_and(|l| l.contains(&mark)),
+                "{}: task {t} is not at a line with its checkbox",
+                f.display()
+            );
+        }
+    }
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for f in &files {
         let ws = Ws::new();
@@ -287,8 +315,15 @@ fn corpus_runs_clean_of_crashes() {
             "{}: exit {code}: {doc}",
             f.display()
         );
+        let n_lines = std::fs::read(f).unwrap().split(|b| *b == b'\n').count();
         if let Some(ds) = doc["data"]["diagnostics"].as_array() {
             for d in ds {
+                let line = d["line"].as_u64().unwrap_or(0) as usize;
+                assert!(
+                    d["file"] != "TASKS.md" || (1..=n_lines).contains(&line),
+                    "{}: a diagnostic outside the file: {d}",
+                    f.display()
+                );
                 *counts
                     .entry(format!(
                         "{} ({})",

@@ -454,3 +454,110 @@ fn finishing_the_last_task_under_a_heading_claim_releases_the_heading() {
             .replace("- [ ] 3.5.3", "- [x] 3.5.3")
     );
 }
+
+/// The files `baton check` reports a `broken_link` in.
+fn files_with_broken_links(ws: &Ws) -> Vec<String> {
+    let (_, doc) = ws.json(&["check"]);
+    let mut v: Vec<String> = doc["data"]["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] == "broken_link")
+        .map(|d| d["file"].as_str().unwrap().to_string())
+        .collect();
+    v.dedup();
+    v
+}
+
+/// Files under `archive/` (an archived session, spec, research note and plan) and both
+/// instance files link to the spec and the research that `done` archives: every one of
+/// those links follows the move, and nothing else in them changes.
+#[test]
+fn links_in_the_archive_and_instance_files_follow_done() {
+    let c = case("archive_links");
+    let ws = Ws::from_tree(c.join("before"));
+    assert_eq!(files_with_broken_links(&ws), Vec::<String>::new());
+    let (code, doc) = ws.json(&["done", "2.2", "--instance", "1"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(
+        doc["data"]["archived"].as_array().unwrap().len(),
+        2,
+        "{doc}"
+    );
+    golden(&ws, &c.join("after"));
+    assert_eq!(files_with_broken_links(&ws), Vec::<String>::new());
+}
+
+/// The same links follow `baton archive` (after `done --no-archive`), to the same tree.
+#[test]
+fn links_in_the_archive_and_instance_files_follow_archive() {
+    let c = case("archive_links");
+    let ws = Ws::from_tree(c.join("before"));
+    ws.ok(&["done", "2.2", "--instance", "1", "--no-archive"]);
+    let (code, doc) = ws.json(&["archive"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(
+        doc["data"]["archived"].as_array().unwrap().len(),
+        2,
+        "{doc}"
+    );
+    golden(&ws, &c.join("after"));
+}
+
+/// And `ess`'s sweep: every file under `archive/` ends as after `done`, and the instance's
+/// own file follows too. The other instance's session file is the one file ess leaves
+/// (README: ess never writes another instance's session file); `check` then reports
+/// exactly that file, and `check --fix` repoints it.
+#[test]
+fn links_in_the_archive_and_own_instance_file_follow_ess() {
+    let c = case("archive_links");
+    let ws = Ws::from_tree(c.join("before"));
+    ws.ok(&["done", "2.2", "--instance", "1", "--no-archive"]);
+    let (code, doc) = ws.json(&[
+        "ess",
+        "--instance",
+        "1",
+        "--title",
+        "Cache",
+        "--summary",
+        "Cache done.",
+    ]);
+    assert_eq!(code, 0, "{doc}");
+    let archived = doc["data"]["archive_notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n.as_str().unwrap().starts_with("archived "))
+        .count();
+    assert_eq!(archived, 2, "{doc}");
+    let after = c.join("after");
+    for f in list_tree(&after)
+        .iter()
+        .filter(|f| f.starts_with("archive/"))
+    {
+        assert_eq!(
+            ws.read(f),
+            std::fs::read_to_string(after.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let own = ws.read("docs/tasks/instance_001.md");
+    assert!(
+        own.contains("[`docs/research/CACHE_NOTES.md`](../../archive/research/CACHE_NOTES.md)")
+            && own.contains("[`docs/specs/116_CACHE.md`](../../archive/specs/116_CACHE.md)"),
+        "{own}"
+    );
+    assert_eq!(
+        ws.bytes("docs/tasks/instance_002.md"),
+        std::fs::read(c.join("before/docs/tasks/instance_002.md")).unwrap()
+    );
+    assert_eq!(
+        files_with_broken_links(&ws),
+        vec!["docs/tasks/instance_002.md".to_string()]
+    );
+    ws.ok(&["check", "--fix"]);
+    assert_eq!(
+        ws.read("docs/tasks/instance_002.md"),
+        std::fs::read_to_string(after.join("docs/tasks/instance_002.md")).unwrap()
+    );
+}

@@ -16,6 +16,7 @@ mod read;
 mod ready;
 mod reliability;
 mod remote;
+mod rollback;
 mod sessions;
 mod shell;
 mod store;

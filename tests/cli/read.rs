@@ -284,8 +284,52 @@ fn the_example_workspace_ships_and_reads() {
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/workspace"),
         ws.path(),
     );
-    let out = ws.ok(&["status"]);
-    assert!(out.contains("Instance 2"), "{out}");
+    let (code, doc) = ws.json(&["status"]);
+    assert_eq!(code, 0, "{doc}");
+    let d = &doc["data"];
+    // Open and done as the file has them (the checklist's items are no tasks).
+    let plan = ws.read("docs/tasks/TASKS.md");
+    let work = &plan[..plan
+        .find("## Phase Completion Checklist")
+        .expect("checklist")];
+    let count = |mark: &str| work.lines().filter(|l| l.starts_with(mark)).count();
+    assert_eq!(
+        (d["open"].as_u64(), d["done"].as_u64()),
+        (Some(count("- [ ]") as u64), Some(count("- [x]") as u64)),
+        "{d}"
+    );
+    // Each instance holds what its tag says, matching its coordination cell.
+    let holds = |i: usize| {
+        let inst = &d["instances"][i];
+        let claims: Vec<(&str, &str)> = inst["claims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["scope"].as_str().unwrap(), c["label"].as_str().unwrap()))
+            .collect();
+        (claims, inst["coordination"].as_str().unwrap().to_string())
+    };
+    let tagged = plan
+        .lines()
+        .find(|l| l.starts_with("- [ ] [Instance 1] "))
+        .unwrap()
+        .trim_start_matches("- [ ] [Instance 1] ");
+    assert_eq!(holds(0), (vec![("task", tagged)], tagged.to_string()));
+    let heading = plan
+        .lines()
+        .find(|l| l.ends_with(" [Instance 2]"))
+        .unwrap()
+        .trim_start_matches("### ")
+        .trim_end_matches(" [Instance 2]");
+    assert_eq!(holds(1), (vec![("section", heading)], heading.to_string()));
+    assert_eq!(holds(2), (vec![], "Available".to_string()));
+    assert_eq!(d["instances"][0]["last_session"]["session"], 52, "{d}");
+    // The next task is the first open one that nobody holds.
+    assert_eq!(d["next"]["number"], "4.0.4", "{d}");
+    // And the example is clean of errors.
+    let (code, out, err) = ws.run(&["check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("0 errors"), "{out}");
 }
 
 #[test]

@@ -140,7 +140,10 @@ const PHASE: &str = "
 #[test]
 fn full_session_init_start_claim_done_ess() {
     if !has_git() {
-        eprintln!("git is missing: skipped");
+        // The only test of Files Created/Modified: in CI a missing git is a failure.
+        crate::support::missing_prerequisite(
+            "git on PATH (the session's file lists come from git)",
+        );
         return;
     }
     let ws = Ws::new();

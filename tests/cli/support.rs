@@ -132,29 +132,10 @@ pub fn copy_tree(src: &Path, dst: &Path) {
 
 /// Every file under `dir` (relative, `/`-separated), skipping `.baton/`.
 pub fn list_tree(dir: &Path) -> Vec<String> {
-    fn walk(base: &Path, d: &Path, out: &mut Vec<String>) {
-        for e in std::fs::read_dir(d).unwrap() {
-            let e = e.unwrap();
-            let p = e.path();
-            let rel = p
-                .strip_prefix(base)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            if rel == ".baton" {
-                continue;
-            }
-            if e.file_type().unwrap().is_dir() {
-                walk(base, &p, out);
-            } else {
-                out.push(rel);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
+    tree_state(dir)
+        .into_keys()
+        .filter(|k| !k.ends_with('/'))
+        .collect()
 }
 
 /// Assert that `actual` holds exactly the files of `expected`, byte for byte.
@@ -180,4 +161,116 @@ pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
+}
+
+/// A folder for `BATON_TEST_PAUSE` (src/faults.rs): a command started with `env()` stops
+/// at the named points until the test calls `go`, so the test acts at exactly that moment.
+pub struct Pause {
+    dir: tempfile::TempDir,
+    points: Vec<String>,
+}
+
+impl Pause {
+    pub fn new(points: &[&str]) -> Pause {
+        Pause {
+            dir: tempfile::tempdir().expect("pause dir"),
+            points: points.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+
+    /// The variable and its value, for `Command::env`.
+    pub fn env(&self) -> (&'static str, String) {
+        (
+            "BATON_TEST_PAUSE",
+            format!("{}:{}", self.points.join(","), self.dir.path().display()),
+        )
+    }
+
+    /// Wait (at most a minute) until `child` stands at `point`; fails if it exits first.
+    pub fn wait_reached(&self, point: &str, child: &mut std::process::Child) {
+        let reached = self.dir.path().join(format!("{point}.reached"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !reached.exists() {
+            if let Some(status) = child.try_wait().expect("poll the child") {
+                panic!("baton exited ({status}) before reaching the pause point {point}");
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "baton did not reach the pause point {point} within a minute"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    }
+
+    /// The pid of the process that reached `point`.
+    pub fn pid(&self, point: &str) -> u32 {
+        std::fs::read_to_string(self.dir.path().join(format!("{point}.reached")))
+            .expect("reached")
+            .trim()
+            .parse()
+            .expect("a pid")
+    }
+
+    /// Wait until the command has gone on from `point`, then make its next visit stop
+    /// there again.
+    pub fn stop_again(&self, point: &str) {
+        let reached = self.dir.path().join(format!("{point}.reached"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while reached.exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "baton did not go on from {point} within a minute"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        std::fs::remove_file(self.dir.path().join(format!("{point}.go"))).expect("remove .go");
+    }
+
+    /// Let the command go on from `point` (and pass it from now on).
+    pub fn go(&self, point: &str) {
+        std::fs::write(self.dir.path().join(format!("{point}.go")), "").expect("write .go");
+    }
+}
+
+/// Every file and folder under `dir` (relative, `/`-separated; folders end in `/`) with
+/// the bytes of each file, skipping `.baton/`: what "the tree is as it was" compares.
+pub fn tree_state(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(base: &Path, d: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(d).unwrap() {
+            let e = e.unwrap();
+            let p = e.path();
+            let rel = p
+                .strip_prefix(base)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if rel == ".baton" {
+                continue;
+            }
+            if e.file_type().unwrap().is_dir() {
+                out.insert(format!("{rel}/"), Vec::new());
+                walk(base, &p, out);
+            } else {
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// Whether this run is CI (`CI=true`), where a missing prerequisite is a failure.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// A test's prerequisite is missing: in CI that fails the test with `what`; elsewhere the
+/// test is skipped with a note on stderr. Returns so the caller can `return`.
+pub fn missing_prerequisite(what: &str) {
+    assert!(
+        !in_ci(),
+        "prerequisite missing in CI (CI=true): {what}; install or provide it, it is not optional there"
+    );
+    eprintln!("SKIPPED (prerequisite missing): {what}; with CI=true this fails");
 }
