@@ -402,9 +402,10 @@ pub fn sweep(dir: &Path, locked: bool) {
     }
 }
 
-/// Check the kept displaced files: one that changed since it was displaced (its writer
-/// went on writing after baton's swap, so it holds the newest save) is put back under its
-/// name; one kept unchanged for long enough is removed. Returns the paths put back.
+/// Check the kept displaced files: one whose length changed since it was displaced (its
+/// writer went on writing after baton's swap, so it holds the newest save) is put back
+/// under its name; one kept unchanged for long enough is removed. Returns the paths put
+/// back.
 pub fn sweep_kept() -> Vec<PathBuf> {
     let mut restored = Vec::new();
     let Some(keep) = KEEP_DIR.get() else {
@@ -429,11 +430,15 @@ pub fn sweep_kept() -> Vec<PathBuf> {
             let _ = fs::remove_file(sidecar(&data));
             continue;
         }
-        let (secs, nanos) = mtime(&meta);
+        // The writer went on writing: the kept file grew or shrank since it was displaced.
+        // A new modification time alone (`touch`, a copy, a backup restored) is no proof.
         let name = data.file_name().unwrap_or_default().to_string_lossy();
-        let print = name.trim_start_matches(SAVED_MARK);
-        let was = print.rsplit_once('.').map_or(print, |(p, _)| p);
-        if was != format!("{}.{secs}.{nanos}", meta.len()) {
+        let was_len = name
+            .trim_start_matches(SAVED_MARK)
+            .split('.')
+            .next()
+            .and_then(|l| l.parse::<u64>().ok());
+        if was_len.is_some_and(|l| l != meta.len()) {
             if fs::rename(&data, &of).is_ok() {
                 let _ = fs::remove_file(sidecar(&data));
                 let _ = sync_dir(of.parent().unwrap_or(Path::new(".")));

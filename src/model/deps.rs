@@ -221,7 +221,10 @@ impl Deps {
             let Some(node) = owner(doc, open) else {
                 continue;
             };
-            if let Some((_, names)) = after_group(text, open) {
+            // The group that opens here (`after_group` looks further on past a quoted one).
+            if let Some((g, names)) = after_group(text, open)
+                && g.start == open
+            {
                 found.push((node, open, &text[names], true));
             }
         }
@@ -856,9 +859,11 @@ mod tests {
         let d = parse(
             "- [ ] 1.1 One\n- [ ] 1.2 Deploy after 1.1 (see notes)\n\
              - [ ] 1.3 Thereafter: 1.1\n- [ ] 1.4 Read `(after: 1.1)` in the docs\n\
-             - [ ] 1.5 (afterwards: 1.1)\n",
+             - [ ] 1.5 (afterwards: 1.1)\n- [ ] 1.6 Six\n\n## Later\n\n- [ ] 2.1 Two (after: 1.6)\n",
         );
-        // Quoted as code, the grammar is text: a plan can show how to write it.
+        assert_eq!(waits(&d, "2.1"), ["1.6"]);
+        // Quoted as code, the grammar is text: a plan can show how to write it (and a
+        // quoted group never takes a later task's group for its own).
         for n in ["1.2", "1.3", "1.4", "1.5"] {
             assert!(waits(&d, n).is_empty(), "{n}");
         }

@@ -562,3 +562,29 @@ fn on_the_corpus_spec_kit_files_follow_the_template_order() {
     }
     assert!(checked >= 3, "{checked} spec-kit files");
 }
+
+/// A heading claim takes every open task under it, so a heading whose tasks wait for work
+/// outside it is refused like a blocked task (found by an adversarial review: it was
+/// taken); waits between its own tasks are only their order.
+#[test]
+fn claiming_a_blocked_heading_is_refused_and_its_own_order_is_no_block() {
+    let plan = "# T\n\n## Phase 1\n\n- [ ] 1.1 One\n\n## Phase 2 (after: Phase 1)\n\n\
+                - [ ] 2.1 Two\n- [ ] 2.2 Three (after: 2.1)\n";
+    let ws = Ws::with_tasks(plan);
+    let (code, doc) = ws.json(&["claim", "Phase 2", "--instance", "1"]);
+    assert_eq!(code, 3, "{doc}");
+    assert_eq!(doc["error"]["detail"]["blocked_by"][0]["label"], "Phase 1");
+    let hint = doc["error"]["hint"].as_str().unwrap();
+    assert!(hint.contains("baton list --blocked --section"), "{hint}");
+    assert_eq!(ws.read("TASKS.md"), plan);
+    // The hint's command works.
+    ws.ok(&["list", "--blocked", "--section", "Phase 2"]);
+    // Phase 1 waits for nothing outside it; 2.2 waiting for 2.1 does not block Phase 2's
+    // claim once Phase 1 is done.
+    ws.ok(&["claim", "Phase 1", "--instance", "1"]);
+    let ws = Ws::with_tasks(&plan.replace("- [ ] 1.1", "- [x] 1.1"));
+    ws.ok(&["claim", "Phase 2", "--instance", "2"]);
+    // `--force` takes a blocked heading anyway.
+    let ws = Ws::with_tasks(plan);
+    ws.ok(&["claim", "Phase 2", "--instance", "1", "--force"]);
+}

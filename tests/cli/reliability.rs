@@ -214,6 +214,57 @@ fn a_kept_copy_that_did_not_change_is_never_put_back() {
     assert_eq!(kept(&ws).len(), 1);
 }
 
+/// A kept copy whose times changed but whose bytes did not (`touch`, a copy, a backup put
+/// back) is no save in progress: it never replaces the plan, here or in a copied
+/// workspace (found by an adversarial review: both undid the claims).
+#[test]
+fn a_kept_copy_touched_or_copied_is_never_put_back() {
+    let ws = Ws::with_tasks(PLAN);
+    ws.ok(&["claim", "1.1", "--instance", "1"]);
+    let saved = ws.abs(".baton/saved");
+    let names: Vec<std::path::PathBuf> = std::fs::read_dir(&saved)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(!names.is_empty(), "the hand-written original is kept");
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    for p in &names {
+        std::fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+    }
+    let claimed = ws.read("TASKS.md");
+    assert!(claimed.contains("[Instance 1] 1.1"), "{claimed}");
+    // A copy of the whole workspace, used on its own.
+    let copy = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(format!("{}/.", ws.path().display()))
+        .arg(copy.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("--root")
+        .arg(copy.path())
+        .arg("list")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (_, _, err) = ws.run(&["list"]);
+    assert!(!err.contains("warning"), "{err}");
+    assert_eq!(ws.read("TASKS.md"), claimed, "the claim stands");
+    assert_eq!(
+        std::fs::read_to_string(copy.path().join("TASKS.md")).unwrap(),
+        claimed,
+        "and in the copy"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // 2. A multi-file command killed at any write step: the next command finishes or undoes it.
 
