@@ -15,7 +15,7 @@ pub mod edit;
 pub mod error;
 pub mod exists;
 pub mod faults;
-pub mod journal;
+pub mod intent;
 pub mod lifecycle;
 pub mod lifetime;
 pub mod lock;

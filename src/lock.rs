@@ -17,7 +17,7 @@ use std::time::Duration;
 pub const LOCK_FILE: &str = "lock";
 
 /// State files that must be plain files, never links.
-const STATE_FILES: [&str; 3] = [LOCK_FILE, "claims.json", crate::journal::FILE];
+const STATE_FILES: [&str; 3] = [LOCK_FILE, "claims.json", crate::intent::FILE];
 
 /// Held for as long as this value lives; the OS releases it if the process dies.
 pub struct Lock {

@@ -178,7 +178,7 @@ pub fn wrote_files() -> bool {
     WROTE.load(std::sync::atomic::Ordering::SeqCst)
 }
 
-/// Where a multi-file commit records its intent (`crate::journal`): the state folder and
+/// Where a multi-file commit records its intent (`crate::intent`): the state folder and
 /// the command, for messages.
 #[derive(Clone, Copy)]
 struct Intent<'a> {
@@ -216,8 +216,8 @@ fn missing_dirs(root: &Path, ops: &[Op]) -> Vec<PathBuf> {
     out
 }
 
-fn record(root: &Path, ops: &[Op], command: &str) -> crate::journal::Record {
-    use crate::journal::{Entry, hash};
+fn record(root: &Path, ops: &[Op], command: &str) -> crate::intent::Record {
+    use crate::intent::{Entry, hash};
     let steps = ops
         .iter()
         .map(|o| match *o {
@@ -232,7 +232,7 @@ fn record(root: &Path, ops: &[Op], command: &str) -> crate::journal::Record {
             },
         })
         .collect();
-    crate::journal::Record::new(root, command, steps, missing_dirs(root, ops))
+    crate::intent::Record::new(root, command, steps, missing_dirs(root, ops))
 }
 
 /// Whether this process may write `path` in place, as the kernel decides for an editor
@@ -317,7 +317,7 @@ fn commit_ops(root: &Path, ops: &[Op], intent: Option<Intent>) -> anyhow::Result
             Err(e) => {
                 rollback(root, ops, &done);
                 if let Some(i) = intent {
-                    crate::journal::end(i.state_dir);
+                    crate::intent::end(i.state_dir);
                 }
                 return Err(e);
             }
@@ -325,7 +325,7 @@ fn commit_ops(root: &Path, ops: &[Op], intent: Option<Intent>) -> anyhow::Result
     }
     crate::faults::point();
     if let Some(i) = intent {
-        crate::journal::end(i.state_dir);
+        crate::intent::end(i.state_dir);
     }
     WROTE.store(true, std::sync::atomic::Ordering::SeqCst);
     Ok(pending)
@@ -568,7 +568,7 @@ fn transact_with<T>(
 ) -> anyhow::Result<Committed<T>> {
     let lock = ctx.lock()?;
     let (root, state_dir) = (ctx.root(), ctx.state_dir());
-    if let Some(msg) = crate::journal::recover(root, &state_dir) {
+    if let Some(msg) = crate::intent::recover(root, &state_dir) {
         eprintln!("baton: warning: {msg}");
     }
     atomic::cleanup(&state_dir);

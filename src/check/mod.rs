@@ -263,8 +263,8 @@ pub fn run_rules(ws: &Workspace, docs: &Docs) -> Vec<Diagnostic> {
     structure::check(&mut c);
     deps::check(&mut c);
     sessions::check(&mut c);
-    if let Some(command) = crate::journal::pending(&ws.state_dir()) {
-        let rel = Path::new(crate::workspace::STATE_DIR).join(crate::journal::FILE);
+    if let Some(command) = crate::intent::pending(&ws.state_dir()) {
+        let rel = Path::new(crate::workspace::STATE_DIR).join(crate::intent::FILE);
         c.out.push(
             Diagnostic::new(
                 "interrupted_transaction",

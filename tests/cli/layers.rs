@@ -12,7 +12,7 @@ const LAYERS: &[&[&str]] = &[
     // server), text, time, byte splices, files, the intent record of a multi-file change,
     // the lock, the rule table, the mark table.
     &[
-        "error", "faults", "lifetime", "text", "clock", "edit", "atomic", "journal", "lock",
+        "error", "faults", "lifetime", "text", "clock", "edit", "atomic", "intent", "lock",
         "exists", "rules", "marks",
     ],
     // Settings.
