@@ -69,7 +69,8 @@ pub fn acquire(
     ) {
         Ok(mut f) => {
             let _ = f.rewind();
-            let _ = writeln!(f, "{:<20}", std::process::id());
+            // One write (the padding is part of it).
+            let _ = f.write_all(format!("{:<20}\n", std::process::id()).as_bytes());
         }
         Err(e) if crate::atomic::is_link_error(&e) => return Err(link_error(state_dir, LOCK_FILE)),
         Err(_) => {}

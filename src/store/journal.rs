@@ -92,8 +92,10 @@ pub fn append(dir: &Path, events: &[Event]) -> anyhow::Result<()> {
     }
     std::fs::create_dir_all(dir)?;
     let path = dir.join(FILE);
+    // Read too: a torn last line is looked for before appending.
     let mut f = std::fs::OpenOptions::new()
         .create(true)
+        .read(true)
         .append(true)
         .open(&path)
         .map_err(|e| anyhow::Error::new(e).context(format!("opening {}", path.display())))?;
@@ -137,4 +139,36 @@ pub fn read(dir: &Path) -> anyhow::Result<(Vec<Event>, usize)> {
         })
         .collect();
     Ok((events, bad))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_append_after_a_torn_line_starts_a_line_of_its_own() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join(FILE), "{\"event\":\"claim").unwrap();
+        let place = super::super::Place {
+            dir: d.path().to_path_buf(),
+            legacy: None,
+            here: super::super::Checkout {
+                path: "/w".into(),
+                branch: None,
+                host: "h".into(),
+            },
+            git: None,
+            ns: String::new(),
+        };
+        let at = chrono::DateTime::parse_from_rfc3339("2026-01-15T10:00:00+00:00").unwrap();
+        append(
+            d.path(),
+            &[Event::new("done", Some(1), at, None, &place, "done")],
+        )
+        .unwrap();
+        let (events, skipped) = read(d.path()).unwrap();
+        assert_eq!(events.len(), 1, "the new event reads back");
+        assert_eq!(events[0].event, "done");
+        assert_eq!(skipped, 1, "the torn line is skipped, not merged");
+    }
 }

@@ -161,6 +161,16 @@ pub fn drain(roots: &[PathBuf], per: usize, extra: &'static [&'static str], task
     assert_eq!(all.len(), tasks, "every task won");
 }
 
+/// The `event` of each entry of a `log --json` document, in order.
+pub fn event_kinds(doc: &serde_json::Value) -> Vec<&str> {
+    doc["data"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect()
+}
+
 pub fn numbered(n: usize) -> String {
     let mut s = String::from("# Plan\n\n## Work\n\n");
     for t in 1..=n {
@@ -354,12 +364,7 @@ fn ess_credits_each_instance_its_own_tasks_in_a_shared_folder() {
         );
     }
     let (_, doc) = run(root, &["log", "--instance", "2"]);
-    let kinds: Vec<&str> = doc["data"]["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["event"].as_str().unwrap())
-        .collect();
+    let kinds = event_kinds(&doc);
     assert_eq!(kinds, ["claimed", "done", "session"]);
 }
 
