@@ -38,8 +38,8 @@ pub enum Waiting<'a> {
     Return,
 }
 
-/// Take the workspace lock: each folder of `dirs` in turn (the root first), waiting at
-/// most `wait` in all. A message goes to stderr once the wait passes a second; at the
+/// Take the workspace lock: each folder of `dirs` in turn (the root first), each for at
+/// most `wait`. A message goes to stderr once the wait passes a second; at the
 /// deadline the wait ends as `waiting` says. Then refuses a state folder or state file
 /// that is a link, and records the pid in `<state_dir>/lock`.
 pub fn acquire(

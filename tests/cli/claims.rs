@@ -1,6 +1,6 @@
 //! claim, release, next --claim through the binary: edits, refusals, leases, the table.
 
-use crate::support::Ws;
+use crate::support::{Ws, entry_label};
 
 const BOARD: &str = "# Plan\n\n## Instance Coordination\n\n| Instance | Current Task |\n|----------|--------------|\n| 1 | Available |\n| 2 | Phase 1.5: Bulk |\n\n## Phase 1\n\n- [ ] 1.1 Alpha\n- [ ] 1.2 Beta\n- [x] 1.3 Gamma\n\n### Phase 1.5: Bulk [Instance 2]\n\n- [ ] 1.5.1 Delta\n";
 
@@ -416,15 +416,7 @@ fn done_and_ess_forget_the_claims_they_end() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|e| {
-                // The store names a task by its number, when it has one, and title.
-                let title = e["title"].as_str().unwrap();
-                let task = match e["number"].as_str() {
-                    Some(n) => format!("{n} {title}"),
-                    None => title.to_string(),
-                };
-                (e["instance"].as_u64().unwrap(), task)
-            })
+            .map(|e| (e["instance"].as_u64().unwrap(), entry_label(e)))
             .collect()
     };
     ws.ok(&["claim", "1.1", "--instance", "1"]);

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use crate::support::{NOW, Pause, Ws};
+use crate::support::{NOW, Pause, Ws, entry_label};
 
 fn exe() -> &'static str {
     env!("CARGO_BIN_EXE_baton")
@@ -134,13 +134,10 @@ fn ledger(root: &Path) -> Vec<(u32, String)> {
             let at = chrono::DateTime::parse_from_rfc3339(e["claimed_at"].as_str().unwrap())
                 .unwrap_or_else(|err| panic!("claimed_at of {e}: {err}"));
             assert_eq!(at, now, "the ledger keeps when each claim was taken: {e}");
-            // The task as the store names it: its number, when it has one, and title.
-            let title = e["title"].as_str().expect("title");
-            let task = match e["number"].as_str() {
-                Some(n) => format!("{n} {title}"),
-                None => title.to_string(),
-            };
-            (e["instance"].as_u64().expect("instance") as u32, task)
+            (
+                e["instance"].as_u64().expect("instance") as u32,
+                entry_label(e),
+            )
         })
         .collect();
     v.sort();

@@ -117,6 +117,15 @@ impl Ws {
     }
 }
 
+/// A claim-store entry's task as `list` labels it: its number, when it has one, and title.
+pub fn entry_label(e: &serde_json::Value) -> String {
+    let title = e["title"].as_str().expect("title");
+    match e["number"].as_str() {
+        Some(n) => format!("{n} {title}"),
+        None => title.to_string(),
+    }
+}
+
 pub fn copy_tree(src: &Path, dst: &Path) {
     std::fs::create_dir_all(dst).unwrap();
     for e in std::fs::read_dir(src).unwrap_or_else(|e| panic!("{}: {e}", src.display())) {
