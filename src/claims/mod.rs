@@ -183,7 +183,12 @@ pub fn reconcile(ledger: &mut ClaimStore, doc: &Document) {
         .flat_map(|(claims, key)| claims.iter().map(move |c| (c.instance, key.as_str())))
         .collect();
     ledger.reconcile(|inst, key| held.contains(&(inst, key)));
-    // Tags with no entry become claims of unknown age that other checkouts see.
+    // Tags with no entry become claims of unknown age that other checkouts see. Outside
+    // git no other checkout reads the store, and a tag with no entry is already a claim
+    // of unknown age here: recording it would only grow the file every command reads.
+    if !ledger.shared() {
+        return;
+    }
     let tasks: std::collections::HashMap<&str, usize> = doc
         .tasks
         .iter()

@@ -16,6 +16,7 @@ pub struct Event {
     pub event: String,
     /// The instance that acted (none for `reopen` and `archive`, which take no instance).
     pub instance: Option<u32>,
+    #[serde(with = "crate::clock::rfc3339")]
     pub at: DateTime<FixedOffset>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task: Option<TaskId>,

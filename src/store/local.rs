@@ -25,9 +25,11 @@ pub struct Entry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     pub title: String,
+    #[serde(with = "crate::clock::rfc3339")]
     pub claimed_at: DateTime<FixedOffset>,
     /// Where the claim was made; older ledgers lack it (they were this checkout's).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Version 2 wrote it in each entry; now the entry's group names it (see `File`).
+    #[serde(default, skip_serializing)]
     pub checkout: Option<Checkout>,
     /// A tag found in a checkout's file with no entry (written by hand, merged in, or
     /// from before the store): a claim of unknown age, recorded so that other checkouts
@@ -77,7 +79,50 @@ pub struct ClaimStore {
     damaged: Option<String>,
 }
 
+/// The file as written since version 3: the claims grouped by the checkout that made
+/// them, so that a checkout's path, branch and host are read once, not once a claim.
+/// Versions 1 and 2 (`claims`, each entry with its own checkout) are still read.
+#[derive(Deserialize)]
+struct File {
+    #[serde(default)]
+    version: u32,
+    #[serde(default)]
+    claims: Vec<Entry>,
+    #[serde(default)]
+    checkouts: Vec<Group>,
+    #[serde(default)]
+    fetched_at: Option<DateTime<FixedOffset>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Group {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    checkout: Option<Checkout>,
+    claims: Vec<Entry>,
+}
+
+/// The store's version written now.
+const VERSION: u32 = 3;
+
 impl ClaimStore {
+    /// Read the file's text (any version).
+    fn parse(bytes: &[u8]) -> serde_json::Result<ClaimStore> {
+        let f: File = serde_json::from_slice(bytes)?;
+        let mut claims = f.claims;
+        for g in f.checkouts {
+            claims.extend(g.claims.into_iter().map(|mut e| {
+                e.checkout = g.checkout.clone();
+                e
+            }));
+        }
+        Ok(ClaimStore {
+            version: f.version,
+            claims,
+            fetched_at: f.fetched_at,
+            ..Default::default()
+        })
+    }
+
     fn path(&self) -> Option<PathBuf> {
         self.place.as_ref().map(|p| p.dir.join(FILE))
     }
@@ -89,7 +134,7 @@ impl ClaimStore {
         let path = place.dir.join(FILE);
         let mut damaged = None;
         let mut s: ClaimStore = match atomic::read_nofollow(&path) {
-            Ok(b) => serde_json::from_slice(&b).unwrap_or_else(|e| {
+            Ok(b) => ClaimStore::parse(&b).unwrap_or_else(|e| {
                 damaged = Some(format!("{}: {e}", path.display()));
                 ClaimStore::default()
             }),
@@ -100,7 +145,7 @@ impl ClaimStore {
             let old = legacy.join(FILE);
             if let Some(o) = atomic::read_nofollow(&old)
                 .ok()
-                .and_then(|b| serde_json::from_slice::<ClaimStore>(&b).ok())
+                .and_then(|b| ClaimStore::parse(&b).ok())
             {
                 for mut e in o.claims {
                     e.checkout = Some(place.here.clone());
@@ -164,6 +209,12 @@ impl ClaimStore {
             .is_none_or(|p| p.here.same(e.checkout()))
     }
 
+    /// Whether other checkouts read this store (it lives under a git repository's common
+    /// dir, and on its remote when one is set).
+    pub fn shared(&self) -> bool {
+        self.place.as_ref().is_some_and(|p| p.git.is_some())
+    }
+
     pub fn here(&self) -> Option<&Checkout> {
         self.place.as_ref().map(|p| &p.here)
     }
@@ -216,41 +267,44 @@ impl ClaimStore {
         let Some(here) = self.here().cloned() else {
             return;
         };
+        // This checkout's entries by (instance, ref): one pass, not one per tag.
+        let mut mine: std::collections::HashMap<(u32, &str), usize> = Default::default();
+        for (k, e) in self.claims.iter().enumerate() {
+            if here.same(e.checkout()) {
+                mine.entry((e.instance, e.task.as_str())).or_insert(k);
+            }
+        }
+        let mut learned = Vec::new();
+        let mut found = Vec::new();
         for (instance, reference) in tags {
-            let at = self.claims.iter().position(|e| {
-                e.instance == instance && e.task == reference && here.same(e.checkout())
-            });
             let Some(id) = ids(reference) else { continue };
-            match at {
-                Some(k) => {
-                    let e = &mut self.claims[k];
-                    if e.key != id.key {
-                        e.key = id.key;
-                        e.number = id.number;
-                        self.dirty = true;
-                    }
-                }
+            match mine.get(&(instance, reference)) {
+                Some(&k) if self.claims[k].key != id.key => learned.push((k, id)),
+                Some(_) => {}
                 // Never a second holder: a tag for a task held in another checkout stays
                 // a tag (`check` reports it).
                 None if self
                     .claims
                     .iter()
                     .any(|e| e.key() == id.key && !here.same(e.checkout())) => {}
-                None => {
-                    self.claims.push(Entry {
-                        instance,
-                        task: id.reference.clone(),
-                        key: id.key,
-                        number: id.number,
-                        title: id.title,
-                        claimed_at: found_at,
-                        checkout: Some(here.clone()),
-                        adopted: true,
-                    });
-                    self.dirty = true;
-                }
+                None => found.push(Entry {
+                    instance,
+                    task: id.reference.clone(),
+                    key: id.key,
+                    number: id.number,
+                    title: id.title,
+                    claimed_at: found_at,
+                    checkout: Some(here.clone()),
+                    adopted: true,
+                }),
             }
         }
+        self.dirty |= !learned.is_empty() || !found.is_empty();
+        for (k, id) in learned {
+            self.claims[k].key = id.key;
+            self.claims[k].number = id.number;
+        }
+        self.claims.extend(found);
     }
 
     /// Drop this checkout's claim of `task` (a ref) by `instance`.
@@ -293,6 +347,41 @@ impl ClaimStore {
         self.dirty = true;
     }
 
+    /// The file's text: the claims grouped by checkout, one a line, so that it stays
+    /// small to write and to read on every command, and still reads by eye.
+    fn to_json(&self) -> serde_json::Result<Vec<u8>> {
+        let mut groups: Vec<(Option<&Checkout>, Vec<&Entry>)> = Vec::new();
+        for e in &self.claims {
+            match groups.iter_mut().find(|(k, _)| *k == e.checkout()) {
+                Some((_, g)) => g.push(e),
+                None => groups.push((e.checkout(), vec![e])),
+            }
+        }
+        let mut out = Vec::with_capacity(64 + 160 * self.claims.len());
+        out.extend_from_slice(format!("{{\"version\":{VERSION},\"checkouts\":[").as_bytes());
+        for (i, (checkout, entries)) in groups.into_iter().enumerate() {
+            out.extend_from_slice(if i == 0 { b"\n{" } else { b",\n{" });
+            if let Some(k) = checkout {
+                out.extend_from_slice(b"\"checkout\":");
+                serde_json::to_writer(&mut out, k)?;
+                out.push(b',');
+            }
+            out.extend_from_slice(b"\"claims\":[");
+            for (j, e) in entries.into_iter().enumerate() {
+                out.extend_from_slice(if j == 0 { b"\n" } else { b",\n" });
+                serde_json::to_writer(&mut out, e)?;
+            }
+            out.extend_from_slice(b"]}");
+        }
+        out.extend_from_slice(b"\n]");
+        if let Some(t) = &self.fetched_at {
+            out.extend_from_slice(b",\"fetched_at\":");
+            serde_json::to_writer(&mut out, t)?;
+        }
+        out.extend_from_slice(b"}\n");
+        Ok(out)
+    }
+
     /// Write the store if it changed. Call while holding the store lock.
     pub fn save(&mut self) -> anyhow::Result<()> {
         if let Some(old) = self.save_aside()? {
@@ -311,13 +400,13 @@ impl ClaimStore {
         let Some(path) = self.path() else {
             return Ok(None);
         };
-        self.version = 2;
+        self.version = VERSION;
         crate::faults::fail("ledger")
             .map_err(|e| anyhow::Error::new(e).context(format!("writing {}", path.display())))?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let data = serde_json::to_vec_pretty(self)?;
+        let data = self.to_json()?;
         // Claim ages are advisory for this checkout's tags; the entries of other checkouts
         // are kept in the journal too. No fsync, never torn, and the old file is renamed
         // aside before the new one is renamed in (a rename over it costs an ext4 flush).
@@ -330,5 +419,76 @@ impl ClaimStore {
         }
         self.dirty = false;
         Ok(old)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(instance: u32, task: &str, at: &str) -> Entry {
+        Entry {
+            instance,
+            task: task.into(),
+            key: format!("#{task}"),
+            number: Some(task.into()),
+            title: format!("Task \"{task}\"\n"),
+            claimed_at: crate::clock::rfc3339::parse(at).unwrap(),
+            checkout: Some(Checkout {
+                path: "/w/a".into(),
+                branch: Some("main".into()),
+                host: "h".into(),
+            }),
+            adopted: instance == 3,
+        }
+    }
+
+    /// A version 2 file (each entry with its checkout) reads as before.
+    #[test]
+    fn version_2_reads() {
+        let v2 = r##"{"version":2,"claims":[
+{"instance":2,"task":"b9pb5","key":"#1.1.1","number":"1.1.1","title":"Task 1","claimed_at":"2026-12-06T21:53:14.538632359Z","checkout":{"path":"/tmp/a","branch":null,"host":"vm"}},
+{"instance":3,"task":"rckju","title":"Task 2","claimed_at":"2026-12-06T21:53:14Z"}
+]}"##;
+        let s = ClaimStore::parse(v2.as_bytes()).unwrap();
+        assert_eq!(s.claims.len(), 2);
+        assert_eq!(s.claims[0].checkout().unwrap().path, "/tmp/a");
+        assert_eq!(s.claims[0].key(), "#1.1.1");
+        assert_eq!(s.claims[1].checkout(), None);
+        assert_eq!(s.claims[1].key(), "rckju");
+    }
+
+    /// The file is written a line an entry, grouped by checkout (entries of two checkouts
+    /// interleaved come back each with its own), and reads back as the same store.
+    #[test]
+    fn the_file_reads_back_as_written() {
+        let mut s = ClaimStore {
+            version: VERSION,
+            claims: vec![
+                entry(1, "1.1", "2026-01-15T10:00:00Z"),
+                entry(2, "1.2", "2026-01-15T10:00:00.25+01:00"),
+                entry(3, "1.3", "1970-01-01T00:00:00Z"),
+            ],
+            ..Default::default()
+        };
+        s.claims[1].checkout = Some(Checkout {
+            path: "/w/b".into(),
+            branch: None,
+            host: "h".into(),
+        });
+        for fetched in [None, Some(s.claims[1].claimed_at)] {
+            s.fetched_at = fetched;
+            let text = String::from_utf8(s.to_json().unwrap()).unwrap();
+            assert_eq!(text.lines().count(), 7, "{text}");
+            let back = ClaimStore::parse(text.as_bytes()).unwrap();
+            assert_eq!(back.version, VERSION);
+            let mut want = s.claims.clone();
+            want.swap(1, 2); // grouped: /w/a's two claims, then /w/b's
+            assert_eq!(back.claims, want);
+            assert_eq!(back.fetched_at, s.fetched_at);
+        }
+        s.claims.clear();
+        let back = ClaimStore::parse(&s.to_json().unwrap()).unwrap();
+        assert!(back.claims.is_empty());
     }
 }

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use crate::support::{NOW, Pause, Ws, entry_label};
+use crate::support::{NOW, Pause, Ws, entry_label, store_entries};
 
 fn exe() -> &'static str {
     env!("CARGO_BIN_EXE_baton")
@@ -124,11 +124,8 @@ fn ledger(root: &Path) -> Vec<(u32, String)> {
     let Ok(bytes) = fs::read(root.join(".baton/claims.json")) else {
         return Vec::new();
     };
-    let doc: serde_json::Value = serde_json::from_slice(&bytes).expect("the ledger is JSON");
     let now = chrono::DateTime::parse_from_rfc3339(NOW).unwrap();
-    let mut v: Vec<(u32, String)> = doc["claims"]
-        .as_array()
-        .expect("claims array")
+    let mut v: Vec<(u32, String)> = store_entries(&String::from_utf8(bytes).unwrap())
         .iter()
         .map(|e| {
             let at = chrono::DateTime::parse_from_rfc3339(e["claimed_at"].as_str().unwrap())

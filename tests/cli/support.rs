@@ -117,6 +117,39 @@ impl Ws {
     }
 }
 
+impl Ws {
+    /// The claim store's entries (`.baton/claims.json`), in file order.
+    pub fn ledger(&self) -> Vec<serde_json::Value> {
+        store_entries(&self.read(".baton/claims.json"))
+    }
+
+    /// The instances of the claim store's entries, in file order.
+    pub fn ledger_instances(&self) -> Vec<u64> {
+        self.ledger()
+            .iter()
+            .map(|e| e["instance"].as_u64().expect("instance"))
+            .collect()
+    }
+}
+
+/// The entries of a claim store file, each with its checkout (the file groups them by
+/// checkout: `{"version":3,"checkouts":[{"checkout":{..},"claims":[..]}]}`).
+pub fn store_entries(text: &str) -> Vec<serde_json::Value> {
+    let store: serde_json::Value = serde_json::from_str(text).expect("the claim store is JSON");
+    store["checkouts"]
+        .as_array()
+        .expect("checkouts")
+        .iter()
+        .flat_map(|g| {
+            g["claims"].as_array().expect("claims").iter().map(|e| {
+                let mut e = e.clone();
+                e["checkout"] = g["checkout"].clone();
+                e
+            })
+        })
+        .collect()
+}
+
 /// A claim-store entry's task as `list` labels it: its number, when it has one, and title.
 pub fn entry_label(e: &serde_json::Value) -> String {
     let title = e["title"].as_str().expect("title");
