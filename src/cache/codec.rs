@@ -253,6 +253,15 @@ fn encode_with(doc: &Document, room: usize, base: Option<Rc<String>>) -> Option<
         e.n(c.line);
     }
     e.links(&doc.prose_links, 0);
+    for spots in [&doc.spots.after, &doc.spots.depends, &doc.spots.blocked] {
+        e.n(spots.len());
+        let mut at = 0;
+        for &p in spots {
+            e.off(p, at);
+            at = p;
+        }
+    }
+    e.u8(u8::from(doc.spots.conflict));
     if e.base.as_ref().is_some_and(|b| e.base_used * 2 < b.len()) {
         return None; // mostly garbage: the caller encodes without it
     }
@@ -594,6 +603,21 @@ fn decode_model(buf: &[u8], pool: Rc<String>, src: &Rc<String>) -> Option<Docume
         })
         .collect::<Option<Vec<_>>>()?;
     let prose_links = d.links(0)?;
+    let mut spots = [Vec::new(), Vec::new(), Vec::new()];
+    for list in &mut spots {
+        let mut at = 0;
+        *list = d.list(1, |d| {
+            at = d.off(at)?;
+            Some(at)
+        })?;
+    }
+    let [after, depends, blocked] = spots;
+    let spots = crate::model::spots::Spots {
+        after,
+        depends,
+        blocked,
+        conflict: d.bool()?,
+    };
     if d.at != buf.len() {
         return None;
     }
@@ -606,6 +630,7 @@ fn decode_model(buf: &[u8], pool: Rc<String>, src: &Rc<String>) -> Option<Docume
         coordination,
         code_checkboxes,
         prose_links,
+        spots,
     })
 }
 

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 pub fn check(c: &mut Checker) {
     let doc = &c.docs.tasks;
     if c.on("merge_conflict") {
-        let lines = crate::text::conflict_lines(&doc.text);
+        let lines = doc.conflict_lines();
         if let Some(at) = lines.first().and_then(|&l| doc.lines.start_of(l)) {
             let end = crate::text::line_end(&doc.text, at);
             c.push(

@@ -131,7 +131,7 @@ pub fn require_instance(i: Option<u32>, command: &str) -> anyhow::Result<u32> {
 /// The warning read-only commands give for a tasks file holding merge-conflict markers
 /// (editing commands refuse it: `txn::refuse_conflicts`).
 pub fn conflict_warning(doc: &Document) -> Vec<String> {
-    let lines = crate::text::conflict_lines(&doc.text);
+    let lines = doc.conflict_lines();
     if lines.is_empty() {
         return Vec::new();
     }

@@ -4,6 +4,7 @@
 //! now, by what, and what `check` reports (missing targets, cycles). Reads the document
 //! model; changes nothing.
 
+use super::spots::{self, Spots};
 use super::tasks::Document;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -204,14 +205,19 @@ impl Deps {
     fn build_in(doc: &Document, regions: &[Range<usize>]) -> Deps {
         let text = doc.text.as_str();
         let mut found: Vec<(Node, usize, &str, bool)> = Vec::new();
-        let hits = |pat: &'static [u8]| {
-            regions.iter().flat_map(move |r| {
-                memchr::memmem::find_iter(&text.as_bytes()[r.clone()], pat)
-                    .map(move |h| r.start + h)
-            })
-        };
+        // Where each stem occurs in the regions (found when the text was parsed).
+        fn hits<'s>(
+            regions: &'s [Range<usize>],
+            spots: &'s [usize],
+            len: usize,
+        ) -> impl Iterator<Item = usize> + 's {
+            regions
+                .iter()
+                .flat_map(move |r| Spots::within(spots, len, r.clone()).iter().copied())
+        }
+        let spots = &doc.spots;
         // Explicit groups, on task and heading lines.
-        for hit in hits(b"fter:") {
+        for hit in hits(regions, &spots.after, spots::AFTER.len()) {
             let Some(open) = hit.checked_sub(2) else {
                 continue;
             };
@@ -230,8 +236,11 @@ impl Deps {
         }
         // Prose spellings, on task lines and the lines of a task's item above its subtasks.
         // One pass per stem: `epends` (then ` on` or `:`) and `locked by`.
-        for stem in [&b"epends"[..], &b"locked by"[..]] {
-            for hit in hits(stem) {
+        for (at, stem) in [
+            (&spots.depends, spots::DEPENDS),
+            (&spots.blocked, spots::BLOCKED),
+        ] {
+            for hit in hits(regions, at, stem.len()) {
                 let Some(at) = hit.checked_sub(1) else {
                     continue;
                 };

@@ -12,6 +12,7 @@ pub mod rebase;
 pub mod refs;
 pub mod session;
 pub mod shared;
+pub mod spots;
 pub mod stamp;
 pub mod tasks;
 

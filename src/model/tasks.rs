@@ -120,6 +120,8 @@ pub struct Document {
     /// The local links that are neither a task's nor a section's own (prose, tables,
     /// headings); `all_links` gives every link of the file.
     pub prose_links: Vec<Link>,
+    /// Where dependency spellings and conflict markers may start.
+    pub spots: super::spots::Spots,
 }
 
 struct Frame {
@@ -364,6 +366,7 @@ impl Document {
             let heading = sec.map(|s| sections[s].title.as_str()).unwrap_or("");
             coord::parse(text, r.clone(), heading, &lines)
         });
+        let spots = super::spots::Spots::find(text);
         let mut doc = Document {
             text: src,
             rel_path: env.rel_path.clone(),
@@ -373,9 +376,19 @@ impl Document {
             coordination,
             code_checkboxes,
             prose_links,
+            spots,
         };
         refs::assign(&mut doc);
         doc
+    }
+
+    /// The lines of git's merge-conflict markers (`text::conflict_lines`); no search of
+    /// the text when it holds no marker.
+    pub fn conflict_lines(&self) -> Vec<usize> {
+        if !self.spots.conflict {
+            return Vec::new();
+        }
+        text::conflict_lines(&self.text)
     }
 
     /// Parse with the default configuration (tests and tools).
