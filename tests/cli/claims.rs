@@ -443,3 +443,45 @@ fn outside_git_a_hand_tag_stays_out_of_the_store() {
     assert_eq!(two["claims"][0]["label"], "1.1 One", "{doc}");
     assert!(two["claims"][0]["age_secs"].is_null(), "{doc}");
 }
+
+/// A store written by the previous version (2: each entry with its own checkout) is read
+/// as it is, ages kept, and rewritten in the current form by the next claim.
+#[test]
+fn a_version_2_store_is_read_and_upgraded() {
+    let ws = Ws::with_tasks("# P\n\n- [ ] [Instance 1] 1.1 One\n- [ ] 1.2 Two\n");
+    let (_, doc) = ws.json(&["show", "1.1"]);
+    let r = doc["data"]["task"]["ref"].as_str().unwrap().to_string();
+    let here = std::fs::canonicalize(ws.path()).unwrap();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    ws.write(
+        ".baton/claims.json",
+        format!(
+            r##"{{"version":2,"claims":[
+{{"instance":1,"task":"{r}","key":"#1.1","number":"1.1","title":"One","claimed_at":"2026-01-15T09:00:00Z","checkout":{{"path":"{}","branch":null,"host":"{}"}}}}
+]}}"##,
+            here.display(),
+            host.trim()
+        ),
+    );
+    let age = |ws: &Ws| {
+        let (_, doc) = ws.json(&["status"]);
+        doc["data"]["instances"][0]["claims"][0]["age_secs"].clone()
+    };
+    assert_eq!(age(&ws), 3600);
+    ws.ok(&["claim", "1.2", "--instance", "2"]);
+    let store: serde_json::Value = serde_json::from_str(&ws.read(".baton/claims.json")).unwrap();
+    assert_eq!(store["version"], 3, "{store}");
+    let mut held: Vec<(u64, String)> = ws
+        .ledger()
+        .iter()
+        .map(|e| (e["instance"].as_u64().unwrap(), e["claimed_at"].to_string()))
+        .collect();
+    held.sort();
+    assert_eq!(
+        held[0],
+        (1, "\"2026-01-15T09:00:00Z\"".to_string()),
+        "{held:?}"
+    );
+    assert_eq!(held.len(), 2, "{held:?}");
+    assert_eq!(age(&ws), 3600);
+}
