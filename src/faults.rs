@@ -105,10 +105,10 @@ pub fn pause(point: &str) {
     if go.exists() {
         return;
     }
-    let _ = std::fs::write(
-        dir.join(format!("{point}.reached")),
-        std::process::id().to_string(),
-    );
+    // Written aside and renamed: a test that sees the file reads the whole pid.
+    let aside = dir.join(format!("{point}.reached.{}", std::process::id()));
+    let _ = std::fs::write(&aside, std::process::id().to_string());
+    let _ = std::fs::rename(&aside, dir.join(format!("{point}.reached")));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while !go.exists() && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(2));

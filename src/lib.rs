@@ -54,6 +54,16 @@ pub fn run() -> i32 {
                     &output::Outcome::version(env!("CARGO_PKG_VERSION")),
                 );
             }
+            if json && e.kind() == K::DisplayHelp {
+                // The help text as one document, like every other answer under --json.
+                let help = e.render().to_string();
+                return output::emit(
+                    output::Format::Json,
+                    output::Style { color: false },
+                    cli::command_named(&args).unwrap_or(""),
+                    &output::Outcome::json(serde_json::json!({ "help": help })),
+                );
+            }
             if matches!(
                 e.kind(),
                 K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
@@ -87,11 +97,26 @@ pub fn run() -> i32 {
     };
     let style = output::Style::new(cli.global.color, output::stdout_is_tty());
     let command = cli.command.name();
-    match &cli.command {
+    // Generated text: as it is, or under --json as one document holding it.
+    let generated = match &cli.command {
         cli::Command::Mcp => return mcp::serve(cli.global),
-        cli::Command::Completions(a) => return commands::shell::completions(a.shell),
-        cli::Command::Man => return commands::shell::man(),
-        _ => {}
+        cli::Command::Completions(a) => Some(Ok((
+            serde_json::json!({ "shell": a.shell.to_string() }),
+            commands::shell::completions(a.shell),
+        ))),
+        cli::Command::Man => Some(commands::shell::man().map(|page| (serde_json::json!({}), page))),
+        _ => None,
+    };
+    if let Some(g) = generated {
+        return match g {
+            Ok((_, text)) if !cli.global.json => commands::shell::print(&text),
+            Ok((mut data, text)) => {
+                let key = if command == "man" { "roff" } else { "script" };
+                data[key] = String::from_utf8_lossy(&text).into();
+                output::emit(format, style, command, &output::Outcome::json(data))
+            }
+            Err(e) => output::emit_error(format, style, command, &e),
+        };
     }
     let ctx = match context(&cli.global, &cli.command, format, style) {
         Ok(ctx) => ctx,

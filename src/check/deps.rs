@@ -43,16 +43,22 @@ pub fn check(c: &mut Checker) {
                 .chain(std::iter::once(&first))
                 .map(|&n| format!("{} (line {})", node_name(doc, n), node_line(doc, n)))
                 .collect();
-            ds.push(
-                Diagnostic::new(
-                    "dependency_cycle",
-                    Location::span(doc, at),
+            let (message, help) = if cycle.len() == 1 {
+                (
+                    format!("{} waits for itself, so it cannot start", names[0]),
+                    "remove its own name from its `(after: …)` group",
+                )
+            } else {
+                (
                     format!(
                         "these wait for each other, so none can start: {}",
                         names.join(" → ")
                     ),
+                    "remove one of the `(after: …)` links of the cycle",
                 )
-                .help("remove one of the `(after: …)` links of the cycle"),
+            };
+            ds.push(
+                Diagnostic::new("dependency_cycle", Location::span(doc, at), message).help(help),
             );
         }
     }

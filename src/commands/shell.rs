@@ -6,22 +6,16 @@ use crate::error::exit;
 use clap::CommandFactory;
 use std::io::Write;
 
-/// Print the completion script for `shell`; returns the exit code.
-pub fn completions(shell: clap_complete::Shell) -> i32 {
+/// The completion script for `shell`.
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "baton", &mut out);
-    print(&out)
+    out
 }
 
-/// Print the man page: the root page, then each subcommand's page as a section of it.
-pub fn man() -> i32 {
-    match page() {
-        Ok(out) => print(&out),
-        Err(e) => {
-            eprintln!("error: writing the man page: {e}");
-            exit::FAILURE
-        }
-    }
+/// The man page: the root page, then each subcommand's page as a section of it.
+pub fn man() -> anyhow::Result<Vec<u8>> {
+    page().map_err(|e| anyhow::Error::new(e).context("writing the man page"))
 }
 
 /// The man page as roff: `baton(1)`, then a `BATON NAME` section per subcommand holding
@@ -55,7 +49,8 @@ fn page() -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
-fn print(bytes: &[u8]) -> i32 {
+/// Write `bytes` to stdout as they are; returns the exit code.
+pub fn print(bytes: &[u8]) -> i32 {
     let mut o = std::io::stdout().lock();
     match o.write_all(bytes).and_then(|()| o.flush()) {
         Ok(()) => exit::OK,

@@ -42,6 +42,7 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
     ids.extend(docs.iter().map(|d| d.0));
     ids.extend(far.keys().copied());
     let mut units = doc.claim_units_all();
+    let deps = Deps::build(&doc);
     let others = ids
         .into_iter()
         .filter(|&m| m != n)
@@ -51,7 +52,7 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
                 instance: m,
                 file: d.map(|d| d.1.clone()),
                 latest: d.and_then(|d| d.2.latest()).map(wire::entry),
-                claims: claims_of(ctx, &doc, &ledger, m, &mut units, &mut far),
+                claims: claims_of(ctx, &doc, &deps, &ledger, m, &mut units, &mut far),
                 coordination: doc
                     .coordination
                     .as_ref()
@@ -62,7 +63,6 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
         .collect();
 
     let mut check = wire::LinkChecker::new(&ws.root);
-    let deps = Deps::build(&doc);
     let next = (0..doc.tasks.len())
         .filter(|&i| crate::claims::is_ready(&doc, &deps, &elsewhere, i, Some(n)))
         .take(NEXT_SHOWN)
@@ -83,7 +83,7 @@ pub fn run(ctx: &Ctx, args: StartArgs) -> anyhow::Result<Outcome> {
     let data = wire::StartData {
         instance: n,
         file: own.map(|d| d.1.clone()),
-        claims: claims_of(ctx, &doc, &ledger, n, &mut units, &mut far),
+        claims: claims_of(ctx, &doc, &deps, &ledger, n, &mut units, &mut far),
         last_session: own.and_then(|d| d.2.latest()).map(wire::entry),
         others,
         next,

@@ -18,6 +18,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
     let mut warnings: Vec<String> = stale_warning.into_iter().collect();
     warnings.extend(super::conflict_warning(&doc));
     let mut far = elsewhere_claims(ctx, &ledger);
+    let deps = Deps::build(&doc);
 
     let mut ids = doc.instances_named();
     ids.extend(far.keys().copied());
@@ -38,7 +39,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
             wire::InstanceStatus {
                 instance: n,
                 file: f.map(|f| crate::text::slash_path(&f.rel)),
-                claims: claims_of(ctx, &doc, &ledger, n, &mut units, &mut far),
+                claims: claims_of(ctx, &doc, &deps, &ledger, n, &mut units, &mut far),
                 coordination: doc
                     .coordination
                     .as_ref()
@@ -53,7 +54,6 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Outcome> {
     let open = doc.tasks.iter().filter(|t| !t.state.finished()).count();
     let done = doc.tasks.iter().filter(|t| t.done).count();
     let mut check = wire::LinkChecker::new(&ws.root);
-    let deps = Deps::build(&doc);
     let elsewhere = crate::claims::Elsewhere::new(&ledger);
     let next = (0..doc.tasks.len())
         .find(|&i| crate::claims::is_ready(&doc, &deps, &elsewhere, i, None))
@@ -93,6 +93,7 @@ pub fn latest_entry(text: &str) -> Option<wire::SessionWire> {
 pub fn held_claims(
     ctx: &Ctx,
     doc: &Document,
+    deps: &Deps,
     ledger: &ClaimStore,
     n: u32,
     units: Vec<ClaimUnit>,
@@ -101,18 +102,29 @@ pub fn held_claims(
     units
         .into_iter()
         .map(|u| {
-            let (scope, reference, label, line) = match u {
+            let (scope, reference, label, line, blocked_by) = match u {
                 ClaimUnit::Task(i) => (
                     "task",
                     doc.tasks[i].reference.to_string(),
                     doc.label(i),
                     doc.tasks[i].line,
+                    // A claimed task that came to wait for unfinished work (a dependency
+                    // written, or a task it names reopened): its holder should know.
+                    if !doc.tasks[i].state.finished() && deps.is_blocked(doc, i) {
+                        deps.blockers(doc, i)
+                            .iter()
+                            .map(|w| waits::wait(doc, deps, w))
+                            .collect()
+                    } else {
+                        Vec::new()
+                    },
                 ),
                 ClaimUnit::Section(s) => (
                     "section",
                     doc.sections[s].reference.to_string(),
                     doc.sections[s].title.to_string(),
                     doc.sections[s].line,
+                    Vec::new(),
                 ),
             };
             let since = ledger.since(n, &reference);
@@ -126,6 +138,7 @@ pub fn held_claims(
                 age_secs: age,
                 stale: age.is_some_and(|a| a > stale_after),
                 elsewhere: None,
+                blocked_by,
             }
         })
         .collect()
@@ -136,12 +149,20 @@ pub fn held_claims(
 pub fn claims_of(
     ctx: &Ctx,
     doc: &Document,
+    deps: &Deps,
     ledger: &crate::store::ClaimStore,
     n: u32,
     units: &mut std::collections::BTreeMap<u32, Vec<ClaimUnit>>,
     far: &mut std::collections::BTreeMap<u32, Vec<wire::HeldClaim>>,
 ) -> Vec<wire::HeldClaim> {
-    let mut c = held_claims(ctx, doc, ledger, n, units.remove(&n).unwrap_or_default());
+    let mut c = held_claims(
+        ctx,
+        doc,
+        deps,
+        ledger,
+        n,
+        units.remove(&n).unwrap_or_default(),
+    );
     c.extend(far.remove(&n).unwrap_or_default());
     c
 }
@@ -197,6 +218,7 @@ fn held_elsewhere(ctx: &Ctx, e: &crate::store::Entry, line: usize) -> wire::Held
         age_secs: age,
         stale: age.is_some_and(|a| a > stale_after),
         elsewhere: e.checkout().cloned(),
+        blocked_by: Vec::new(),
     }
 }
 

@@ -75,7 +75,7 @@ fn after_group(s: &str, from: usize) -> Option<(Range<usize>, Range<usize>)> {
     while let Some(k) = memchr::memchr(b'(', &b[i..]) {
         let open = i + k;
         let rest = &b[open + 1..];
-        if rest.len() >= 6 && rest[..6].eq_ignore_ascii_case(b"after:") && !in_code_span(s, open) {
+        if rest.len() >= 6 && rest[..6].eq_ignore_ascii_case(b"after:") && !set_aside(s, open) {
             let names = open + 7;
             // The group closes on its line.
             let eol = memchr::memchr(b'\n', &b[names..]).map_or(b.len(), |k| names + k);
@@ -86,6 +86,21 @@ fn after_group(s: &str, from: usize) -> Option<(Range<usize>, Range<usize>)> {
         i = open + 1;
     }
     None
+}
+
+/// Whether byte `at` of `s` is text its line sets aside: quoted as code, inside an HTML
+/// comment (`<!-- (after: 1.2) -->`), or struck through (`~~depends on 1.2~~`). A
+/// dependency written there is not in effect.
+fn set_aside(s: &str, at: usize) -> bool {
+    let b = s.as_bytes();
+    let start = memchr::memrchr(b'\n', &b[..at]).map_or(0, |k| k + 1);
+    let before = &s[start..at];
+    let comment = before
+        .rfind("<!--")
+        .is_some_and(|open| !before[open..].contains("-->"));
+    let struck =
+        before.matches("~~").count() % 2 == 1 && s[at..crate::text::line_end(s, at)].contains("~~");
+    comment || struck || in_code_span(s, at)
 }
 
 /// Whether byte `at` of `s` is inside a code span of its line (a run of backticks up to
@@ -252,7 +267,7 @@ impl Deps {
                 }) else {
                     continue;
                 };
-                if at > 0 && b[at - 1].is_ascii_alphanumeric() {
+                if at > 0 && b[at - 1].is_ascii_alphanumeric() || set_aside(text, at) {
                     continue;
                 }
                 let Some(node @ Node::Task(_)) = owner(doc, at) else {
@@ -298,7 +313,6 @@ impl Deps {
                 }
             }
         }
-        deps.retain(|d| d.wait != wait_of(d.waiter));
         deps.sort_by_key(|d| d.waiter);
         deps.dedup_by(|a, b| a.waiter == b.waiter && a.wait == b.wait);
         let phases = spec_kit_phases(doc);
@@ -554,14 +568,6 @@ impl Deps {
                 })
         });
         out
-    }
-}
-
-/// The node a waiter of itself would name: a dependency on oneself is dropped.
-fn wait_of(n: Node) -> Wait {
-    match n {
-        Node::Task(t) => Wait::Task(t),
-        Node::Section(s) => Wait::Section(s),
     }
 }
 
@@ -878,6 +884,25 @@ mod tests {
         }
     }
 
+    /// A dependency commented out or struck through is not in effect; one after the
+    /// comment or the strike on the same line is.
+    #[test]
+    fn commented_and_struck_dependencies_are_not_in_effect() {
+        let d = parse(
+            "- [ ] 1.1 One\n- [ ] 1.2 Two <!-- (after: 1.1) -->\n\
+             - [ ] 1.3 Three ~~(after: 1.1)~~\n- [ ] 1.4 Four ~~depends on 1.1~~\n\
+             - [ ] 1.5 Five <!-- blocked by 1.1 -->\n\
+             - [ ] 1.6 Six <!-- x --> (after: 1.1)\n- [ ] 1.7 Seven ~~x~~ depends on 1.1\n\
+             - [ ] 1.8 Eight ~~unclosed (after: 1.1)\n",
+        );
+        for n in ["1.2", "1.3", "1.4", "1.5"] {
+            assert!(waits(&d, n).is_empty(), "{n}");
+        }
+        for n in ["1.6", "1.7", "1.8"] {
+            assert_eq!(waits(&d, n), ["1.1"], "{n}");
+        }
+    }
+
     #[test]
     fn a_heading_blocks_its_phase_and_subtasks_wait_with_their_parent() {
         let d = parse(
@@ -920,12 +945,15 @@ mod tests {
         );
         let deps = Deps::build(&d);
         let cycles = deps.cycles(&d);
-        assert_eq!(cycles.len(), 1, "{cycles:?}");
+        assert_eq!(cycles.len(), 2, "{cycles:?}");
+        assert_eq!(cycles[1], [Node::Task(2)]);
         let mut c = cycles[0].clone();
         c.sort();
         assert_eq!(c, [Node::Task(0), Node::Task(1)]);
-        // A waits for itself: dropped, not a cycle, not a block.
-        assert!(!deps.is_blocked(&d, 2));
+        // A task that names itself is a cycle of one: blocked, and reported.
+        assert!(deps.is_blocked(&d, 2));
+        let d = parse("- [ ] 1.3 C (after: 1.3)\n- [ ] 1.4 D\n");
+        assert_eq!(Deps::build(&d).cycles(&d), [vec![Node::Task(0)]]);
         // Through headings: a section waits for a task that waits for the section.
         let d = parse("## A (after: 2.1)\n\n- [ ] 1.1 One\n\n## B\n\n- [ ] 2.1 Two (after: A)\n");
         assert_eq!(Deps::build(&d).cycles(&d).len(), 1);

@@ -182,7 +182,12 @@ impl Outcome {
 
     /// `baton --version --json`: the program's version as the data.
     pub fn version(version: &str) -> Outcome {
-        let data = serde_json::json!({ "name": "baton", "version": version });
+        Outcome::json(serde_json::json!({ "name": "baton", "version": version }))
+    }
+
+    /// An outcome whose data is `data` as it is, with no human form (help, completion
+    /// scripts and the man page under `--json`).
+    pub fn json(data: serde_json::Value) -> Outcome {
         Outcome {
             data: Some(Data::Json(data.to_string().into_bytes())),
             human: String::new(),

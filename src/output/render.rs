@@ -581,6 +581,14 @@ fn held(out: &mut String, claims: &[super::wire::HeldClaim], indent: &str, s: &S
             s.cyan(&c.reference),
             c.label
         );
+        if !c.blocked_by.is_empty() {
+            let on: Vec<String> = c.blocked_by.iter().map(waits::describe).collect();
+            let _ = writeln!(
+                out,
+                "{indent}  {}",
+                s.yellow(&format!("blocked: waits for {}", on.join(", ")))
+            );
+        }
     }
 }
 

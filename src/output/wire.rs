@@ -446,6 +446,10 @@ pub struct HeldClaim {
     /// checkout's TASKS.md, not in this file).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub elsewhere: Option<crate::store::Checkout>,
+    /// What the claimed task waits for that is not finished (it was claimed before, or
+    /// `--force`d): absent when nothing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocked_by: Vec<super::waits::WaitWire>,
 }
 
 #[derive(Serialize)]
@@ -910,6 +914,7 @@ mod tests {
                 branch: Some("b".into()),
                 host: "h".into(),
             }),
+            blocked_by: Vec::new(),
         }];
         write_list(
             &mut out,

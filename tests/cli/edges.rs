@@ -154,6 +154,31 @@ fn version_with_json_is_one_document() {
     assert_eq!(doc["data"]["version"], env!("CARGO_PKG_VERSION"), "{doc}");
 }
 
+/// Help, completion scripts and the man page are one document under `--json` too, the
+/// text they print otherwise inside it.
+#[test]
+fn help_completions_and_man_with_json_are_one_document() {
+    let ws = Ws::new();
+    let (code, doc) = ws.json(&["claim", "--help"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["command"], "claim");
+    let help = doc["data"]["help"].as_str().unwrap();
+    assert!(help.contains("Usage: baton claim"), "{help}");
+    assert_eq!(help, ws.ok(&["claim", "--help"]));
+
+    let (code, doc) = ws.json(&["completions", "bash"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["data"]["shell"], "bash");
+    let script = doc["data"]["script"].as_str().unwrap();
+    assert_eq!(script, ws.ok(&["completions", "bash"]));
+
+    let (code, doc) = ws.json(&["man"]);
+    assert_eq!(code, 0, "{doc}");
+    let roff = doc["data"]["roff"].as_str().unwrap();
+    assert!(roff.contains(".TH baton"), "{roff}");
+    assert_eq!(roff, ws.ok(&["man"]));
+}
+
 // --- 10. smaller items ---------------------------------------------------------------
 
 #[test]

@@ -307,6 +307,35 @@ fn check_reports_missing_targets_and_cycles_as_errors() {
     assert_eq!(next(&ws, &[]), None);
 }
 
+/// A task that names itself in its `(after: …)` group is a cycle of one: reported by
+/// `check` with its line, never offered, and refused by `claim` (exit 3).
+#[test]
+fn a_task_waiting_for_itself_is_a_cycle_of_one() {
+    let ws = Ws::with_tasks(
+        "# Plan
+
+- [ ] 1.1 One (after: 1.1)
+- [ ] 1.2 Two
+",
+    );
+    let (code, doc) = ws.json(&["check"]);
+    assert_eq!(code, 1, "{doc}");
+    let diags = doc["data"]["diagnostics"].as_array().unwrap();
+    assert_eq!(diags.len(), 1, "{doc}");
+    assert_eq!(diags[0]["code"], "dependency_cycle");
+    assert_eq!(diags[0]["line"], 3);
+    assert!(
+        diags[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("waits for itself"),
+        "{doc}"
+    );
+    assert_eq!(next(&ws, &[]).as_deref(), Some("1.2"));
+    let (code, _, _) = ws.run(&["claim", "1.1", "--instance", "1"]);
+    assert_eq!(code, 3);
+}
+
 const SPEC_KIT: &str = "# Tasks: Demo\n\n## Format: `[ID] [P?] [Story] Description`\n\n\
 ## Phase 1: Setup (Shared Infrastructure)\n\n- [ ] T001 Create project\n\n\
 ## Phase 2: Foundational (Blocking Prerequisites)\n\n- [ ] T002 [P] Schema\n- [ ] T003 [P] Auth base\n\n\
@@ -587,4 +616,57 @@ fn claiming_a_blocked_heading_is_refused_and_its_own_order_is_no_block() {
     // `--force` takes a blocked heading anyway.
     let ws = Ws::with_tasks(plan);
     ws.ok(&["claim", "Phase 2", "--instance", "1", "--force"]);
+}
+
+/// A task claimed before a dependency was written (or claimed with `--force`) stays
+/// claimed, and `status` and `start` tell its holder what it now waits for.
+#[test]
+fn a_claimed_task_that_came_to_wait_says_so() {
+    let ws = Ws::with_tasks("# Plan\n\n- [ ] 1.1 One\n- [ ] 1.2 Two\n");
+    ws.ok(&["claim", "1.2", "--instance", "1"]);
+    let (code, doc) = ws.json(&["status"]);
+    assert_eq!(code, 0);
+    assert!(
+        doc["data"]["instances"][0]["claims"][0]
+            .get("blocked_by")
+            .is_none(),
+        "{doc}"
+    );
+    let text = ws
+        .read("TASKS.md")
+        .replace("1.2 Two", "1.2 Two (after: 1.1)");
+    ws.write("TASKS.md", text);
+    let (_, doc) = ws.json(&["status"]);
+    let held = &doc["data"]["instances"][0]["claims"][0];
+    assert_eq!(held["label"], "1.2 Two", "{doc}");
+    assert_eq!(held["blocked_by"][0]["label"], "1.1 One", "{doc}");
+    assert_eq!(held["blocked_by"][0]["met"], false, "{doc}");
+    let out = ws.ok(&["status"]);
+    assert!(out.contains("blocked: waits for"), "{out}");
+    let out = ws.ok(&["start", "--instance", "1"]);
+    assert!(out.contains("blocked: waits for"), "{out}");
+    // Once what it waits for is done, nothing is said.
+    ws.ok(&["done", "1.1", "--instance", "2"]);
+    let (_, doc) = ws.json(&["status"]);
+    let held = &doc["data"]["instances"][0]["claims"][0];
+    assert!(held.get("blocked_by").is_none(), "{doc}");
+}
+
+/// A dependency commented out or struck through is not in effect: the task is ready.
+#[test]
+fn a_commented_out_dependency_does_not_block() {
+    let ws = Ws::with_tasks(
+        "# Plan\n\n- [ ] 1.1 One\n- [ ] 1.2 Two <!-- (after: 1.1) -->\n\
+         - [ ] 1.3 Three ~~depends on 1.1~~\n- [ ] 1.4 Four (after: 1.1)\n",
+    );
+    let (_, doc) = ws.json(&["list", "--blocked"]);
+    let blocked: Vec<String> = doc["data"]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(name)
+        .collect();
+    assert_eq!(blocked, ["1.4"], "{doc}");
+    ws.ok(&["claim", "1.2", "--instance", "1"]);
+    ws.ok(&["claim", "1.3", "--instance", "2"]);
 }
