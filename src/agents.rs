@@ -182,13 +182,24 @@ fn block(root: &Path, p: &mut Plan, rel: &str) -> anyhow::Result<()> {
 /// A JSON settings file with `mcpServers.baton`: created, or the key inserted (the rest
 /// of the file kept byte for byte); an existing `baton` entry is the person's and kept.
 fn mcp_json(root: &Path, p: &mut Plan, rel: &str) -> anyhow::Result<()> {
+    let fresh = format!("{{\n  \"mcpServers\": {{\n    \"baton\": {SERVER}\n  }}\n}}\n");
     let Some(t) = read(root, rel)? else {
-        p.changes.create(
-            Path::new(rel),
-            format!("{{\n  \"mcpServers\": {{\n    \"baton\": {SERVER}\n  }}\n}}\n"),
-        );
+        p.changes.create(Path::new(rel), fresh);
         return Ok(());
     };
+    // A byte order mark stays where it is; a file of nothing but blanks is an empty object.
+    let start = if t.starts_with(crate::text::BOM) {
+        crate::text::BOM.len()
+    } else {
+        0
+    };
+    if t[start..].trim().is_empty() {
+        return p.changes.edit(
+            Path::new(rel),
+            &t,
+            vec![Edit::replace(start..t.len(), fresh)],
+        );
+    }
     let bad = |why: &str| {
         anyhow::Error::new(
             invalid(format!(
@@ -200,7 +211,8 @@ fn mcp_json(root: &Path, p: &mut Plan, rel: &str) -> anyhow::Result<()> {
             )),
         )
     };
-    let doc: serde_json::Value = serde_json::from_str(&t).map_err(|e| bad(&e.to_string()))?;
+    let doc: serde_json::Value =
+        serde_json::from_str(&t[start..]).map_err(|e| bad(&e.to_string()))?;
     let servers = match doc.get("mcpServers") {
         None => None,
         Some(serde_json::Value::Object(m)) if m.contains_key("baton") => return Ok(()),
@@ -208,7 +220,7 @@ fn mcp_json(root: &Path, p: &mut Plan, rel: &str) -> anyhow::Result<()> {
         Some(_) => return Err(bad("`mcpServers` is not an object")),
     };
     let b = t.as_bytes();
-    let top = skip_ws(b, 0);
+    let top = skip_ws(b, start);
     if b.get(top) != Some(&b'{') {
         return Err(bad("it is not an object"));
     }
@@ -367,5 +379,22 @@ mod tests {
         }
         let own = "{\"mcpServers\": {\"baton\": {\"command\": \"/opt/baton\"}}}";
         assert_eq!(merged(own), own, "a person's own entry is kept");
+    }
+
+    /// A byte order mark is kept in front; an empty file (or blanks) becomes the object.
+    #[test]
+    fn a_bom_is_kept_and_an_empty_file_is_an_empty_object() {
+        let got = merged("\u{feff}{\"theme\": 1}\n");
+        assert_eq!(
+            got,
+            "\u{feff}{\"mcpServers\": {\"baton\": {\"command\": \"baton\", \"args\": [\"mcp\"]}}, \"theme\": 1}\n"
+        );
+        for blank in ["", "\n", "\u{feff}  \r\n"] {
+            let got = merged(blank);
+            let body = got.strip_prefix(crate::text::BOM).unwrap_or(&got);
+            let v: serde_json::Value = serde_json::from_str(body).unwrap();
+            assert_eq!(v["mcpServers"]["baton"]["args"][0], "mcp", "{blank:?}");
+            assert_eq!(got.starts_with('\u{feff}'), blank.starts_with('\u{feff}'));
+        }
     }
 }
