@@ -286,8 +286,8 @@ pub fn dispose(displaced: &Path) {
         return;
     };
     let _ = fs::create_dir_all(keep);
-    for (data, of) in kept(keep) {
-        if of == target {
+    for data in kept(keep) {
+        if kept_target(&data).is_some_and(|of| of == target) {
             let _ = fs::remove_file(&data);
             let _ = fs::remove_file(sidecar(&data));
         }
@@ -312,8 +312,8 @@ fn sidecar(data: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
-/// The kept files in `keep`: (the kept file, the path it was displaced from).
-fn kept(keep: &Path) -> Vec<(PathBuf, PathBuf)> {
+/// The kept files in `keep` (a sidecar whose kept file is gone is removed once old).
+fn kept(keep: &Path) -> Vec<PathBuf> {
     let Ok(rd) = fs::read_dir(keep) else {
         return Vec::new();
     };
@@ -324,28 +324,30 @@ fn kept(keep: &Path) -> Vec<(PathBuf, PathBuf)> {
             if !n.starts_with(SAVED_MARK) {
                 return None;
             }
-            // Half of a pair that two commands raced for: gone once it is old enough.
-            let half = |p: &Path| {
-                if fs::symlink_metadata(p).is_ok_and(|m| kept_for(&m) > SAVED_KEEP) {
-                    let _ = fs::remove_file(p);
-                }
-            };
             if let Some(data) = n.strip_suffix(".path") {
+                // Half of a pair that two commands raced for: gone once it is old enough.
                 if !keep.join(data).exists() {
-                    half(&e.path());
+                    remove_if_old(&e.path());
                 }
                 return None;
             }
-            let Some(of) = fs::read(sidecar(&e.path()))
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-            else {
-                half(&e.path());
-                return None;
-            };
-            Some((e.path(), PathBuf::from(of)))
+            Some(e.path())
         })
         .collect()
+}
+
+/// The path a kept file was displaced from, as its sidecar names it.
+fn kept_target(data: &Path) -> Option<PathBuf> {
+    fs::read(sidecar(data))
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .map(PathBuf::from)
+}
+
+fn remove_if_old(p: &Path) {
+    if fs::symlink_metadata(p).is_ok_and(|m| kept_for(&m) > SAVED_KEEP) {
+        let _ = fs::remove_file(p);
+    }
 }
 
 #[cfg(unix)]
@@ -417,21 +419,18 @@ pub fn sweep_kept() -> Vec<PathBuf> {
     // Only ever put back inside the workspace (`ROOT/.baton/saved` is `keep`): a `.baton/`
     // that came from elsewhere must not aim a rename anywhere.
     let root = keep.parent().and_then(Path::parent);
-    for (data, of) in kept(keep) {
-        let inside = root.is_some_and(|r| {
-            of.strip_prefix(r)
-                .is_ok_and(|rel| crate::text::stays_inside(rel) && rel.components().count() > 0)
-        });
+    for data in kept(keep) {
         let Ok(meta) = fs::symlink_metadata(&data) else {
             continue;
         };
-        if !inside || !meta.is_file() {
+        if !meta.is_file() {
             let _ = fs::remove_file(&data);
             let _ = fs::remove_file(sidecar(&data));
             continue;
         }
         // The writer went on writing: the kept file grew or shrank since it was displaced.
         // A new modification time alone (`touch`, a copy, a backup restored) is no proof.
+        // Only then is its sidecar read (what the sweep of every command costs is a stat).
         let name = data.file_name().unwrap_or_default().to_string_lossy();
         let was_len = name
             .trim_start_matches(SAVED_MARK)
@@ -439,7 +438,18 @@ pub fn sweep_kept() -> Vec<PathBuf> {
             .next()
             .and_then(|l| l.parse::<u64>().ok());
         if was_len.is_some_and(|l| l != meta.len()) {
-            if fs::rename(&data, &of).is_ok() {
+            let Some(of) = kept_target(&data) else {
+                remove_if_old(&data);
+                continue;
+            };
+            let inside = root.is_some_and(|r| {
+                of.strip_prefix(r)
+                    .is_ok_and(|rel| crate::text::stays_inside(rel) && rel.components().count() > 0)
+            });
+            if !inside {
+                let _ = fs::remove_file(&data);
+                let _ = fs::remove_file(sidecar(&data));
+            } else if fs::rename(&data, &of).is_ok() {
                 let _ = fs::remove_file(sidecar(&data));
                 let _ = sync_dir(of.parent().unwrap_or(Path::new(".")));
                 restored.push(of);

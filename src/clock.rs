@@ -36,51 +36,75 @@ pub mod rfc3339 {
     use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, SecondsFormat, Timelike};
 
     pub fn format(t: &DateTime<FixedOffset>) -> String {
+        let mut buf = [0u8; 35];
+        match write(t, &mut buf) {
+            Some(n) => String::from_utf8_lossy(&buf[..n]).into_owned(),
+            None => t.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+        }
+    }
+
+    /// `t` written into `buf` (ASCII); its length, or `None` off the common shape (a year
+    /// outside 0 to 9999, a leap second).
+    fn write(t: &DateTime<FixedOffset>, buf: &mut [u8; 35]) -> Option<usize> {
         let n = t.naive_local();
         let (year, nanos) = (n.year(), n.nanosecond());
         if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
-            return t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+            return None;
         }
-        let mut out = String::with_capacity(35);
-        digits(&mut out, year as u32, 4);
-        for (sep, n) in [
-            ('-', n.month()),
-            ('-', n.day()),
-            ('T', n.hour()),
-            (':', n.minute()),
-            (':', n.second()),
-        ] {
-            out.push(sep);
-            digits(&mut out, n, 2);
-        }
-        let width = match nanos {
-            0 => 0,
-            n if n % 1_000_000 == 0 => 3,
-            n if n % 1_000 == 0 => 6,
-            _ => 9,
+        let mut at = 0;
+        let mut put = |v: u32, width: usize, sep: Option<u8>| {
+            let mut v = v;
+            for k in (0..width).rev() {
+                buf[at + k] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+            at += width;
+            if let Some(c) = sep {
+                buf[at] = c;
+                at += 1;
+            }
+        };
+        put(year as u32, 4, Some(b'-'));
+        put(n.month(), 2, Some(b'-'));
+        put(n.day(), 2, Some(b'T'));
+        put(n.hour(), 2, Some(b':'));
+        put(n.minute(), 2, Some(b':'));
+        put(n.second(), 2, None);
+        let (value, width) = match nanos {
+            0 => (0, 0),
+            v if v % 1_000_000 == 0 => (v / 1_000_000, 3),
+            v if v % 1_000 == 0 => (v / 1_000, 6),
+            v => (v, 9),
         };
         if width > 0 {
-            out.push('.');
-            digits(&mut out, nanos / 10u32.pow(9 - width), width);
+            buf[at] = b'.';
+            at += 1;
+            let mut v = value;
+            for k in (0..width).rev() {
+                buf[at + k] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+            at += width;
         }
         match t.offset().local_minus_utc() {
-            0 => out.push('Z'),
+            0 => {
+                buf[at] = b'Z';
+                at += 1;
+            }
             off => {
-                out.push(if off < 0 { '-' } else { '+' });
+                buf[at] = if off < 0 { b'-' } else { b'+' };
+                at += 1;
                 let m = off.unsigned_abs() / 60;
-                digits(&mut out, m / 60, 2);
-                out.push(':');
-                digits(&mut out, m % 60, 2);
+                for (k, d) in [m / 600 % 10, m / 60 % 10, 10, m % 60 / 10, m % 10]
+                    .into_iter()
+                    .enumerate()
+                {
+                    buf[at + k] = if d == 10 { b':' } else { b'0' + d as u8 };
+                }
+                at += 5;
             }
         }
-        out
-    }
-
-    /// `n` in `width` decimal digits, zero-padded.
-    fn digits(out: &mut String, n: u32, width: u32) {
-        for k in (0..width).rev() {
-            out.push(char::from(b'0' + (n / 10u32.pow(k) % 10) as u8));
-        }
+        Some(at)
     }
 
     pub fn parse(s: &str) -> Option<DateTime<FixedOffset>> {
@@ -128,7 +152,11 @@ pub mod rfc3339 {
         t: &DateTime<FixedOffset>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format(t))
+        let mut buf = [0u8; 35];
+        match write(t, &mut buf).and_then(|n| std::str::from_utf8(&buf[..n]).ok()) {
+            Some(text) => s.serialize_str(text),
+            None => s.serialize_str(&format(t)),
+        }
     }
 
     pub fn deserialize<'de, D: serde::Deserializer<'de>>(

@@ -11,6 +11,7 @@ use crate::atomic;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use std::rc::Rc;
 
 pub const FILE: &str = "claims.json";
 
@@ -29,8 +30,9 @@ pub struct Entry {
     pub claimed_at: DateTime<FixedOffset>,
     /// Where the claim was made; older ledgers lack it (they were this checkout's).
     /// Version 2 wrote it in each entry; now the entry's group names it (see `File`).
+    /// Shared by the entries of one checkout (one copy, not one a claim).
     #[serde(default, skip_serializing)]
-    pub checkout: Option<Checkout>,
+    pub checkout: Option<Rc<Checkout>>,
     /// A tag found in a checkout's file with no entry (written by hand, merged in, or
     /// from before the store): a claim of unknown age, recorded so that other checkouts
     /// see it. `claimed_at` is when it was found.
@@ -48,7 +50,7 @@ impl Entry {
     }
 
     pub fn checkout(&self) -> Option<&Checkout> {
-        self.checkout.as_ref()
+        self.checkout.as_deref()
     }
 
     /// When the claim was taken, if known.
@@ -94,10 +96,10 @@ struct File {
     fetched_at: Option<DateTime<FixedOffset>>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct Group {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    checkout: Option<Checkout>,
+    #[serde(default)]
+    checkout: Option<Rc<Checkout>>,
     claims: Vec<Entry>,
 }
 
@@ -110,10 +112,15 @@ impl ClaimStore {
         let f: File = serde_json::from_slice(bytes)?;
         let mut claims = f.claims;
         for g in f.checkouts {
-            claims.extend(g.claims.into_iter().map(|mut e| {
+            let mut entries = g.claims;
+            for e in &mut entries {
                 e.checkout = g.checkout.clone();
-                e
-            }));
+            }
+            if claims.is_empty() {
+                claims = entries;
+            } else {
+                claims.append(&mut entries);
+            }
         }
         Ok(ClaimStore {
             version: f.version,
@@ -148,7 +155,7 @@ impl ClaimStore {
                 .and_then(|b| ClaimStore::parse(&b).ok())
             {
                 for mut e in o.claims {
-                    e.checkout = Some(place.here.clone());
+                    e.checkout = Some(Rc::new(place.here.clone()));
                     if !s.claims.iter().any(|x| {
                         x.instance == e.instance
                             && x.task == e.task
@@ -161,12 +168,13 @@ impl ClaimStore {
                 s.adopted = Some(old);
             }
         }
+        let here = Rc::new(place.here.clone());
         for e in &mut s.claims {
             if e.key.is_empty() {
                 e.key = e.task.clone();
             }
             if e.checkout.is_none() {
-                e.checkout = Some(place.here.clone());
+                e.checkout = Some(Rc::clone(&here));
             }
         }
         // A checkout of this machine that no longer exists (a worktree removed) holds
@@ -249,7 +257,7 @@ impl ClaimStore {
             number: id.number.clone(),
             title: id.title.clone(),
             claimed_at: at,
-            checkout: self.here().cloned(),
+            checkout: self.here().cloned().map(Rc::new),
             adopted: false,
         });
         self.dirty = true;
@@ -267,6 +275,7 @@ impl ClaimStore {
         let Some(here) = self.here().cloned() else {
             return;
         };
+        let shared = Rc::new(here.clone());
         // This checkout's entries by (instance, ref): one pass, not one per tag.
         let mut mine: std::collections::HashMap<(u32, &str), usize> = Default::default();
         for (k, e) in self.claims.iter().enumerate() {
@@ -294,7 +303,7 @@ impl ClaimStore {
                     number: id.number,
                     title: id.title,
                     claimed_at: found_at,
-                    checkout: Some(here.clone()),
+                    checkout: Some(Rc::clone(&shared)),
                     adopted: true,
                 }),
             }
@@ -434,11 +443,11 @@ mod tests {
             number: Some(task.into()),
             title: format!("Task \"{task}\"\n"),
             claimed_at: crate::clock::rfc3339::parse(at).unwrap(),
-            checkout: Some(Checkout {
+            checkout: Some(Rc::new(Checkout {
                 path: "/w/a".into(),
                 branch: Some("main".into()),
                 host: "h".into(),
-            }),
+            })),
             adopted: instance == 3,
         }
     }
@@ -471,11 +480,11 @@ mod tests {
             ],
             ..Default::default()
         };
-        s.claims[1].checkout = Some(Checkout {
+        s.claims[1].checkout = Some(Rc::new(Checkout {
             path: "/w/b".into(),
             branch: None,
             host: "h".into(),
-        });
+        }));
         for fetched in [None, Some(s.claims[1].claimed_at)] {
             s.fetched_at = fetched;
             let text = String::from_utf8(s.to_json().unwrap()).unwrap();

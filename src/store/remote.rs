@@ -59,7 +59,7 @@ impl State {
                     number: task.number.clone(),
                     title: task.title.clone(),
                     claimed_at: t.event.at,
-                    checkout: Some(t.event.checkout.clone()),
+                    checkout: Some(std::rc::Rc::new(t.event.checkout.clone())),
                     adopted: false,
                 })
             })
