@@ -5,6 +5,8 @@
 //! A task is held if this file tags it (or a heading above it) or if the store records a
 //! claim of it (by its identity, `store::TaskId::key`) made in another checkout.
 
+pub mod blocked;
+
 use crate::edit::Edit;
 use crate::error::{BatonError, refused};
 use crate::model::Document;

@@ -5,9 +5,7 @@ pub use crate::claims::{ClaimOpts, Plan, Rules, plan_claim, reconcile};
 use crate::cli::ClaimArgs;
 use crate::context::Ctx;
 use crate::edit::Edit;
-use crate::error::refused;
 use crate::model::Document;
-use crate::model::deps::{self, Deps, Wait};
 use crate::model::edits;
 use crate::model::refs::{self, Target};
 use crate::output::{Outcome, render, wire};
@@ -26,95 +24,9 @@ pub fn run(ctx: &Ctx, args: ClaimArgs) -> anyhow::Result<Outcome> {
     execute(ctx, n, args.dry_run, |doc, ledger| {
         super::instance::require_declared(&ctx.ws, doc, n)?;
         let target = refs::resolve(doc, &reference)?;
-        // A task that waits for unfinished work is refused (`next` never offers one).
-        match target {
-            Target::Task(i)
-                if !opts.force && !doc.tasks[i].done && !doc.claimants(i).contains(&n) =>
-            {
-                refuse_blocked(doc, i)?
-            }
-            Target::Section(s)
-                if !opts.force && !doc.sections[s].claims.iter().any(|c| c.instance == n) =>
-            {
-                refuse_blocked_section(doc, s)?
-            }
-            _ => {}
-        }
+        crate::claims::blocked::refuse(doc, target, n, opts.force)?;
         plan_claim(&rules, doc, ledger, target, n, opts)
     })
-}
-
-/// Refuse (exit 3) a claim of task `i` while it waits for unfinished work, naming it.
-fn refuse_blocked(doc: &Document, i: usize) -> anyhow::Result<()> {
-    let deps = Deps::build_for(doc, i);
-    let blockers = deps.blockers(doc, i);
-    let t = &doc.tasks[i];
-    blocked(
-        doc,
-        &deps,
-        format!("task {} `{}`", t.reference, doc.label(i)),
-        &format!("baton show {}", t.reference),
-        &blockers,
-    )
-}
-
-/// Refuse (exit 3) a heading claim while the open tasks under it wait for unfinished work
-/// outside it (waits between its own tasks are the order to do them in, not a block).
-fn refuse_blocked_section(doc: &Document, s: usize) -> anyhow::Result<()> {
-    let deps = Deps::build(doc);
-    let inside: Vec<usize> = deps::tasks_in(doc, s).collect();
-    let within = |w: &Wait| match w {
-        Wait::Task(t) => inside.contains(t),
-        Wait::Section(x) => deps::tasks_in(doc, *x).all(|t| inside.contains(&t)),
-        Wait::Missing(_) => false,
-    };
-    let mut blockers: Vec<Wait> = Vec::new();
-    for &i in inside.iter().filter(|&&i| !doc.tasks[i].done) {
-        for w in deps.blockers(doc, i) {
-            if !within(&w) && !blockers.contains(&w) {
-                blockers.push(w);
-            }
-        }
-    }
-    let sec = &doc.sections[s];
-    blocked(
-        doc,
-        &deps,
-        format!("section `{}`", sec.title),
-        &format!("baton list --blocked --section \"{}\"", sec.title),
-        &blockers,
-    )
-}
-
-/// The refusal of a claim on `what` (`see` shows what blocks it) that waits for `blockers`.
-fn blocked(
-    doc: &Document,
-    deps: &Deps,
-    what: String,
-    see: &str,
-    blockers: &[Wait],
-) -> anyhow::Result<()> {
-    if blockers.is_empty() {
-        return Ok(());
-    }
-    let names: Vec<String> = blockers
-        .iter()
-        .take(5)
-        .map(|w| deps::describe(doc, w))
-        .collect();
-    let more = blockers.len().saturating_sub(5);
-    Err(refused(format!(
-        "{what} is blocked: it waits for {}{}",
-        names.join(", "),
-        if more > 0 { format!(" and {more} more") } else { String::new() }
-    ))
-    .hint(format!(
-        "pick a ready task with `baton next`; see what blocks it with `{see}`; claim it anyway with `--force`"
-    ))
-    .detail(serde_json::json!({
-        "blocked_by": blockers.iter().map(|w| crate::output::waits::wait(doc, deps, w)).collect::<Vec<_>>()
-    }))
-    .into())
 }
 
 /// What a claim-like command carries through its transaction.

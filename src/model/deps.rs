@@ -571,6 +571,51 @@ impl Deps {
     }
 }
 
+/// One thing a task waits for, as every answer names it (`show`, the blocked lists, the
+/// detail of a refused claim).
+#[derive(serde::Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct WaitView {
+    /// `task`, `section` or `missing`.
+    pub kind: &'static str,
+    /// The task's or heading's ref; null for a missing name.
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+    /// `number title` of a task, the title of a heading, the name as written when missing.
+    pub label: String,
+    pub line: Option<usize>,
+    /// Finished: the task done or cancelled, every task of the section finished.
+    pub met: bool,
+}
+
+impl WaitView {
+    pub fn of(doc: &Document, deps: &Deps, w: &Wait) -> WaitView {
+        let met = deps.met(doc, w);
+        match w {
+            Wait::Task(t) => WaitView {
+                kind: "task",
+                reference: Some(doc.tasks[*t].reference.to_string()),
+                label: doc.label(*t),
+                line: Some(doc.tasks[*t].line),
+                met,
+            },
+            Wait::Section(s) => WaitView {
+                kind: "section",
+                reference: Some(doc.sections[*s].reference.to_string()),
+                label: doc.sections[*s].title.to_string(),
+                line: Some(doc.sections[*s].line),
+                met,
+            },
+            Wait::Missing(n) => WaitView {
+                kind: "missing",
+                reference: None,
+                label: n.clone(),
+                line: None,
+                met,
+            },
+        }
+    }
+}
+
 /// The tasks of section `s` and its subsections.
 pub fn tasks_in(doc: &Document, s: usize) -> impl Iterator<Item = usize> + '_ {
     let sec = &doc.sections[s];

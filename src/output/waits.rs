@@ -5,20 +5,8 @@ use crate::model::Document;
 use crate::model::deps::{Deps, Wait};
 use serde::Serialize;
 
-/// One thing a task waits for.
-#[derive(Serialize, Clone, PartialEq, Eq)]
-pub struct WaitWire {
-    /// `task`, `section` or `missing`.
-    pub kind: &'static str,
-    /// The task's or heading's ref; null for a missing name.
-    #[serde(rename = "ref")]
-    pub reference: Option<String>,
-    /// `number title` of a task, the title of a heading, the name as written when missing.
-    pub label: String,
-    pub line: Option<usize>,
-    /// Finished: the task done or cancelled, every task of the section finished.
-    pub met: bool,
-}
+/// One thing a task waits for (the model's view of a wait).
+pub use crate::model::deps::WaitView as WaitWire;
 
 /// An open task that would be ready but for what it waits for.
 #[derive(Serialize)]
@@ -31,30 +19,7 @@ pub struct BlockedWire {
 }
 
 pub fn wait(doc: &Document, deps: &Deps, w: &Wait) -> WaitWire {
-    let met = deps.met(doc, w);
-    match w {
-        Wait::Task(t) => WaitWire {
-            kind: "task",
-            reference: Some(doc.tasks[*t].reference.to_string()),
-            label: doc.label(*t),
-            line: Some(doc.tasks[*t].line),
-            met,
-        },
-        Wait::Section(s) => WaitWire {
-            kind: "section",
-            reference: Some(doc.sections[*s].reference.to_string()),
-            label: doc.sections[*s].title.to_string(),
-            line: Some(doc.sections[*s].line),
-            met,
-        },
-        Wait::Missing(n) => WaitWire {
-            kind: "missing",
-            reference: None,
-            label: n.clone(),
-            line: None,
-            met,
-        },
-    }
+    WaitWire::of(doc, deps, w)
 }
 
 /// What task `i` waits for, and the tasks that wait for it.
