@@ -38,73 +38,54 @@ pub mod rfc3339 {
     pub fn format(t: &DateTime<FixedOffset>) -> String {
         let mut buf = [0u8; 35];
         match write(t, &mut buf) {
-            Some(n) => String::from_utf8_lossy(&buf[..n]).into_owned(),
+            Some(text) => text.to_string(),
             None => t.to_rfc3339_opts(SecondsFormat::AutoSi, true),
         }
     }
 
-    /// `t` written into `buf` (ASCII); its length, or `None` off the common shape (a year
-    /// outside 0 to 9999, a leap second).
-    fn write(t: &DateTime<FixedOffset>, buf: &mut [u8; 35]) -> Option<usize> {
+    /// `t` written into `buf`; `None` off the common shape (a year outside 0 to 9999, a
+    /// leap second), which chrono writes instead.
+    fn write<'b>(t: &DateTime<FixedOffset>, buf: &'b mut [u8; 35]) -> Option<&'b str> {
         let n = t.naive_local();
         let (year, nanos) = (n.year(), n.nanosecond());
         if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
             return None;
         }
         let mut at = 0;
-        let mut put = |v: u32, width: usize, sep: Option<u8>| {
+        // `before` (a separator), then `v` in `width` digits, zero-padded.
+        let mut put = |before: Option<u8>, v: u32, width: usize| {
+            if let Some(c) = before {
+                buf[at] = c;
+                at += 1;
+            }
             let mut v = v;
             for k in (0..width).rev() {
                 buf[at + k] = b'0' + (v % 10) as u8;
                 v /= 10;
             }
             at += width;
-            if let Some(c) = sep {
-                buf[at] = c;
-                at += 1;
-            }
         };
-        put(year as u32, 4, Some(b'-'));
-        put(n.month(), 2, Some(b'-'));
-        put(n.day(), 2, Some(b'T'));
-        put(n.hour(), 2, Some(b':'));
-        put(n.minute(), 2, Some(b':'));
-        put(n.second(), 2, None);
-        let (value, width) = match nanos {
-            0 => (0, 0),
-            v if v % 1_000_000 == 0 => (v / 1_000_000, 3),
-            v if v % 1_000 == 0 => (v / 1_000, 6),
-            v => (v, 9),
-        };
-        if width > 0 {
-            buf[at] = b'.';
-            at += 1;
-            let mut v = value;
-            for k in (0..width).rev() {
-                buf[at + k] = b'0' + (v % 10) as u8;
-                v /= 10;
-            }
-            at += width;
+        put(None, year as u32, 4);
+        put(Some(b'-'), n.month(), 2);
+        put(Some(b'-'), n.day(), 2);
+        put(Some(b'T'), n.hour(), 2);
+        put(Some(b':'), n.minute(), 2);
+        put(Some(b':'), n.second(), 2);
+        match nanos {
+            0 => {}
+            v if v % 1_000_000 == 0 => put(Some(b'.'), v / 1_000_000, 3),
+            v if v % 1_000 == 0 => put(Some(b'.'), v / 1_000, 6),
+            v => put(Some(b'.'), v, 9),
         }
         match t.offset().local_minus_utc() {
-            0 => {
-                buf[at] = b'Z';
-                at += 1;
-            }
+            0 => put(Some(b'Z'), 0, 0),
             off => {
-                buf[at] = if off < 0 { b'-' } else { b'+' };
-                at += 1;
                 let m = off.unsigned_abs() / 60;
-                for (k, d) in [m / 600 % 10, m / 60 % 10, 10, m % 60 / 10, m % 10]
-                    .into_iter()
-                    .enumerate()
-                {
-                    buf[at + k] = if d == 10 { b':' } else { b'0' + d as u8 };
-                }
-                at += 5;
+                put(Some(if off < 0 { b'-' } else { b'+' }), m / 60, 2);
+                put(Some(b':'), m % 60, 2);
             }
         }
-        Some(at)
+        std::str::from_utf8(&buf[..at]).ok()
     }
 
     pub fn parse(s: &str) -> Option<DateTime<FixedOffset>> {
@@ -153,9 +134,9 @@ pub mod rfc3339 {
         s: S,
     ) -> Result<S::Ok, S::Error> {
         let mut buf = [0u8; 35];
-        match write(t, &mut buf).and_then(|n| std::str::from_utf8(&buf[..n]).ok()) {
+        match write(t, &mut buf) {
             Some(text) => s.serialize_str(text),
-            None => s.serialize_str(&format(t)),
+            None => s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
         }
     }
 

@@ -100,21 +100,14 @@ pub fn run() -> i32 {
     // Generated text: as it is, or under --json as one document holding it.
     let generated = match &cli.command {
         cli::Command::Mcp => return mcp::serve(cli.global),
-        cli::Command::Completions(a) => Some(Ok((
-            serde_json::json!({ "shell": a.shell.to_string() }),
-            commands::shell::completions(a.shell),
-        ))),
-        cli::Command::Man => Some(commands::shell::man().map(|page| (serde_json::json!({}), page))),
+        cli::Command::Completions(a) => Some(Ok(commands::shell::completions(a.shell))),
+        cli::Command::Man => Some(commands::shell::man()),
         _ => None,
     };
     if let Some(g) = generated {
         return match g {
-            Ok((_, text)) if !cli.global.json => commands::shell::print(&text),
-            Ok((mut data, text)) => {
-                let key = if command == "man" { "roff" } else { "script" };
-                data[key] = String::from_utf8_lossy(&text).into();
-                output::emit(format, style, command, &output::Outcome::json(data))
-            }
+            Ok(g) if !cli.global.json => commands::shell::print(&g.text),
+            Ok(g) => output::emit(format, style, command, &output::Outcome::json(g.data)),
             Err(e) => output::emit_error(format, style, command, &e),
         };
     }

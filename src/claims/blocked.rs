@@ -82,12 +82,12 @@ fn blocked(
     if blockers.is_empty() {
         return Ok(());
     }
-    let names: Vec<String> = blockers
+    let views: Vec<WaitView> = blockers
         .iter()
-        .take(5)
-        .map(|w| deps::describe(doc, w))
+        .map(|w| WaitView::of(doc, deps, w))
         .collect();
-    let more = blockers.len().saturating_sub(5);
+    let names: Vec<String> = views.iter().take(5).map(WaitView::describe).collect();
+    let more = views.len().saturating_sub(5);
     Err(refused(format!(
         "{what} is blocked: it waits for {}{}",
         names.join(", "),
@@ -96,8 +96,6 @@ fn blocked(
     .hint(format!(
         "pick a ready task with `baton next`; see what blocks it with `{see}`; claim it anyway with `--force`"
     ))
-    .detail(serde_json::json!({
-        "blocked_by": blockers.iter().map(|w| WaitView::of(doc, deps, w)).collect::<Vec<_>>()
-    }))
+    .detail(serde_json::json!({ "blocked_by": views }))
     .into())
 }

@@ -67,7 +67,7 @@ pub fn run(ctx: &Ctx, args: ReleaseArgs) -> anyhow::Result<Outcome> {
             action: "released",
             target: Some(target),
             edits: edit_list,
-            took_over: if mine { Vec::new() } else { others.clone() },
+            took_over: if mine { Vec::new() } else { others },
             took_over_elsewhere: Vec::new(),
             recorded: Vec::new(),
             taken_elsewhere: Vec::new(),

@@ -6,16 +6,30 @@ use crate::error::exit;
 use clap::CommandFactory;
 use std::io::Write;
 
-/// The completion script for `shell`.
-pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
-    let mut out = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "baton", &mut out);
-    out
+/// What `completions` and `man` print: the text as it is, and the document `--json`
+/// prints instead (the text inside it).
+pub struct Generated {
+    pub text: Vec<u8>,
+    pub data: serde_json::Value,
 }
 
-/// The man page: the root page, then each subcommand's page as a section of it.
-pub fn man() -> anyhow::Result<Vec<u8>> {
-    page().map_err(|e| anyhow::Error::new(e).context("writing the man page"))
+/// The completion script for `shell` (`data.script`, `data.shell`).
+pub fn completions(shell: clap_complete::Shell) -> Generated {
+    let mut text = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "baton", &mut text);
+    let data = serde_json::json!({
+        "shell": shell.to_string(),
+        "script": String::from_utf8_lossy(&text),
+    });
+    Generated { text, data }
+}
+
+/// The man page: the root page, then each subcommand's page as a section of it
+/// (`data.roff`).
+pub fn man() -> anyhow::Result<Generated> {
+    let text = page().map_err(|e| anyhow::Error::new(e).context("writing the man page"))?;
+    let data = serde_json::json!({ "roff": String::from_utf8_lossy(&text) });
+    Ok(Generated { text, data })
 }
 
 /// The man page as roff: `baton(1)`, then a `BATON NAME` section per subcommand holding

@@ -110,13 +110,13 @@ pub fn held_claims(
                     doc.tasks[i].line,
                     // A claimed task that came to wait for unfinished work (a dependency
                     // written, or a task it names reopened): its holder should know.
-                    if !doc.tasks[i].state.finished() && deps.is_blocked(doc, i) {
+                    if doc.tasks[i].state.finished() {
+                        Vec::new()
+                    } else {
                         deps.blockers(doc, i)
                             .iter()
                             .map(|w| waits::wait(doc, deps, w))
                             .collect()
-                    } else {
-                        Vec::new()
                     },
                 ),
                 ClaimUnit::Section(s) => (

@@ -588,6 +588,14 @@ pub struct WaitView {
 }
 
 impl WaitView {
+    /// A short label for the wait, as `show`, `claim` and `status` name it.
+    pub fn describe(&self) -> String {
+        match &self.reference {
+            Some(r) => format!("{r} `{}`", self.label),
+            None => format!("`{}` (no such task or heading)", self.label),
+        }
+    }
+
     pub fn of(doc: &Document, deps: &Deps, w: &Wait) -> WaitView {
         let met = deps.met(doc, w);
         match w {
@@ -787,18 +795,6 @@ fn spec_kit_phases(doc: &Document) -> Vec<(usize, bool)> {
         .zip(lower)
         .map(|(s, t)| (s, t.contains("user story")))
         .collect()
-}
-
-/// A short label for a wait, as `show`, `claim` and `status` name it.
-pub fn describe(doc: &Document, w: &Wait) -> String {
-    match w {
-        Wait::Task(t) => format!("{} `{}`", doc.tasks[*t].reference, doc.label(*t)),
-        Wait::Section(s) => format!(
-            "{} `{}`",
-            doc.sections[*s].reference, doc.sections[*s].title
-        ),
-        Wait::Missing(n) => format!("`{n}` (no such task or heading)"),
-    }
 }
 
 #[cfg(test)]

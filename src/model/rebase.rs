@@ -337,7 +337,7 @@ mod tests {
         assert_eq!(derived.spots, parse(&derived.text).spots);
         assert_ne!(derived.spots, doc.spots, "the spots after the claim moved");
         let near = [edits::claim_task(&doc, 2, 9)];
-        assert!(rebase(doc.clone(), &near).is_err());
+        assert!(rebase(doc, &near).is_err());
     }
 
     #[test]

@@ -189,7 +189,7 @@ pub fn show(d: &super::wire::ShowData, s: &Style, doc: &Document) -> String {
             } else {
                 String::new()
             };
-            let _ = writeln!(out, "  {head}: {}{at}{state}", waits::describe(w));
+            let _ = writeln!(out, "  {head}: {}{at}{state}", w.describe());
         }
     }
     elsewhere(&mut out, &d.held_elsewhere, s);
@@ -229,7 +229,7 @@ fn blocked(out: &mut String, list: &[waits::BlockedWire], s: &Style) {
             .blocked_by
             .iter()
             .take(3)
-            .map(waits::describe)
+            .map(waits::WaitWire::describe)
             .collect();
         if first.blocked_by.len() > 3 {
             on.push(format!("{} more", first.blocked_by.len() - 3));
@@ -582,7 +582,7 @@ fn held(out: &mut String, claims: &[super::wire::HeldClaim], indent: &str, s: &S
             c.label
         );
         if !c.blocked_by.is_empty() {
-            let on: Vec<String> = c.blocked_by.iter().map(waits::describe).collect();
+            let on: Vec<String> = c.blocked_by.iter().map(waits::WaitWire::describe).collect();
             let _ = writeln!(
                 out,
                 "{indent}  {}",

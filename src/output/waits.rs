@@ -51,11 +51,3 @@ pub fn blocked(doc: &Document, deps: &Deps, instance: Option<u32>) -> Vec<Blocke
         })
         .collect()
 }
-
-/// A wait as the human output names it.
-pub fn describe(w: &WaitWire) -> String {
-    match &w.reference {
-        Some(r) => format!("{r} `{}`", w.label),
-        None => format!("`{}` (no such task or heading)", w.label),
-    }
-}
