@@ -13,9 +13,12 @@ pub const KILL_ENV: &str = "BATON_TEST_KILL_AT_STEP";
 pub const FAIL_ENV: &str = "BATON_TEST_FAIL";
 /// `BATON_TEST_FAIL_AT_STEP=N`: a commit fails (and rolls back) before its step N (0-based).
 pub const FAIL_AT_STEP_ENV: &str = "BATON_TEST_FAIL_AT_STEP";
+/// `BATON_TEST_ABORT_AT=NAME`: abort at the named point (`before-push`, `after-push`).
+pub const ABORT_AT_ENV: &str = "BATON_TEST_ABORT_AT";
 
 struct Hooks {
     kill_at: Option<usize>,
+    abort_at: Option<String>,
     fail: Vec<String>,
     fail_at_step: Option<usize>,
 }
@@ -24,6 +27,7 @@ fn hooks() -> &'static Hooks {
     static H: OnceLock<Hooks> = OnceLock::new();
     H.get_or_init(|| Hooks {
         kill_at: std::env::var(KILL_ENV).ok().and_then(|v| v.parse().ok()),
+        abort_at: std::env::var(ABORT_AT_ENV).ok(),
         fail: std::env::var(FAIL_ENV)
             .map(|v| v.split(',').map(str::to_string).collect())
             .unwrap_or_default(),
@@ -43,6 +47,14 @@ pub fn point() {
     }
 }
 
+/// A named point: with `BATON_TEST_ABORT_AT=NAME`, the process dies here (as a SIGKILL
+/// would), so tests can stop a command between two steps.
+pub fn abort_at(point: &str) {
+    if hooks().abort_at.as_deref() == Some(point) {
+        std::process::abort();
+    }
+}
+
 /// Whether a commit is to fail before its step `i`.
 pub fn fail_at_step(i: usize) -> bool {
     hooks().fail_at_step == Some(i)
@@ -58,24 +70,6 @@ pub fn fail(name: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-/// `BATON_TEST_PAUSE_LOCKED=FILE`: once the workspace lock is taken, create `FILE.held`
-/// and wait (at most a minute) until `FILE` exists.
-pub const PAUSE_ENV: &str = "BATON_TEST_PAUSE_LOCKED";
-
-/// The pause point right after the workspace lock is taken.
-pub fn pause_locked() {
-    let Some(go) = std::env::var_os(PAUSE_ENV).map(std::path::PathBuf::from) else {
-        return;
-    };
-    let mut held = go.clone().into_os_string();
-    held.push(".held");
-    let _ = std::fs::write(&held, "");
-    let start = std::time::Instant::now();
-    while !go.exists() && start.elapsed() < std::time::Duration::from_secs(60) {
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-}
-
 /// `BATON_TEST_PAUSE=<point>[,<point>...]:<dir>`: on reaching a listed pause point the
 /// process creates `<dir>/<point>.reached` (holding its pid) and waits until
 /// `<dir>/<point>.go` exists (at most a minute, then it goes on), then removes its
@@ -83,6 +77,8 @@ pub fn pause_locked() {
 /// editor", starts a second command), every run.
 pub const PAUSE_AT_ENV: &str = "BATON_TEST_PAUSE";
 
+/// Right after the workspace lock is taken.
+pub const LOCKED: &str = "locked";
 /// After reading the files a transaction changes, before writing the first of them.
 pub const BEFORE_WRITE: &str = "before-write";
 /// After a swap displaced a save baton had not read, before swapping it back.

@@ -75,7 +75,7 @@ pub fn acquire(
         Err(e) if crate::atomic::is_link_error(&e) => return Err(link_error(state_dir, LOCK_FILE)),
         Err(_) => {}
     }
-    crate::faults::pause_locked();
+    crate::faults::pause(crate::faults::LOCKED);
     Ok(Lock { _held: held })
 }
 

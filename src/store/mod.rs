@@ -160,14 +160,6 @@ pub fn read_journal(place: &Place, remote: Option<&str>) -> anyhow::Result<Journ
     })
 }
 
-/// Test-only fault injection: with `BATON_TEST_ABORT_AT=<point>`, the process dies at
-/// that point (as a SIGKILL would), so tests can stop a command between two steps.
-pub fn test_hook(point: &str) {
-    if std::env::var("BATON_TEST_ABORT_AT").is_ok_and(|v| v == point) {
-        std::process::abort();
-    }
-}
-
 /// The remote as a changing command sees it under the store lock: the tips it read, to
 /// lease its pushes on.
 pub struct Synced<'a> {

@@ -218,7 +218,7 @@ impl<'a> Remote<'a> {
         let target = format!("{}{id}", self.prefix());
         let lease = format!("--force-with-lease={target}:{}", old.unwrap_or(""));
         let refspec = format!("{commit}:{target}");
-        crate::store::test_hook("before-push");
+        crate::faults::abort_at("before-push");
         let out = self.git(&[
             "push",
             "--porcelain",
@@ -227,7 +227,7 @@ impl<'a> Remote<'a> {
             self.name,
             &refspec,
         ])?;
-        crate::store::test_hook("after-push");
+        crate::faults::abort_at("after-push");
         if out.ok {
             let _ = self.git(&["update-ref", &format!("{}{id}", self.tracking()), &commit]);
             return Ok(Ok(commit));

@@ -1,11 +1,11 @@
 //! Issue 13, "Nothing lost, even then": in-place saves, kills inside multi-file commands,
 //! hostile state files, a lock file deleted while held, links, read-only files, a ledger
 //! that cannot be written, and the errors around them. Kill points come from the test-only
-//! hooks of `src/faults.rs`; a process paused inside the lock from `BATON_TEST_PAUSE_LOCKED`.
+//! hooks of `src/faults.rs`; a process is paused inside the lock at its `locked` point.
 
-use crate::support::{Ws, fixture};
+use crate::support::{Pause, Ws, fixture};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -90,35 +90,30 @@ fn json_of(out: &std::process::Output) -> serde_json::Value {
     })
 }
 
-/// A baton process paused inside the workspace lock: it goes on once `go` exists.
+/// A baton process paused inside the workspace lock (the `locked` pause point): it goes
+/// on at `finish`.
 struct Paused {
     child: Child,
-    go: PathBuf,
-    _marks: tempfile::TempDir,
+    pause: Pause,
 }
 
 impl Paused {
     fn start(ws: &Ws, args: &[&str]) -> Paused {
-        let marks = tempfile::tempdir().unwrap();
-        let go = marks.path().join("go");
-        let held = marks.path().join("go.held");
-        let child = baton(ws)
-            .env("BATON_TEST_PAUSE_LOCKED", &go)
+        let pause = Pause::new(&[baton::faults::LOCKED]);
+        let (name, value) = pause.env();
+        let mut child = baton(ws)
+            .env(name, value)
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        wait_for(&held);
-        Paused {
-            child,
-            go,
-            _marks: marks,
-        }
+        pause.wait_reached(baton::faults::LOCKED, &mut child);
+        Paused { child, pause }
     }
 
     fn finish(self) -> (i32, String) {
-        std::fs::write(&self.go, "").unwrap();
+        self.pause.go(baton::faults::LOCKED);
         let out = self.child.wait_with_output().unwrap();
         (
             out.status.code().unwrap_or(-1),
