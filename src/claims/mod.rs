@@ -42,8 +42,14 @@ impl Rules {
         }
     }
 
-    fn age(&self, t: DateTime<FixedOffset>) -> i64 {
+    /// Seconds since `t`.
+    pub fn age(&self, t: DateTime<FixedOffset>) -> i64 {
         self.now.timestamp() - t.timestamp()
+    }
+
+    /// Whether a claim held for `age` seconds is stale (`--steal` may take it).
+    pub fn is_stale(&self, age: i64) -> bool {
+        age > self.stale_after_secs
     }
 }
 
@@ -258,8 +264,7 @@ impl Holder<'_> {
     }
 
     fn stale(&self, rules: &Rules) -> bool {
-        self.since
-            .is_some_and(|t| rules.age(t) > rules.stale_after_secs)
+        self.since.is_some_and(|t| rules.is_stale(rules.age(t)))
     }
 }
 

@@ -98,7 +98,6 @@ pub fn held_claims(
     n: u32,
     units: Vec<ClaimUnit>,
 ) -> Vec<wire::HeldClaim> {
-    let stale_after = ctx.ws.config.stale_after().as_secs() as i64;
     units
         .into_iter()
         .map(|u| {
@@ -127,16 +126,15 @@ pub fn held_claims(
                     Vec::new(),
                 ),
             };
-            let since = ledger.since(n, &reference);
-            let age = since.map(|t| ctx.now_secs() - t.timestamp());
+            let (since, age_secs, stale) = aged(ctx, ledger.since(n, &reference));
             wire::HeldClaim {
                 scope,
                 reference,
                 label,
                 line,
-                since: since.map(|t| t.to_rfc3339()),
-                age_secs: age,
-                stale: age.is_some_and(|a| a > stale_after),
+                since,
+                age_secs,
+                stale,
                 elsewhere: None,
                 blocked_by,
             }
@@ -200,8 +198,7 @@ pub fn elsewhere_of_tasks(
 }
 
 fn held_elsewhere(ctx: &Ctx, e: &crate::store::Entry, line: usize) -> wire::HeldClaim {
-    let stale_after = ctx.ws.config.stale_after().as_secs() as i64;
-    let age = e.since().map(|t| ctx.now_secs() - t.timestamp());
+    let (since, age_secs, stale) = aged(ctx, e.since());
     wire::HeldClaim {
         scope: if e.key().starts_with("s:") {
             "section"
@@ -209,17 +206,29 @@ fn held_elsewhere(ctx: &Ctx, e: &crate::store::Entry, line: usize) -> wire::Held
             "task"
         },
         reference: e.task.clone(),
-        label: match &e.number {
-            Some(n) => format!("{n} {}", e.title),
-            None => e.title.clone(),
-        },
+        label: crate::store::label(e.number.as_deref(), &e.title),
         line,
-        since: e.since().map(|t| t.to_rfc3339()),
-        age_secs: age,
-        stale: age.is_some_and(|a| a > stale_after),
+        since,
+        age_secs,
+        stale,
         elsewhere: e.checkout().cloned(),
         blocked_by: Vec::new(),
     }
+}
+
+/// A claim's `since`, `age_secs` and `stale`, from when it was taken (none of them known
+/// for a tag baton did not write).
+fn aged(
+    ctx: &Ctx,
+    since: Option<chrono::DateTime<chrono::FixedOffset>>,
+) -> (Option<String>, Option<i64>, bool) {
+    let rules = crate::claims::Rules::of(&ctx.ws, ctx.now);
+    let age = since.map(|t| rules.age(t));
+    (
+        since.map(|t| t.to_rfc3339()),
+        age,
+        age.is_some_and(|a| rules.is_stale(a)),
+    )
 }
 
 /// Open/done counts per top-level section (a title heading shared by every task is skipped).

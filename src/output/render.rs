@@ -884,10 +884,7 @@ pub fn log(d: &LogData, s: &Style) -> String {
         let task = e
             .task
             .as_ref()
-            .map(|t| match &t.number {
-                Some(n) => format!("{n} {}", t.title),
-                None => t.title.clone(),
-            })
+            .map(crate::store::TaskId::label)
             .or_else(|| e.detail.clone())
             .unwrap_or_default();
         let from = if e.from.is_empty() {

@@ -113,6 +113,11 @@ pub struct TaskId {
 }
 
 impl TaskId {
+    /// `number title`, or the title alone (as `list` labels a task).
+    pub fn label(&self) -> String {
+        label(self.number.as_deref(), &self.title)
+    }
+
     pub fn new(number: Option<&str>, reference: &str, title: &str) -> TaskId {
         TaskId {
             key: key(number, reference),
@@ -120,6 +125,14 @@ impl TaskId {
             number: number.map(str::to_string),
             title: title.to_string(),
         }
+    }
+}
+
+/// `number title`, or the title alone: a task of the store as `list` labels it.
+pub fn label(number: Option<&str>, title: &str) -> String {
+    match number {
+        Some(n) => format!("{n} {title}"),
+        None => title.to_string(),
     }
 }
 
