@@ -80,7 +80,7 @@ pub fn execute(
                 ctx.remote(),
                 ctx.now,
                 dry_run,
-                |r, m| tagged(&doc, r, m),
+                |r, m| doc.tags(r, m),
                 |ledger| {
                     let plan = planner(&doc, ledger)?;
                     let mut keyed: Vec<(String, Event)> = Vec::new();
@@ -235,18 +235,6 @@ pub fn execute(
     crate::output::leak_at_exit(data);
     crate::output::leak_at_exit(after);
     out
-}
-
-/// Whether `doc` tags the task or heading `reference` for `instance`.
-pub fn tagged(doc: &Document, reference: &str, instance: u32) -> bool {
-    let has = |claims: &[crate::model::tasks::Claim]| claims.iter().any(|c| c.instance == instance);
-    doc.tasks
-        .iter()
-        .any(|t| *t.reference == *reference && has(&t.claims))
-        || doc
-            .sections
-            .iter()
-            .any(|s| *s.reference == *reference && has(&s.claims))
 }
 
 /// With a remote: the tags of this file whose task the remote knows no claim of (written

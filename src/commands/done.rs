@@ -52,7 +52,7 @@ pub fn run(ctx: &Ctx, args: DoneArgs) -> anyhow::Result<Outcome> {
             ctx.remote(),
             ctx.now,
             args.dry_run,
-            |r, m| super::claim::tagged(&doc, r, m),
+            |r, m| doc.tags(r, m),
             |store| {
                 let far = claims::refuse_if_elsewhere(&rules, store, &doc, i, n, opts.force)?;
                 let plan = lifecycle::plan_done(ws, &doc, i, n, opts)?;

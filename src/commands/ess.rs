@@ -89,7 +89,7 @@ pub fn run(ctx: &Ctx, args: EssArgs) -> anyhow::Result<Outcome> {
             ctx.remote(),
             ctx.now,
             args.dry_run,
-            |r, m| super::claim::tagged(&doc, r, m),
+            |r, m| doc.tags(r, m),
             |_| {
                 let plan = ess::plan(ws, &input)?;
                 let events = row_events(ctx, &doc, n, &plan.rows);

@@ -406,6 +406,19 @@ impl Document {
         self.lines.line(offset)
     }
 
+    /// Whether this file tags the task or heading `reference` for `instance` (its own tag,
+    /// not a heading's above it).
+    pub fn tags(&self, reference: &str, instance: u32) -> bool {
+        let has = |claims: &[Claim]| claims.iter().any(|c| c.instance == instance);
+        self.tasks
+            .iter()
+            .any(|t| *t.reference == *reference && has(&t.claims))
+            || self
+                .sections
+                .iter()
+                .any(|s| *s.reference == *reference && has(&s.claims))
+    }
+
     /// Instances claiming task `i`: its own tags, then the claims of enclosing headings
     /// (which cover only open tasks).
     pub fn claimants(&self, i: usize) -> Vec<u32> {
